@@ -1,0 +1,167 @@
+/**
+ * The one contract between the engine and every face of Flowscope (Electron IPC, serve-mode
+ * WebSocket, renderer). Requests are Promise-returning invokes; streams are events.
+ * Every message that crosses a process or network boundary is validated with these schemas.
+ *
+ * Pure TypeScript + zod: no Node, DOM or electron imports here.
+ */
+import { z } from 'zod'
+
+/** Error codes that cross boundaries as data. */
+export const ErrorCode = z.enum([
+  'BAD_REQUEST',
+  'UNKNOWN_METHOD',
+  'NOT_FOUND',
+  'PERMISSION_DENIED',
+  'UNAVAILABLE',
+  'INTERNAL',
+])
+export type ErrorCode = z.infer<typeof ErrorCode>
+
+export interface Failure {
+  ok: false
+  code: ErrorCode
+  message: string
+}
+export type Result<T> = { ok: true; value: T } | Failure
+
+export const fail = (code: ErrorCode, message: string): Failure => ({ ok: false, code, message })
+
+// ---------------------------------------------------------------------------------------------
+// DTOs
+
+export const AppInfo = z.object({
+  name: z.string(),
+  version: z.string(),
+  /** Which face the renderer is talking to. */
+  transport: z.enum(['ipc', 'websocket']),
+  platform: z.string(),
+  tick_ms: z.number().int().positive(),
+})
+export type AppInfo = z.infer<typeof AppInfo>
+
+export const InterfaceInfo = z.object({
+  name: z.string(),
+  addresses: z.array(z.object({ family: z.enum(['IPv4', 'IPv6']), address: z.string(), cidr: z.string().nullable() })),
+  mac: z.string().nullable(),
+  /** Kernel operstate: up, down, unknown, lowerlayerdown, dormant, notpresent, testing. */
+  state: z.string(),
+  mtu: z.number().int().nullable(),
+  /** Link speed in Mbit/s where the driver reports it. */
+  speed_mbps: z.number().nullable(),
+  /** Whether this process may open a live capture on the interface, and if not, why. */
+  capture: z.object({ allowed: z.boolean(), reason: z.string().nullable() }),
+})
+export type InterfaceInfo = z.infer<typeof InterfaceInfo>
+
+/** nload-style statistics for one direction of one interface, rates in bytes per second. */
+export const DirectionStats = z.object({
+  current_bps: z.number().nonnegative(),
+  average_bps: z.number().nonnegative(),
+  min_bps: z.number().nonnegative(),
+  max_bps: z.number().nonnegative(),
+  /** Bytes counted since monitoring of this interface started. */
+  total_bytes: z.number().nonnegative(),
+  /** Packets counted since monitoring of this interface started. */
+  total_packets: z.number().nonnegative(),
+})
+export type DirectionStats = z.infer<typeof DirectionStats>
+
+export const InterfaceRates = z.object({
+  name: z.string(),
+  rx: DirectionStats,
+  tx: DirectionStats,
+  /** Packets the kernel dropped on receive since monitoring started. */
+  rx_dropped: z.number().nonnegative(),
+  /** Seconds this interface has been monitored. */
+  elapsed_s: z.number().nonnegative(),
+})
+export type InterfaceRates = z.infer<typeof InterfaceRates>
+
+/** One sample per tick, sent to every subscriber. */
+export const BandwidthTick = z.object({
+  /** ISO 8601 UTC time of the sample. */
+  time: z.string(),
+  interfaces: z.array(InterfaceRates),
+})
+export type BandwidthTick = z.infer<typeof BandwidthTick>
+
+/** Recent per-interface rate history, oldest first, so a new view draws a full graph at once. */
+export const BandwidthHistory = z.object({
+  tick_ms: z.number().int().positive(),
+  interfaces: z.record(
+    z.string(),
+    z.object({ times: z.array(z.string()), rx_bps: z.array(z.number()), tx_bps: z.array(z.number()) }),
+  ),
+})
+export type BandwidthHistory = z.infer<typeof BandwidthHistory>
+
+// ---------------------------------------------------------------------------------------------
+// The invoke map: method -> params schema and result schema.
+
+const NoParams = z.object({}).strict()
+
+export const invokeSchemas = {
+  /** Name, version and transport of the running engine. */
+  'app.info': { params: NoParams, result: AppInfo },
+  /** Interfaces of this host (or network namespace) with addresses, state and capture rights. */
+  'interfaces.list': { params: NoParams, result: z.array(InterfaceInfo) },
+  /** The latest tick plus the rate history kept by the engine. */
+  'bandwidth.history': { params: NoParams, result: BandwidthHistory },
+} as const
+
+export type InvokeMap = typeof invokeSchemas
+export type Method = keyof InvokeMap
+export type ParamsOf<M extends Method> = z.infer<InvokeMap[M]['params']>
+export type ResultOf<M extends Method> = z.infer<InvokeMap[M]['result']>
+
+// ---------------------------------------------------------------------------------------------
+// The event map: event name -> payload schema.
+
+export const eventSchemas = {
+  /** Per-interface rates, once per tick (default 1 s). */
+  'bandwidth.tick': BandwidthTick,
+  /** The set of interfaces changed (one appeared or vanished). */
+  'interfaces.changed': z.object({ names: z.array(z.string()) }),
+} as const
+
+export type EventMap = typeof eventSchemas
+export type EventName = keyof EventMap
+export type PayloadOf<E extends EventName> = z.infer<EventMap[E]>
+
+export const isMethod = (name: unknown): name is Method =>
+  typeof name === 'string' && Object.prototype.hasOwnProperty.call(invokeSchemas, name)
+
+export const isEventName = (name: unknown): name is EventName =>
+  typeof name === 'string' && Object.prototype.hasOwnProperty.call(eventSchemas, name)
+
+/**
+ * The API as the renderer sees it, whatever the transport. Implemented by the preload bridge
+ * (window.flowscope) and by the WebSocket client.
+ */
+export interface FlowscopeApi {
+  invoke<M extends Method>(method: M, params: ParamsOf<M>): Promise<Result<ResultOf<M>>>
+  on<E extends EventName>(event: E, listener: (payload: PayloadOf<E>) => void): () => void
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wire format of the WebSocket transport (Electron IPC carries the same request/event shapes).
+
+export const WireRequest = z.object({
+  id: z.number().int().nonnegative(),
+  method: z.string(),
+  params: z.unknown(),
+})
+export type WireRequest = z.infer<typeof WireRequest>
+
+export const WireFailure = z.object({ ok: z.literal(false), code: ErrorCode, message: z.string() })
+
+export const WireMessage = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('response'),
+    id: z.number().int().nonnegative(),
+    result: z.union([z.object({ ok: z.literal(true), value: z.unknown() }), WireFailure]),
+  }),
+  z.object({ kind: z.literal('event'), event: z.string(), payload: z.unknown() }),
+])
+export type WireMessage = z.infer<typeof WireMessage>

@@ -1,0 +1,36 @@
+import { resolve } from 'node:path'
+import { defineConfig } from 'electron-vite'
+import vue from '@vitejs/plugin-vue'
+
+const r = (p: string) => resolve(__dirname, p)
+
+export default defineConfig({
+  main: {
+    // One Node build for every process entry: the Electron host, the CLI and the workers.
+    // cli.js and the workers never import electron, so they run under plain Node too.
+    build: {
+      outDir: 'out/main',
+      rollupOptions: {
+        input: {
+          index: r('electron/main/index.ts'),
+          cli: r('electron/cli/main.ts'),
+        },
+      },
+    },
+  },
+  preload: {
+    // Sandboxed preloads must be a single CommonJS file.
+    build: {
+      outDir: 'out/preload',
+      rollupOptions: { input: { index: r('electron/preload/index.ts') } },
+    },
+  },
+  renderer: {
+    root: r('renderer'),
+    plugins: [vue()],
+    build: {
+      outDir: r('out/renderer'),
+      rollupOptions: { input: { index: r('renderer/index.html') } },
+    },
+  },
+})

@@ -1,0 +1,9 @@
+import type { Command } from '../io'
+import { interfacesCommand } from './interfaces'
+import { serveCommand } from './serve'
+
+/** Every `flowscope` command, by name. Add a command here, in its own module beside this one. */
+export const commands: Record<string, Command> = {
+  interfaces: interfacesCommand,
+  serve: serveCommand,
+}

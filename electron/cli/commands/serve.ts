@@ -1,0 +1,56 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { Monitor } from '../../engine/monitor'
+import { isLoopback } from '../../server/access'
+import { startServer } from '../../server/server'
+import { intOption, parseCommandArgs } from '../args'
+import { CliError, type Command } from '../io'
+
+const usage = `Usage: flowscope serve [--host ADDRESS] [--port PORT]
+
+Serves the Flowscope UI and its API on http://ADDRESS:PORT (default 127.0.0.1:7878) and prints
+the URL to open, which carries a random access token. Runs until Ctrl-C.
+
+Options:
+  --host ADDRESS  address to listen on (default 127.0.0.1; anything else exposes the UI to the network)
+  --port PORT     TCP port (default 7878; 0 picks a free one)`
+
+export const serveCommand: Command = {
+  summary: 'serve the UI and API to a browser (headless mode)',
+  usage,
+  async run(args, io) {
+    const { values } = parseCommandArgs('serve', args, {
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string' },
+    })
+    const host = values.host
+    const port = intOption('port', values.port, 7878, 0, 65535)
+    // The CLI is built to out/main/cli.js; the renderer to out/renderer.
+    const staticDir = join(__dirname, '..', 'renderer')
+    if (!existsSync(join(staticDir, 'index.html'))) throw new CliError('the UI is not built: run `npm run build` first')
+
+    const monitor = new Monitor()
+    let server
+    try {
+      server = await startServer({ monitor, staticDir, host, port })
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException
+      const why = e.code === 'EADDRINUSE' ? 'address already in use' : e.code === 'EADDRNOTAVAIL' ? 'no such local address' : e.message
+      throw new CliError(`serve: cannot listen on ${host}:${port}: ${why}`)
+    }
+    monitor.start()
+    if (!isLoopback(host)) {
+      io.stderr.write(
+        `WARNING: listening on ${host}, not loopback: anyone who can reach this address and has the URL's token sees this machine's traffic.\n`,
+      )
+    }
+    io.stdout.write(`Flowscope is serving at ${server.url}\n`)
+    await new Promise<void>((resolve) => {
+      if (io.signal.aborted) resolve()
+      io.signal.addEventListener('abort', () => resolve(), { once: true })
+    })
+    monitor.stop()
+    await server.close()
+    return 0
+  },
+}

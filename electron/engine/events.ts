@@ -1,0 +1,31 @@
+import { eventSchemas, type EventName, type PayloadOf } from '../../common/contract'
+
+type Listener<E extends EventName> = (payload: PayloadOf<E>) => void
+
+/** Typed publish/subscribe for the contract's events; every transport subscribes here. */
+export class EventBus {
+  private readonly listeners = new Map<EventName, Set<Listener<EventName>>>()
+
+  on<E extends EventName>(event: E, listener: Listener<E>): () => void {
+    let set = this.listeners.get(event)
+    if (!set) this.listeners.set(event, (set = new Set()))
+    set.add(listener as Listener<EventName>)
+    return () => set.delete(listener as Listener<EventName>)
+  }
+
+  /** Subscribes to every event, e.g. to forward them over a transport. */
+  onAny(listener: (event: EventName, payload: unknown) => void): () => void {
+    const offs = (Object.keys(eventSchemas) as EventName[]).map((e) => this.on(e, (p) => listener(e, p)))
+    return () => offs.forEach((off) => off())
+  }
+
+  emit<E extends EventName>(event: E, payload: PayloadOf<E>): void {
+    for (const l of this.listeners.get(event) ?? []) {
+      try {
+        l(payload)
+      } catch {
+        // A failing subscriber (e.g. a closed socket) must not stop the others.
+      }
+    }
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * Electron host: app lifecycle, the window and IPC wiring. Thin on purpose: the engine is plain
+ * Node (electron/engine) and is the same one serve mode and the CLI use.
+ */
+import { app, BrowserWindow, session } from 'electron'
+import { Monitor } from '../engine/monitor'
+import { CSP } from '../../common/security'
+import { setupIpc } from './ipc'
+import { createMainWindow, isTrustedUrl } from './window'
+
+function setupSecurity(): void {
+  // The same Content-Security-Policy as serve mode, also on responses the meta tag can't cover.
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } })
+  })
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false))
+}
+
+async function main(): Promise<void> {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit()
+    return
+  }
+  await app.whenReady()
+  setupSecurity()
+  const monitor = new Monitor()
+  const register = setupIpc(monitor, isTrustedUrl)
+  const open = () => register(createMainWindow().webContents)
+  monitor.start()
+  open()
+  app.on('second-instance', () => BrowserWindow.getAllWindows()[0]?.focus())
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) open()
+  })
+  app.on('window-all-closed', () => {
+    monitor.stop()
+    if (process.platform !== 'darwin') app.quit()
+  })
+}
+
+void main()
