@@ -5,7 +5,24 @@ import pluginVue from 'eslint-plugin-vue'
 import prettier from 'eslint-config-prettier'
 import globals from 'globals'
 
-const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'net', 'http', 'https', 'crypto', 'events', 'util', 'stream', 'url', 'dgram', 'dns', 'worker_threads']
+const nodeBuiltins = [
+  'node:*',
+  'fs',
+  'path',
+  'os',
+  'child_process',
+  'net',
+  'http',
+  'https',
+  'crypto',
+  'events',
+  'util',
+  'stream',
+  'url',
+  'dgram',
+  'dns',
+  'worker_threads',
+]
 
 /** Import rules per runtime: renderer and common never reach Node or electron; engine never electron. */
 const banned = (patterns, message) => ({
@@ -13,7 +30,17 @@ const banned = (patterns, message) => ({
 })
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test/e2e/artifacts/**', 'test-results/**', 'playwright-report/**', 'native/*/build/**'] },
+  {
+    ignores: [
+      'out/**',
+      'dist/**',
+      'node_modules/**',
+      'test/e2e/artifacts/**',
+      'test-results/**',
+      'playwright-report/**',
+      'native/*/build/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...pluginVue.configs['flat/recommended'],
@@ -28,22 +55,42 @@ export default tseslint.config(
   {
     files: ['renderer/**/*.{ts,vue}'],
     languageOptions: { globals: { ...globals.browser } },
-    rules: banned([...nodeBuiltins, 'electron', 'electron/*', '**/electron/**'], 'renderer code talks only to the contract (common/)'),
+    rules: banned(
+      [...nodeBuiltins, 'electron', 'electron/*', '**/electron/**'],
+      'renderer code talks only to the contract (common/)',
+    ),
   },
   {
     files: ['common/**/*.ts'],
-    rules: banned([...nodeBuiltins, 'electron', 'electron/*', 'vue', '**/electron/**', '**/renderer/**'], 'common/ is pure TypeScript shared by every side'),
+    rules: banned(
+      [...nodeBuiltins, 'electron', 'electron/*', 'vue', '**/electron/**', '**/renderer/**'],
+      'common/ is pure TypeScript shared by every side',
+    ),
   },
   {
-    files: ['electron/engine/**/*.ts', 'electron/server/**/*.ts', 'electron/cli/**/*.ts', 'electron/workers/**/*.ts'],
-    rules: banned(['electron', 'electron/*', '**/renderer/**', '**/main/**', '**/preload/**'], 'the engine, server, CLI and workers run in plain Node: no electron imports'),
+    files: [
+      'electron/engine/**/*.ts',
+      'electron/server/**/*.ts',
+      'electron/cli/**/*.ts',
+      'electron/workers/**/*.ts',
+    ],
+    rules: banned(
+      ['electron', 'electron/*', '**/renderer/**', '**/main/**', '**/preload/**'],
+      'the engine, server, CLI and workers run in plain Node: no electron imports',
+    ),
   },
   {
     // Only the IPC wiring module may touch ipcMain / ipcRenderer directly.
     files: ['electron/main/**/*.ts', 'electron/preload/**/*.ts'],
     ignores: ['electron/main/ipc.ts', 'electron/preload/index.ts'],
     rules: {
-      'no-restricted-syntax': ['error', { selector: "ImportSpecifier[imported.name=/^ipc(Main|Renderer)$/]", message: 'use electron/main/ipc.ts' }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ImportSpecifier[imported.name=/^ipc(Main|Renderer)$/]',
+          message: 'use electron/main/ipc.ts',
+        },
+      ],
     },
   },
   {
@@ -53,7 +100,10 @@ export default tseslint.config(
   },
   {
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'vue/multi-word-component-names': 'off',
     },
   },

@@ -42,7 +42,13 @@ export type AppInfo = z.infer<typeof AppInfo>
 
 export const InterfaceInfo = z.object({
   name: z.string(),
-  addresses: z.array(z.object({ family: z.enum(['IPv4', 'IPv6']), address: z.string(), cidr: z.string().nullable() })),
+  addresses: z.array(
+    z.object({
+      family: z.enum(['IPv4', 'IPv6']),
+      address: z.string(),
+      cidr: z.string().nullable(),
+    }),
+  ),
   mac: z.string().nullable(),
   /** Kernel operstate: up, down, unknown, lowerlayerdown, dormant, notpresent, testing. */
   state: z.string(),
@@ -91,7 +97,11 @@ export const BandwidthHistory = z.object({
   tick_ms: z.number().int().positive(),
   interfaces: z.record(
     z.string(),
-    z.object({ times: z.array(z.string()), rx_bps: z.array(z.number()), tx_bps: z.array(z.number()) }),
+    z.object({
+      times: z.array(z.string()),
+      rx_bps: z.array(z.number()),
+      tx_bps: z.array(z.number()),
+    }),
   ),
 })
 export type BandwidthHistory = z.infer<typeof BandwidthHistory>

@@ -9,4 +9,9 @@ npm run lint
 npm run typecheck
 npm run build
 npx vitest run
-npx playwright test
+# The desktop-window test needs a display; give it a virtual one where there is none.
+if [ -z "${DISPLAY:-}" ] && command -v xvfb-run >/dev/null; then
+  xvfb-run -a npx playwright test
+else
+  npx playwright test
+fi

@@ -14,7 +14,12 @@ export function parseCommandArgs<O extends Options>(
   allowPositionals = false,
 ) {
   try {
-    return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true })
+    return parseArgs({
+      args,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals,
+      strict: true,
+    })
   } catch (err) {
     const message = err instanceof Error ? err.message.split('\n')[0] : String(err)
     throw new UsageError(`${command}: ${message}`)
@@ -22,7 +27,13 @@ export function parseCommandArgs<O extends Options>(
 }
 
 /** Parses an integer option within bounds, or throws a UsageError naming the option. */
-export function intOption(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+export function intOption(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   if (value === undefined) return fallback
   const n = Number(value)
   if (!Number.isInteger(n) || n < min || n > max) {

@@ -35,7 +35,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       io.stdout.write(`${version}\n`)
       return 0
     }
-    if (first.startsWith('-')) throw new UsageError(`unknown option '${first}' (see flowscope --help)`)
+    if (first.startsWith('-'))
+      throw new UsageError(`unknown option '${first}' (see flowscope --help)`)
     const command = commands[first]
     if (!command) throw new UsageError(`unknown command '${first}' (see flowscope --help)`)
     if (rest.includes('--help') || rest.includes('-h')) {
@@ -65,7 +66,12 @@ export async function main(argv: string[]): Promise<number> {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0)
   })
-  const code = await run(argv, { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal })
+  const code = await run(argv, {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    signal: controller.signal,
+  })
   process.off('SIGINT', stop)
   process.off('SIGTERM', stop)
   return code

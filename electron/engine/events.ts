@@ -15,7 +15,9 @@ export class EventBus {
 
   /** Subscribes to every event, e.g. to forward them over a transport. */
   onAny(listener: (event: EventName, payload: unknown) => void): () => void {
-    const offs = (Object.keys(eventSchemas) as EventName[]).map((e) => this.on(e, (p) => listener(e, p)))
+    const offs = (Object.keys(eventSchemas) as EventName[]).map((e) =>
+      this.on(e, (p) => listener(e, p)),
+    )
     return () => offs.forEach((off) => off())
   }
 

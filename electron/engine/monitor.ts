@@ -64,7 +64,8 @@ export class Monitor {
     const time = new Date().toISOString()
     const { rates, appeared, vanished } = this.bandwidth.sample(counters, this.now(), time)
     this.events.emit('bandwidth.tick', { time, interfaces: rates })
-    if (appeared.length || vanished.length) this.events.emit('interfaces.changed', { names: [...counters.keys()].sort() })
+    if (appeared.length || vanished.length)
+      this.events.emit('interfaces.changed', { names: [...counters.keys()].sort() })
   }
 
   readonly handlers: Handlers = {

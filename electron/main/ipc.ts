@@ -8,12 +8,16 @@ import { fail } from '../../common/contract'
 import { dispatch } from '../engine/api'
 import type { Monitor } from '../engine/monitor'
 
-export function setupIpc(monitor: Monitor, isTrustedUrl: (url: string) => boolean): (wc: WebContents) => void {
+export function setupIpc(
+  monitor: Monitor,
+  isTrustedUrl: (url: string) => boolean,
+): (wc: WebContents) => void {
   const windows = new Set<WebContents>()
 
   ipcMain.handle(IpcChannel.invoke, async (event, method: unknown, params: unknown) => {
     const url = event.senderFrame?.url ?? ''
-    if (!windows.has(event.sender) || !isTrustedUrl(url)) return fail('PERMISSION_DENIED', `untrusted sender ${url}`)
+    if (!windows.has(event.sender) || !isTrustedUrl(url))
+      return fail('PERMISSION_DENIED', `untrusted sender ${url}`)
     return dispatch(monitor.handlers, method, params, { transport: 'ipc' })
   })
 

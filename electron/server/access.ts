@@ -24,11 +24,20 @@ export function parseHost(host: string | undefined): { name: string; port: strin
   return { name: (m[1] ?? m[2] ?? '').toLowerCase(), port: m[3] ?? '80' }
 }
 
-export function hostAllowed(host: string | undefined, port: number, extraNames: string[] = []): boolean {
+export function hostAllowed(
+  host: string | undefined,
+  port: number,
+  extraNames: string[] = [],
+): boolean {
   const parsed = parseHost(host)
   if (!parsed || parsed.port !== String(port)) return false
   const { name } = parsed
-  return isIP(name) !== 0 || name === 'localhost' || name === hostname().toLowerCase() || extraNames.includes(name)
+  return (
+    isIP(name) !== 0 ||
+    name === 'localhost' ||
+    name === hostname().toLowerCase() ||
+    extraNames.includes(name)
+  )
 }
 
 /** The Origin a page served by us sends: exactly http://<the Host it used>. */

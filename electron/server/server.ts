@@ -29,7 +29,6 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
-
 /** A client that reads slower than we publish is skipped for a tick rather than queued without bound. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024
 const MAX_MESSAGE_BYTES = 64 * 1024
@@ -92,7 +91,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
 function serveClient(ws: WebSocket, monitor: Monitor): void {
   const send = (msg: WireMessage) => ws.send(JSON.stringify(msg))
   const off = monitor.events.onAny((event, payload) => {
-    if (ws.readyState === ws.OPEN && ws.bufferedAmount < MAX_BUFFERED_BYTES) send({ kind: 'event', event, payload })
+    if (ws.readyState === ws.OPEN && ws.bufferedAmount < MAX_BUFFERED_BYTES)
+      send({ kind: 'event', event, payload })
   })
   ws.on('close', off)
   ws.on('error', off)
@@ -108,7 +108,9 @@ function serveClient(ws: WebSocket, monitor: Monitor): void {
       ws.close(1008, 'malformed request')
       return
     }
-    const result = await dispatch(monitor.handlers, request.method, request.params, { transport: 'websocket' })
+    const result = await dispatch(monitor.handlers, request.method, request.params, {
+      transport: 'websocket',
+    })
     if (ws.readyState === ws.OPEN) send({ kind: 'response', id: request.id, result })
   })
 }

@@ -14,14 +14,19 @@ export const interfacesCommand: Command = {
   summary: 'list network interfaces, their state and capture rights',
   usage,
   async run(args, io) {
-    const { values } = parseCommandArgs('interfaces', args, { format: { type: 'string', default: 'table' } })
+    const { values } = parseCommandArgs('interfaces', args, {
+      format: { type: 'string', default: 'table' },
+    })
     const list = new LinuxSysNet().listInterfaces()
     if (values.format === 'json') {
       io.stdout.write(`${JSON.stringify(list, null, 2)}\n`)
       return 0
     }
-    if (values.format !== 'table') throw new UsageError(`interfaces: --format must be table or json, got '${values.format}'`)
-    io.stdout.write(renderTable(['NAME', 'STATE', 'MTU', 'SPEED', 'ADDRESSES', 'CAPTURE'], list.map(row)))
+    if (values.format !== 'table')
+      throw new UsageError(`interfaces: --format must be table or json, got '${values.format}'`)
+    io.stdout.write(
+      renderTable(['NAME', 'STATE', 'MTU', 'SPEED', 'ADDRESSES', 'CAPTURE'], list.map(row)),
+    )
     const denied = list.find((i) => !i.capture.allowed)
     if (denied?.capture.reason) io.stderr.write(`capture: ${denied.capture.reason}\n`)
     return 0

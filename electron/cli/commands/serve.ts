@@ -27,7 +27,8 @@ export const serveCommand: Command = {
     const port = intOption('port', values.port, 7878, 0, 65535)
     // The CLI is built to out/main/cli.js; the renderer to out/renderer.
     const staticDir = join(__dirname, '..', 'renderer')
-    if (!existsSync(join(staticDir, 'index.html'))) throw new CliError('the UI is not built: run `npm run build` first')
+    if (!existsSync(join(staticDir, 'index.html')))
+      throw new CliError('the UI is not built: run `npm run build` first')
 
     const monitor = new Monitor()
     let server
@@ -35,7 +36,12 @@ export const serveCommand: Command = {
       server = await startServer({ monitor, staticDir, host, port })
     } catch (err) {
       const e = err as NodeJS.ErrnoException
-      const why = e.code === 'EADDRINUSE' ? 'address already in use' : e.code === 'EADDRNOTAVAIL' ? 'no such local address' : e.message
+      const why =
+        e.code === 'EADDRINUSE'
+          ? 'address already in use'
+          : e.code === 'EADDRNOTAVAIL'
+            ? 'no such local address'
+            : e.message
       throw new CliError(`serve: cannot listen on ${host}:${port}: ${why}`)
     }
     monitor.start()

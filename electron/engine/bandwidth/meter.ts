@@ -93,8 +93,16 @@ class InterfaceMeter {
     // At least 64 bytes per packet on Ethernet, so packets are bounded by bytes / 64 (and 1 per byte elsewhere).
     const maxPackets = maxBytes
     const p = this.last
-    this.rx.add(counterDelta(p.rx_bytes, c.rx_bytes, maxBytes), counterDelta(p.rx_packets, c.rx_packets, maxPackets), elapsed_s)
-    this.tx.add(counterDelta(p.tx_bytes, c.tx_bytes, maxBytes), counterDelta(p.tx_packets, c.tx_packets, maxPackets), elapsed_s)
+    this.rx.add(
+      counterDelta(p.rx_bytes, c.rx_bytes, maxBytes),
+      counterDelta(p.rx_packets, c.rx_packets, maxPackets),
+      elapsed_s,
+    )
+    this.tx.add(
+      counterDelta(p.tx_bytes, c.tx_bytes, maxBytes),
+      counterDelta(p.tx_packets, c.tx_packets, maxPackets),
+      elapsed_s,
+    )
     this.rx_dropped += counterDelta(p.rx_dropped, c.rx_dropped, maxPackets)
     this.monitored_s += elapsed_s
     this.last = c
@@ -156,7 +164,9 @@ export class BandwidthMeter {
         appeared.push(name)
       }
     }
-    const rates = [...this.meters].map(([name, m]) => m.rates(name)).sort((a, b) => a.name.localeCompare(b.name))
+    const rates = [...this.meters]
+      .map(([name, m]) => m.rates(name))
+      .sort((a, b) => a.name.localeCompare(b.name))
     return { rates, appeared, vanished }
   }
 

@@ -13,7 +13,8 @@ export function effectiveCaps(status: string): bigint | null {
  * the reason tells the operator how to grant it without running the whole app as root.
  */
 export function captureRights(status = readStatus()): { allowed: boolean; reason: string | null } {
-  if (process.platform !== 'linux') return { allowed: false, reason: 'live capture is supported on Linux only so far' }
+  if (process.platform !== 'linux')
+    return { allowed: false, reason: 'live capture is supported on Linux only so far' }
   const caps = status === null ? null : effectiveCaps(status)
   if (caps !== null && (caps >> CAP_NET_RAW) & 1n) return { allowed: true, reason: null }
   return {

@@ -102,7 +102,9 @@ function wsClient(): ClientApi {
 
   const connect = () => {
     const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws'
-    const ws = new WebSocket(`${scheme}://${window.location.host}/api/ws?token=${encodeURIComponent(token)}`)
+    const ws = new WebSocket(
+      `${scheme}://${window.location.host}/api/ws?token=${encodeURIComponent(token)}`,
+    )
     socket = ws
     state.value = 'connecting'
     opened = new Promise((resolve) => ws.addEventListener('open', () => resolve(), { once: true }))
@@ -125,7 +127,8 @@ function wsClient(): ClientApi {
       }
     })
     ws.addEventListener('close', () => {
-      for (const resolve of pending.values()) resolve(fail('UNAVAILABLE', 'connection to Flowscope lost'))
+      for (const resolve of pending.values())
+        resolve(fail('UNAVAILABLE', 'connection to Flowscope lost'))
       pending.clear()
       // Never opened: most likely a refused token; retrying won't help without a new URL.
       if (state.value === 'connecting' && !token) {
@@ -148,7 +151,8 @@ function wsClient(): ClientApi {
       const result = await new Promise<Result<unknown>>((resolve) => {
         pending.set(id, resolve)
         setTimeout(() => {
-          if (pending.delete(id)) resolve(fail('UNAVAILABLE', `${method}: no answer from Flowscope`))
+          if (pending.delete(id))
+            resolve(fail('UNAVAILABLE', `${method}: no answer from Flowscope`))
         }, REQUEST_TIMEOUT_MS)
         socket?.send(JSON.stringify({ id, method, params }))
       })

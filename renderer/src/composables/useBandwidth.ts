@@ -53,7 +53,11 @@ export function useBandwidth() {
     }
     const map = new Map<string, Series>()
     for (const [name, h] of Object.entries(history.value.interfaces)) {
-      map.set(name, { times: h.times.map((t) => Date.parse(t)), rx: [...h.rx_bps], tx: [...h.tx_bps] })
+      map.set(name, {
+        times: h.times.map((t) => Date.parse(t)),
+        rx: [...h.rx_bps],
+        tx: [...h.tx_bps],
+      })
     }
     // Ticks that arrived while the history was on its way are newer: keep them after it.
     for (const [name, s] of series.value) {
