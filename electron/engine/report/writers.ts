@@ -1,0 +1,187 @@
+/**
+ * Report writers: csv (RFC 4180 via csv-stringify, spreadsheet-formula cells neutralised), json
+ * (an array of objects with the csv columns as keys) and table (aligned, human units). Rows go
+ * out in chunks with backpressure, so a large report streams instead of building one string.
+ */
+import { once } from 'node:events'
+import { stringify } from 'csv-stringify/sync'
+import { formatAmount } from '../../../common/units'
+import type { Cell, ConversationRow, HostRow, ProtocolRow, ReportBy } from './rows'
+import { CONVERSATION_COLUMNS, HOST_COLUMNS, PROTOCOL_COLUMNS } from './rows'
+
+export type ReportFormat = 'table' | 'csv' | 'json'
+export const REPORT_FORMATS: readonly ReportFormat[] = ['table', 'csv', 'json']
+
+export interface Report {
+  by: ReportBy
+  rows: ConversationRow[] | HostRow[] | ProtocolRow[]
+}
+
+const CHUNK_ROWS = 2000
+
+const COLUMNS: Record<ReportBy, readonly string[]> = {
+  conversation: CONVERSATION_COLUMNS,
+  host: HOST_COLUMNS,
+  protocol: PROTOCOL_COLUMNS,
+}
+
+export function columnsFor(by: ReportBy): readonly string[] {
+  return COLUMNS[by]
+}
+
+/** A text cell a spreadsheet would run as a formula gets a leading single quote (OWASP CSV injection). */
+export function neutraliseFormula(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value
+}
+
+async function put(out: NodeJS.WritableStream, text: string): Promise<void> {
+  if (!out.write(text)) await once(out, 'drain')
+}
+
+function asCells(row: object, columns: readonly string[]): Cell[] {
+  const r = row as Record<string, Cell>
+  return columns.map((c) => r[c] ?? null)
+}
+
+export async function writeCsv(
+  out: NodeJS.WritableStream,
+  by: ReportBy,
+  rows: readonly object[],
+): Promise<void> {
+  const columns = COLUMNS[by]
+  await put(out, stringify([columns as string[]]))
+  for (let i = 0; i < rows.length; i += CHUNK_ROWS) {
+    const chunk = rows.slice(i, i + CHUNK_ROWS).map((r) => asCells(r, columns))
+    await put(out, stringify(chunk, { cast: { string: neutraliseFormula } }))
+  }
+}
+
+export async function writeJson(
+  out: NodeJS.WritableStream,
+  rows: readonly object[],
+): Promise<void> {
+  if (rows.length === 0) return put(out, '[]\n')
+  for (let i = 0; i < rows.length; i += CHUNK_ROWS) {
+    const body = rows
+      .slice(i, i + CHUNK_ROWS)
+      .map((r) => `  ${JSON.stringify(r)}`)
+      .join(',\n')
+    await put(out, `${i === 0 ? '[\n' : ',\n'}${body}`)
+  }
+  await put(out, '\n]\n')
+}
+
+// --- table ------------------------------------------------------------------------------------
+
+interface TableColumn<R> {
+  title: string
+  right?: boolean
+  cell: (r: R) => string
+}
+
+const bytes = (n: number) => formatAmount(n, 'bytes')
+const count = (n: number) => n.toLocaleString('en-US')
+const endpoint = (address: string, port: number | null) =>
+  port === null ? address : address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`
+const clock = (iso: string) => iso.slice(0, 19).replace('T', ' ')
+
+function duration(firstIso: string, lastIso: string): string {
+  const s = (Date.parse(lastIso) - Date.parse(firstIso)) / 1000
+  if (s < 60) return `${s.toFixed(1)} s`
+  if (s < 3600) return `${Math.floor(s / 60)} m ${Math.round(s % 60)} s`
+  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} m`
+}
+
+const CONVERSATION_TABLE: TableColumn<ConversationRow>[] = [
+  { title: 'PROTO', cell: (r) => r.protocol },
+  { title: 'A', cell: (r) => endpoint(r.address_a, r.port_a) },
+  { title: 'B', cell: (r) => endpoint(r.address_b, r.port_b) },
+  { title: 'PKTS A>B', right: true, cell: (r) => count(r.packets_a_to_b) },
+  { title: 'BYTES A>B', right: true, cell: (r) => bytes(r.bytes_a_to_b) },
+  { title: 'PKTS B>A', right: true, cell: (r) => count(r.packets_b_to_a) },
+  { title: 'BYTES B>A', right: true, cell: (r) => bytes(r.bytes_b_to_a) },
+  { title: 'FIRST SEEN (UTC)', cell: (r) => clock(r.first_seen) },
+  { title: 'DURATION', right: true, cell: (r) => duration(r.first_seen, r.last_seen) },
+  { title: 'RETRANS', right: true, cell: (r) => count(r.retransmissions) },
+  {
+    title: 'RTT',
+    right: true,
+    cell: (r) => (r.handshake_rtt_ms === null ? '-' : `${r.handshake_rtt_ms.toFixed(3)} ms`),
+  },
+]
+
+const HOST_TABLE: TableColumn<HostRow>[] = [
+  { title: 'ADDRESS', cell: (r) => r.address },
+  { title: 'PKTS SENT', right: true, cell: (r) => count(r.packets_sent) },
+  { title: 'SENT', right: true, cell: (r) => bytes(r.bytes_sent) },
+  { title: 'PKTS RECEIVED', right: true, cell: (r) => count(r.packets_received) },
+  { title: 'RECEIVED', right: true, cell: (r) => bytes(r.bytes_received) },
+  { title: 'CONVERSATIONS', right: true, cell: (r) => count(r.conversations) },
+  { title: 'FIRST SEEN (UTC)', cell: (r) => clock(r.first_seen) },
+  { title: 'LAST SEEN (UTC)', cell: (r) => clock(r.last_seen) },
+]
+
+function protocolTable(rows: readonly ProtocolRow[]): TableColumn<ProtocolRow>[] {
+  const total = rows.reduce((s, r) => s + r.bytes, 0)
+  return [
+    { title: 'PROTOCOL', cell: (r) => r.protocol },
+    { title: 'PACKETS', right: true, cell: (r) => count(r.packets) },
+    { title: 'BYTES', right: true, cell: (r) => bytes(r.bytes) },
+    {
+      title: 'SHARE',
+      right: true,
+      cell: (r) => `${total === 0 ? '0.0' : ((100 * r.bytes) / total).toFixed(1)} %`,
+    },
+    { title: 'CONVERSATIONS', right: true, cell: (r) => count(r.conversations) },
+  ]
+}
+
+/** Aligned columns (numbers right-aligned), two spaces apart. Widths need every row, so cells are built first. */
+export async function writeTable(
+  out: NodeJS.WritableStream,
+  by: ReportBy,
+  rows: readonly object[],
+): Promise<void> {
+  const columns = (
+    by === 'conversation'
+      ? CONVERSATION_TABLE
+      : by === 'host'
+        ? HOST_TABLE
+        : protocolTable(rows as ProtocolRow[])
+  ) as TableColumn<object>[]
+  const cells = rows.map((r) => columns.map((c) => c.cell(r)))
+  const widths = columns.map((c) => c.title.length)
+  for (const row of cells) row.forEach((v, i) => (widths[i] = Math.max(widths[i]!, v.length)))
+  const line = (values: string[]) =>
+    values
+      .map((v, i) =>
+        columns[i]!.right
+          ? v.padStart(widths[i]!)
+          : i === values.length - 1
+            ? v
+            : v.padEnd(widths[i]!),
+      )
+      .join('  ')
+      .trimEnd()
+  await put(out, `${line(columns.map((c) => c.title))}\n`)
+  for (let i = 0; i < cells.length; i += CHUNK_ROWS) {
+    await put(
+      out,
+      `${cells
+        .slice(i, i + CHUNK_ROWS)
+        .map(line)
+        .join('\n')}\n`,
+    )
+  }
+  if (rows.length === 0) await put(out, '(no traffic)\n')
+}
+
+export async function writeReport(
+  out: NodeJS.WritableStream,
+  format: ReportFormat,
+  report: Report,
+): Promise<void> {
+  if (format === 'csv') return writeCsv(out, report.by, report.rows)
+  if (format === 'json') return writeJson(out, report.rows)
+  return writeTable(out, report.by, report.rows)
+}
