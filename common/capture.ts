@@ -1,0 +1,99 @@
+/**
+ * DTOs produced by the capture core (electron/engine/flows) that cross the capture worker's
+ * process boundary once per tick. Pure TypeScript + zod: no Node, DOM or electron imports.
+ *
+ * Units: bytes are frame lengths on the wire (pcap orig_len, as tshark counts them); rates are
+ * bytes per second; timestamps are microseconds since the Unix epoch (UTC) taken from the
+ * capture, so a replayed file and a live capture give the same numbers.
+ */
+import { z } from 'zod'
+
+const count = z.number().int().nonnegative()
+const rate = z.number().nonnegative()
+
+/**
+ * iftop's three averaging windows: mean bytes per second over the last 2, 10 and 40 complete
+ * seconds of capture time (fewer while the capture is younger than the window, as iftop does).
+ */
+export const RateWindows = z.object({ s2: rate, s10: rate, s40: rate })
+export type RateWindows = z.infer<typeof RateWindows>
+
+/**
+ * `tcp`, `udp`, `icmp`, `icmpv6`, or the IP protocol number as a decimal string ("47", "132").
+ */
+export const ConversationProtocol = z.union([
+  z.enum(['tcp', 'udp', 'icmp', 'icmpv6']),
+  z.string().regex(/^\d{1,3}$/),
+])
+export type ConversationProtocol = z.infer<typeof ConversationProtocol>
+
+/**
+ * One bidirectional conversation: protocol + two endpoints (unordered). Endpoint A is the source
+ * of the first packet the capture saw in it. Ports are null for protocols without ports (ICMP,
+ * ICMPv6, other IP protocols) and for IPv4/IPv6 non-first fragments that could not be mapped to
+ * their datagram's first fragment.
+ */
+export const ConversationRecord = z.object({
+  protocol: ConversationProtocol,
+  address_a: z.string(),
+  port_a: z.number().int().min(0).max(65535).nullable(),
+  address_b: z.string(),
+  port_b: z.number().int().min(0).max(65535).nullable(),
+  packets_a_to_b: count,
+  bytes_a_to_b: count,
+  packets_b_to_a: count,
+  bytes_b_to_a: count,
+  first_seen_us: count,
+  last_seen_us: count,
+  /** TCP segments carrying sequence space already seen in their direction (0 for non-TCP). */
+  retransmissions: count,
+  /** Capture-side time from the first SYN to the SYN/ACK, in milliseconds; null when not seen. */
+  handshake_rtt_ms: z.number().nonnegative().nullable(),
+  rate_a_to_b_bps: RateWindows,
+  rate_b_to_a_bps: RateWindows,
+  /** Highest 2 s average seen in the direction (bytes per second), see flows/README.md. */
+  peak_a_to_b_bps: rate,
+  peak_b_to_a_bps: rate,
+})
+export type ConversationRecord = z.infer<typeof ConversationRecord>
+
+export const PacketBytes = z.object({ packets: count, bytes: count })
+export type PacketBytes = z.infer<typeof PacketBytes>
+
+/**
+ * Aggregated state of one capture at one moment (one worker tick, or the end of a file).
+ * Invariants: `packets` = frames fed (including malformed ones) = sum of by_protocol packets;
+ * likewise for bytes.
+ */
+export const CaptureSnapshot = z.object({
+  /** Capture time of this snapshot (latest packet or advance() time), µs since the epoch. */
+  time_us: count,
+  /** Capture time of the first frame or advance(), µs since the epoch; null before either. */
+  start_us: count.nullable(),
+  /** pcap LINKTYPE_ number of the source and its name ("EN10MB", "LINUX_SLL2", ...). */
+  link_type: count,
+  link_type_name: z.string(),
+  packets: count,
+  bytes: count,
+  /**
+   * Per protocol: `tcp`, `udp`, `icmp`, `icmpv6`, an IP protocol number ("47"), or a non-IP
+   * label (`arp`, `lldp`, `stp`, `llc`, `ppp`, `other`), plus `malformed` for frames that could
+   * not be decoded.
+   */
+  by_protocol: z.record(z.string(), PacketBytes),
+  /** Total rate over the capture (rx/tx cannot be told apart from a capture). */
+  rates_bps: RateWindows,
+  /** Highest total 2 s average seen so far, bytes per second. */
+  peak_bps: rate,
+  /** Malformed frames per reason (`truncated_ip`, `bad_ip_header_length`, ...). */
+  malformed: z.record(z.string(), count),
+  malformed_total: count,
+  flows_active: count,
+  /** Flows pushed out of a full table (least recently seen first). */
+  flows_evicted: count,
+  /** Flows removed after the idle timeout. */
+  flows_expired: count,
+  /** Top conversations by 10 s rate (both directions), then by total bytes. */
+  conversations: z.array(ConversationRecord),
+})
+export type CaptureSnapshot = z.infer<typeof CaptureSnapshot>

@@ -1,0 +1,305 @@
+/**
+ * The capture core: decode each frame, count it in the interface totals and its conversation,
+ * keep iftop windows and TCP analysis. Driven only by capture timestamps, so replaying a file
+ * and capturing live give the same numbers. See flows/README.md for the counting rules.
+ */
+import type { CaptureSnapshot, ConversationRecord, PacketBytes } from '../../../common/capture'
+import { formatAddress } from '../decode/address'
+import { decodeFrame } from '../decode/frame'
+import { isSupportedLinkType, linkTypeName } from '../decode/linktypes'
+import {
+  DecodeScratch,
+  FRAG_NONE,
+  IPPROTO_ICMP,
+  IPPROTO_ICMPV6,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  KIND_IP,
+  KIND_MALFORMED,
+} from '../decode/scratch'
+import { DIR_AB, DIR_BA, Flow } from './flow'
+import { FragmentMap } from './fragments'
+import { FlowTable, KEY_WORDS, hashKey } from './table'
+import { analyzeTcp } from './tcp'
+import { RING_S, pairRate, rollRing, windowDivisor, windowSum } from './windows'
+
+export class UnsupportedLinkTypeError extends Error {
+  constructor(readonly linkType: number) {
+    super(`unsupported link type ${linkType} (${linkTypeName(linkType)})`)
+    this.name = 'UnsupportedLinkTypeError'
+  }
+}
+
+export interface AggregatorOptions {
+  /** pcap LINKTYPE_ number of the source. */
+  linkType: number
+  /** Most flows kept at once; when full, the least recently seen is evicted. Default 100 000. */
+  maxFlows?: number
+  /** A flow with no packet for this long (capture time) is expired. Default 300 s. */
+  idleTimeoutS?: number
+  /** Called with the final record of every evicted or expired flow. */
+  onFlowEnd?: (rec: ConversationRecord) => void
+}
+
+/** Default number of conversations in a snapshot. */
+export const DEFAULT_TOP = 100
+
+/** Protocol names by IP protocol number: tcp/udp/icmp/icmpv6, else the number as text. */
+const PROTO_NAMES: string[] = Array.from({ length: 256 }, (_, p) =>
+  p === IPPROTO_TCP
+    ? 'tcp'
+    : p === IPPROTO_UDP
+      ? 'udp'
+      : p === IPPROTO_ICMP
+        ? 'icmp'
+        : p === IPPROTO_ICMPV6
+          ? 'icmpv6'
+          : String(p),
+)
+
+export class Aggregator {
+  readonly linkType: number
+  private readonly maxFlows: number
+  private readonly idleUs: number
+  private readonly onFlowEnd: ((rec: ConversationRecord) => void) | undefined
+  private readonly s = new DecodeScratch()
+  private readonly key = new Uint32Array(KEY_WORDS)
+  private readonly table: FlowTable
+  private readonly fragments = new FragmentMap()
+
+  private packets = 0
+  private bytes = 0
+  /** Per IP protocol number. */
+  private readonly ipPackets = new Float64Array(256)
+  private readonly ipBytes = new Float64Array(256)
+  /** Non-IP labels and 'malformed'. */
+  private readonly otherCounts = new Map<string, PacketBytes>()
+  private readonly malformedCounts = new Map<string, number>()
+  private malformedTotal = 0
+  private evicted = 0
+  private expired = 0
+
+  /** Capture clock: latest timestamp seen (µs) and its second; start second for divisors. */
+  private nowUs = -1
+  private nowSec = -1
+  private startUs = -1
+  private startSec = -1
+  private readonly totalRing = new Float64Array(RING_S)
+  private totalRingSec = -1
+  private totalPeak = 0
+
+  constructor(opts: AggregatorOptions) {
+    if (!isSupportedLinkType(opts.linkType)) throw new UnsupportedLinkTypeError(opts.linkType)
+    this.linkType = opts.linkType
+    this.maxFlows = Math.max(1, Math.floor(opts.maxFlows ?? 100_000))
+    this.idleUs = (opts.idleTimeoutS ?? 300) * 1e6
+    this.onFlowEnd = opts.onFlowEnd
+    this.table = new FlowTable(this.maxFlows)
+  }
+
+  /** Account one frame: captured bytes and its original length on the wire. Never throws. */
+  add(tsUs: number, data: Uint8Array, wireLen: number): void {
+    try {
+      this.addFrame(tsUs, data, wireLen)
+    } catch {
+      // Defensive only: decoders are bounds-checked. Keep the capture going and say so.
+      this.countMalformed('internal_error', 0)
+    }
+  }
+
+  private addFrame(tsUs: number, data: Uint8Array, wireLen: number): void {
+    if (!(tsUs >= 0)) tsUs = this.nowUs >= 0 ? this.nowUs : 0
+    if (!(wireLen >= 0)) wireLen = data.length
+    const sec = Math.floor(tsUs / 1e6)
+    if (tsUs > this.nowUs) this.moveClock(tsUs, sec)
+    this.packets++
+    this.bytes += wireLen
+    if (sec > this.totalRingSec - RING_S)
+      this.totalRing[sec % RING_S] = this.totalRing[sec % RING_S]! + wireLen
+
+    const s = this.s
+    const kind = decodeFrame(this.linkType, data, s)
+    if (kind !== KIND_IP) {
+      if (kind === KIND_MALFORMED) this.countMalformed(s.reason, wireLen)
+      else this.countOther(s.label, wireLen)
+      return
+    }
+    this.ipPackets[s.proto] = this.ipPackets[s.proto]! + 1
+    this.ipBytes[s.proto] = this.ipBytes[s.proto]! + wireLen
+
+    if (s.fragment !== FRAG_NONE) this.fragments.resolve(s, tsUs)
+    const dir = this.flowFor(s, tsUs, sec)
+    const f = this.current!
+    f.count(dir, wireLen, tsUs, sec, this.startSec)
+    this.table.touch(f)
+    if (s.proto === IPPROTO_TCP && s.hasPorts && s.fragment === FRAG_NONE) {
+      analyzeTcp(f, dir, s.tcpFlags, s.seq, s.payloadLen, tsUs)
+    }
+  }
+
+  /** Flow found or created by flowFor(). */
+  private current: Flow | null = null
+
+  /** Find or create the packet's flow (left in this.current); returns its direction. */
+  private flowFor(s: DecodeScratch, tsUs: number, sec: number): number {
+    const k = this.key
+    const src = s.src
+    const dst = s.dst
+    const ports = s.hasPorts
+    // Canonical order: the smaller (address, port) endpoint first.
+    let cmp = 0
+    for (let i = 0; i < 4 && cmp === 0; i++) cmp = src[i]! - dst[i]!
+    if (cmp === 0 && ports) cmp = s.srcPort - s.dstPort
+    const srcFirst = cmp <= 0
+    const a = srcFirst ? src : dst
+    const b = srcFirst ? dst : src
+    k[0] = s.proto | (s.ipVersion << 8) | (ports ? 1 << 12 : 0)
+    k[1] = a[0]!
+    k[2] = a[1]!
+    k[3] = a[2]!
+    k[4] = a[3]!
+    k[5] = b[0]!
+    k[6] = b[1]!
+    k[7] = b[2]!
+    k[8] = b[3]!
+    k[9] = ports ? (srcFirst ? (s.srcPort << 16) | s.dstPort : (s.dstPort << 16) | s.srcPort) : 0
+    const hash = hashKey(k)
+    let f = this.table.find(k, hash)
+    if (f === null) {
+      if (this.table.size >= this.maxFlows) {
+        this.evicted++
+        this.endFlow(this.table.head!)
+      }
+      f = new Flow(
+        PROTO_NAMES[s.proto]!,
+        srcFirst,
+        formatAddress(s.ipVersion, src),
+        ports ? s.srcPort : null,
+        formatAddress(s.ipVersion, dst),
+        ports ? s.dstPort : null,
+        tsUs,
+        sec,
+      )
+      this.table.insert(f, k, hash)
+    }
+    this.current = f
+    return srcFirst === f.aIsKeyFirst ? DIR_AB : DIR_BA
+  }
+
+  /** Move the capture clock forward to tsUs: roll the totals ring, expire idle flows. */
+  private moveClock(tsUs: number, sec: number): void {
+    if (this.startUs < 0) {
+      this.startUs = tsUs
+      this.startSec = sec
+      this.totalRingSec = sec
+    }
+    this.nowUs = tsUs
+    if (sec === this.nowSec) return
+    this.nowSec = sec
+    if (sec > this.totalRingSec) {
+      const p = pairRate(this.totalRing, 0, this.totalRingSec, this.startSec)
+      if (p > this.totalPeak) this.totalPeak = p
+      rollRing(this.totalRing, 1, this.totalRingSec, sec)
+      this.totalRingSec = sec
+    }
+    // Once per capture second: expire flows idle longer than the timeout (LRU head first).
+    const limit = tsUs - this.idleUs
+    for (let f = this.table.head; f !== null && f.lastUs < limit; f = this.table.head) {
+      this.expired++
+      this.endFlow(f)
+    }
+  }
+
+  private endFlow(f: Flow): void {
+    this.table.remove(f)
+    if (this.onFlowEnd) {
+      const rec = f.record(this.nowSec, this.startSec)
+      try {
+        this.onFlowEnd(rec)
+      } catch {
+        // A failing consumer must not break packet accounting.
+      }
+    }
+  }
+
+  private countMalformed(reason: string, wireLen: number): void {
+    this.malformedTotal++
+    this.malformedCounts.set(reason, (this.malformedCounts.get(reason) ?? 0) + 1)
+    this.countOther('malformed', wireLen)
+  }
+
+  private countOther(label: string, wireLen: number): void {
+    const c = this.otherCounts.get(label)
+    if (c) {
+      c.packets++
+      c.bytes += wireLen
+    } else {
+      this.otherCounts.set(label, { packets: 1, bytes: wireLen })
+    }
+  }
+
+  /** Move windows and expiry to nowUs (live ticks without packets; end of a file). */
+  advance(nowUs: number): void {
+    if (nowUs > this.nowUs) this.moveClock(nowUs, Math.floor(nowUs / 1e6))
+  }
+
+  /** Interface totals, health and the top conversations (by s10 rate, then bytes). */
+  snapshot(top = DEFAULT_TOP): CaptureSnapshot {
+    const nowSec = this.nowSec
+    const startSec = this.startSec
+    const byProtocol: Record<string, PacketBytes> = {}
+    for (let p = 0; p < 256; p++) {
+      if (this.ipPackets[p]! > 0)
+        byProtocol[PROTO_NAMES[p]!] = { packets: this.ipPackets[p]!, bytes: this.ipBytes[p]! }
+    }
+    for (const [label, c] of this.otherCounts)
+      byProtocol[label] = { packets: c.packets, bytes: c.bytes }
+    const totalRate = (w: number): number => {
+      const div = windowDivisor(startSec, nowSec, w)
+      return div > 0 ? windowSum(this.totalRing, 0, this.totalRingSec, nowSec, w) / div : 0
+    }
+    let peak = this.totalPeak
+    if (this.totalRingSec >= 0 && this.totalRingSec < nowSec) {
+      peak = Math.max(peak, pairRate(this.totalRing, 0, this.totalRingSec, startSec))
+    }
+    return {
+      time_us: Math.max(0, this.nowUs),
+      start_us: this.startUs >= 0 ? this.startUs : null,
+      link_type: this.linkType,
+      link_type_name: linkTypeName(this.linkType),
+      packets: this.packets,
+      bytes: this.bytes,
+      by_protocol: byProtocol,
+      rates_bps: { s2: totalRate(2), s10: totalRate(10), s40: totalRate(40) },
+      peak_bps: peak,
+      malformed: this.malformed(),
+      malformed_total: this.malformedTotal,
+      flows_active: this.table.size,
+      flows_evicted: this.evicted,
+      flows_expired: this.expired,
+      conversations: this.top(Math.max(0, Math.floor(top))),
+    }
+  }
+
+  private top(n: number): ConversationRecord[] {
+    if (n === 0) return []
+    const nowSec = this.nowSec
+    const startSec = this.startSec
+    const scored: { f: Flow; score: number; bytes: number }[] = []
+    for (const f of this.table)
+      scored.push({ f, score: f.score(nowSec, startSec), bytes: f.bytesAB + f.bytesBA })
+    scored.sort((x, y) => y.score - x.score || y.bytes - x.bytes || x.f.firstUs - y.f.firstUs)
+    return scored.slice(0, n).map((e) => e.f.record(nowSec, startSec))
+  }
+
+  /** Every flow still in the table, in order of first appearance. */
+  conversations(): ConversationRecord[] {
+    const flows = [...this.table]
+    flows.sort((x, y) => x.firstUs - y.firstUs)
+    return flows.map((f) => f.record(this.nowSec, this.startSec))
+  }
+
+  malformed(): Record<string, number> {
+    return Object.fromEntries(this.malformedCounts)
+  }
+}

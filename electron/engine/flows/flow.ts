@@ -1,0 +1,154 @@
+/**
+ * One conversation's state. Allocated once per new flow (addresses are materialised as text
+ * here, never per packet); updated in place for every packet.
+ */
+import type { ConversationRecord } from '../../../common/capture'
+import { RING_S, pairRate, windowDivisor, windowSum } from './windows'
+
+export const DIR_AB = 0
+export const DIR_BA = 1
+
+export class Flow {
+  /** Index of this flow's key in the table's key store; -1 once removed. */
+  slot = -1
+  hash = 0
+  /** Doubly linked LRU list (head = least recently seen). */
+  prev: Flow | null = null
+  next: Flow | null = null
+
+  packetsAB = 0
+  bytesAB = 0
+  packetsBA = 0
+  bytesBA = 0
+  firstUs: number
+  lastUs: number
+
+  /** Per-second bytes, A→B in [0, RING_S), B→A in [RING_S, 2 * RING_S). */
+  readonly ring = new Float64Array(2 * RING_S)
+  /** Latest second held by ring. */
+  ringSec: number
+  peakAB = 0
+  peakBA = 0
+
+  // TCP analysis (see tcp.ts)
+  retransmissions = 0
+  /** Next expected sequence number per direction (highest seq + len seen), -1 = none yet. */
+  nextSeqAB = -1
+  nextSeqBA = -1
+  synUs = -1
+  synDir = 0
+  handshakeRttMs: number | null = null
+
+  constructor(
+    readonly protocol: string,
+    /** True when endpoint A is the first endpoint of the canonical key. */
+    readonly aIsKeyFirst: boolean,
+    readonly addressA: string,
+    readonly portA: number | null,
+    readonly addressB: string,
+    readonly portB: number | null,
+    tsUs: number,
+    sec: number,
+  ) {
+    this.firstUs = tsUs
+    this.lastUs = tsUs
+    this.ringSec = sec
+  }
+
+  /** Account one packet of `bytes` in direction dir at capture second sec. */
+  count(dir: number, bytes: number, tsUs: number, sec: number, startSec: number): void {
+    if (dir === DIR_AB) {
+      this.packetsAB++
+      this.bytesAB += bytes
+    } else {
+      this.packetsBA++
+      this.bytesBA += bytes
+    }
+    if (tsUs > this.lastUs) this.lastUs = tsUs
+    if (tsUs < this.firstUs) this.firstUs = tsUs
+    const ring = this.ring
+    if (sec > this.ringSec) {
+      // ringSec is now complete: its 2 s average is a peak candidate.
+      this.notePeak(startSec)
+      rollRingPair(ring, this.ringSec, sec)
+      this.ringSec = sec
+    } else if (sec <= this.ringSec - RING_S) {
+      return // older than the ring (badly out-of-order timestamp): cumulative only
+    }
+    const i = dir * RING_S + (sec % RING_S)
+    ring[i] = ring[i]! + bytes
+  }
+
+  private notePeak(startSec: number): void {
+    const ab = pairRate(this.ring, DIR_AB, this.ringSec, startSec)
+    const ba = pairRate(this.ring, DIR_BA, this.ringSec, startSec)
+    if (ab > this.peakAB) this.peakAB = ab
+    if (ba > this.peakBA) this.peakBA = ba
+  }
+
+  /** Bytes/s over the last w complete seconds before nowSec, direction dir. */
+  rate(dir: number, nowSec: number, startSec: number, w: number): number {
+    const div = windowDivisor(startSec, nowSec, w)
+    return div > 0 ? windowSum(this.ring, dir, this.ringSec, nowSec, w) / div : 0
+  }
+
+  peak(dir: number, nowSec: number, startSec: number): number {
+    const stored = dir === DIR_AB ? this.peakAB : this.peakBA
+    if (this.ringSec >= nowSec) return stored
+    const last = pairRate(this.ring, dir, this.ringSec, startSec)
+    return last > stored ? last : stored
+  }
+
+  /** s10 both directions: the default ordering of the top list. */
+  score(nowSec: number, startSec: number): number {
+    const div = windowDivisor(startSec, nowSec, 10)
+    if (div <= 0) return 0
+    return (
+      (windowSum(this.ring, 0, this.ringSec, nowSec, 10) +
+        windowSum(this.ring, 1, this.ringSec, nowSec, 10)) /
+      div
+    )
+  }
+
+  record(nowSec: number, startSec: number): ConversationRecord {
+    return {
+      protocol: this.protocol,
+      address_a: this.addressA,
+      port_a: this.portA,
+      address_b: this.addressB,
+      port_b: this.portB,
+      packets_a_to_b: this.packetsAB,
+      bytes_a_to_b: this.bytesAB,
+      packets_b_to_a: this.packetsBA,
+      bytes_b_to_a: this.bytesBA,
+      first_seen_us: this.firstUs,
+      last_seen_us: this.lastUs,
+      retransmissions: this.retransmissions,
+      handshake_rtt_ms: this.handshakeRttMs,
+      rate_a_to_b_bps: this.rates(DIR_AB, nowSec, startSec),
+      rate_b_to_a_bps: this.rates(DIR_BA, nowSec, startSec),
+      peak_a_to_b_bps: this.peak(DIR_AB, nowSec, startSec),
+      peak_b_to_a_bps: this.peak(DIR_BA, nowSec, startSec),
+    }
+  }
+
+  private rates(dir: number, nowSec: number, startSec: number) {
+    return {
+      s2: this.rate(dir, nowSec, startSec, 2),
+      s10: this.rate(dir, nowSec, startSec, 10),
+      s40: this.rate(dir, nowSec, startSec, 40),
+    }
+  }
+}
+
+function rollRingPair(ring: Float64Array, lastSec: number, sec: number): void {
+  if (sec - lastSec >= RING_S) {
+    ring.fill(0)
+    return
+  }
+  for (let k = lastSec + 1; k <= sec; k++) {
+    const i = k % RING_S
+    ring[i] = 0
+    ring[RING_S + i] = 0
+  }
+}
