@@ -1,0 +1,100 @@
+/**
+ * http:// TTFB and dns:// query time against responders with a known delay (loopback; no root).
+ *
+ * Tolerances: the responder sleeps exactly D ms (Python, ~0.1 ms timer precision) before the
+ * first byte / the answer, so each measured phase is D plus the loopback stack and event-loop
+ * overhead: D − 0.2 ≤ mean ≤ D + 5 ms (a loaded shared machine can add a few ms).
+ */
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { afterEach, describe, expect, it } from 'vitest'
+import { CLI, Responder, ROOT, type ProbeJson } from './netns'
+
+const reason = existsSync(`${ROOT}/out/main/probe.js`)
+  ? null
+  : 'not built: run `npm run build` first'
+if (reason) console.warn(`skipping http/dns probe tests: ${reason}`)
+
+const probe = (...args: string[]) =>
+  JSON.parse(
+    execFileSync(process.execPath, [CLI, 'probe', ...args, '--format', 'json'], {
+      encoding: 'utf8',
+    }),
+  ) as ProbeJson[]
+
+describe.skipIf(reason !== null)('http:// and dns:// phases against delayed responders', () => {
+  let responder: Responder | null = null
+  afterEach(() => {
+    responder?.kill()
+    responder = null
+  })
+
+  it('measures TTFB ≈ the server delay of 50 ms', async () => {
+    responder = new Responder(['http', '--host', '127.0.0.1', '--delay-ms', '50'])
+    const port = await responder.ready()
+    const [r] = probe(
+      `http://127.0.0.1:${port}/x`,
+      '--count',
+      '20',
+      '--interval',
+      '100',
+      '--timeout',
+      '2000',
+    )
+    const truth = await responder.stop()
+    console.log(
+      'http',
+      JSON.stringify({ responder: truth, phases_ms: r!.phases_ms, rtt_ms: r!.rtt_ms }),
+    )
+    expect(r!.received).toBe(20)
+    expect(truth.replied).toBe(20)
+    expect(Object.keys(r!.phases_ms!)).toEqual(['dns', 'connect', 'ttfb', 'total'])
+    expect(r!.phases_ms!.dns).toBe(0) // an IP literal needs no lookup
+    expect(r!.phases_ms!.ttfb).toBeGreaterThanOrEqual(49.8)
+    expect(r!.phases_ms!.ttfb).toBeLessThanOrEqual(55)
+    expect(r!.phases_ms!.total).toBeGreaterThanOrEqual(r!.phases_ms!.ttfb!)
+    expect(r!.phases_ms!.connect).toBeLessThan(5)
+  })
+
+  it('measures DNS query time ≈ the server delay of 30 ms', async () => {
+    responder = new Responder(['dns', '--host', '127.0.0.1', '--delay-ms', '30'])
+    const port = await responder.ready()
+    const [r] = probe(
+      `dns://127.0.0.1:${port}/www.example.test?type=A`,
+      '--count',
+      '20',
+      '--interval',
+      '50',
+      '--timeout',
+      '2000',
+    )
+    const truth = await responder.stop()
+    console.log(
+      'dns',
+      JSON.stringify({ responder: truth, phases_ms: r!.phases_ms, rtt_ms: r!.rtt_ms }),
+    )
+    expect(truth.received).toBe(20)
+    expect(r!.received).toBe(20)
+    expect(r!.loss_pct).toBe(0)
+    expect(r!.phases_ms!.query).toBeGreaterThanOrEqual(29.8)
+    expect(r!.phases_ms!.query).toBeLessThanOrEqual(35)
+    expect(r!.rtt_ms.avg).toBeCloseTo(r!.phases_ms!.query!, 2)
+  })
+
+  it('reports an unanswered DNS server as 100 % loss, exit 0', () => {
+    // Port 9 (discard) on loopback: nothing listens, queries go unanswered.
+    const [r] = probe(
+      'dns://127.0.0.1:9/example.test',
+      '--count',
+      '3',
+      '--interval',
+      '20',
+      '--timeout',
+      '200',
+    )
+    expect(r!.sent).toBe(3)
+    expect(r!.received).toBe(0)
+    expect(r!.loss_pct).toBe(100)
+    expect(r!.rtt_ms.avg).toBeNull()
+  })
+})

@@ -1,0 +1,138 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { resolve } from 'node:path'
+
+export const ROOT = resolve(__dirname, '../../..')
+export const CLI = resolve(ROOT, 'bin/flowscope.cjs')
+export const RESPONDER = resolve(ROOT, 'test/fixtures/probes/responder.py')
+
+/** Why namespace tests cannot run here, or null when they can. */
+export function netnsUnavailable(): string | null {
+  if (process.platform !== 'linux') return 'network namespaces are Linux-only'
+  if (process.getuid?.() !== 0) return 'needs root to create network namespaces'
+  try {
+    execFileSync('ip', ['-V'], { stdio: 'ignore' })
+  } catch {
+    return 'iproute2 (`ip`) is not installed'
+  }
+  return null
+}
+
+const sh = (args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] })
+
+/**
+ * Two namespaces joined by a veth pair: `a` (10.201.0.1, fd20::1) runs responders, `b`
+ * (10.201.0.2, fd20::2) runs the prober. Names carry the fsp prefix and our pid.
+ */
+export class NsPair {
+  readonly a = `fspa${process.pid}`
+  readonly b = `fspb${process.pid}`
+  readonly vethA = `fsp${process.pid}a`
+  readonly vethB = `fsp${process.pid}b`
+  readonly addrA = '10.201.0.1'
+  readonly addrB = '10.201.0.2'
+  readonly addr6A = 'fd20::1'
+  private readonly onExit = () => this.destroy()
+
+  create(): void {
+    this.destroy()
+    process.on('exit', this.onExit)
+    sh(['netns', 'add', this.a])
+    sh(['netns', 'add', this.b])
+    sh([
+      'link',
+      'add',
+      this.vethA,
+      'netns',
+      this.a,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      this.vethB,
+      'netns',
+      this.b,
+    ])
+    for (const [ns, dev, v4, v6] of [
+      [this.a, this.vethA, `${this.addrA}/24`, 'fd20::1/64'],
+      [this.b, this.vethB, `${this.addrB}/24`, 'fd20::2/64'],
+    ] as const) {
+      sh(['-n', ns, 'link', 'set', 'lo', 'up'])
+      sh(['-n', ns, 'addr', 'add', v4, 'dev', dev])
+      sh(['-n', ns, 'addr', 'add', v6, 'dev', dev, 'nodad'])
+      sh(['-n', ns, 'link', 'set', dev, 'up'])
+    }
+  }
+
+  /** Runs a command in a namespace and returns stdout. */
+  exec(ns: string, cmd: string[], env: NodeJS.ProcessEnv = {}): string {
+    return execFileSync('ip', ['netns', 'exec', ns, ...cmd], {
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+    })
+  }
+
+  destroy(): void {
+    for (const ns of [this.a, this.b]) {
+      try {
+        execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' })
+      } catch {
+        // not there
+      }
+    }
+    process.off('exit', this.onExit)
+  }
+}
+
+/** A responder.py child; ready() resolves with its port, stop() with its own counts. */
+export class Responder {
+  private readonly child: ChildProcess
+  private readonly lines: string[] = []
+  private readonly waiters: (() => void)[] = []
+
+  constructor(args: string[], ns?: string) {
+    const cmd = ['python3', RESPONDER, ...args]
+    this.child = ns ? spawn('ip', ['netns', 'exec', ns, ...cmd]) : spawn(cmd[0]!, cmd.slice(1))
+    this.child.stderr!.on('data', (d) => process.stderr.write(d))
+    createInterface({ input: this.child.stdout! }).on('line', (l) => {
+      this.lines.push(l)
+      for (const w of this.waiters.splice(0)) w()
+    })
+  }
+
+  private async line(i: number): Promise<string> {
+    while (this.lines.length <= i) {
+      if (this.child.exitCode !== null) throw new Error(`responder exited (${this.child.exitCode})`)
+      await new Promise<void>((r) => {
+        this.waiters.push(r)
+        setTimeout(r, 200)
+      })
+    }
+    return this.lines[i]!
+  }
+
+  async ready(): Promise<number> {
+    const l = await this.line(0)
+    return Number(l.split(' ')[1])
+  }
+
+  async stop(): Promise<Record<string, number>> {
+    this.child.kill('SIGTERM')
+    return JSON.parse(await this.line(1)) as Record<string, number>
+  }
+
+  kill(): void {
+    this.child.kill('SIGKILL')
+  }
+}
+
+export interface ProbeJson {
+  target: string
+  kind: string
+  sent: number
+  received: number
+  loss_pct: number
+  rtt_ms: Record<'min' | 'avg' | 'max' | 'stddev' | 'p50' | 'p95' | 'p99', number | null>
+  jitter_ms: Record<'mean' | 'max' | 'rfc3550', number | null>
+  phases_ms?: Record<string, number>
+}
