@@ -1,0 +1,203 @@
+/**
+ * The capture core against tshark on real captures made here (root + tshark + tcpdump needed;
+ * skipped with a printed reason otherwise):
+ * - every conversation's per-direction packets and bytes equal tshark's (-T fields, summed
+ *   per conversation), on a snap-length-128 mkpcap.sh capture (TCP, UDP, ICMP, ICMPv6, v4+v6);
+ * - per-conversation TCP retransmissions agree with Wireshark's tcp.analysis flags on a capture
+ *   with real loss (tolerance below).
+ * The pcap file is read by a test-only reader; the product reads through node-pcap.
+ */
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ConversationRecord } from '../../../common/capture'
+import { Aggregator } from '../../../electron/engine/flows/aggregator'
+import { readPcapFile } from '../../unit/flows/pcap-reader'
+
+const root = resolve(__dirname, '../../..')
+const mkpcap = resolve(root, '../shared/tools/mkpcap.sh')
+const lossy = resolve(__dirname, 'lossy-capture.sh')
+
+function missing(): string | null {
+  if (process.getuid?.() !== 0) return 'not root (captures need network namespaces)'
+  for (const tool of ['tshark', 'tcpdump', 'iperf3']) {
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} not installed`
+  }
+  if (!existsSync(mkpcap)) return `${mkpcap} not found`
+  return null
+}
+const skipReason = missing()
+if (skipReason) console.warn(`flows/tshark.test.ts skipped: ${skipReason}`)
+
+let dir = ''
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'fsd-tshark-'))
+})
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+function aggregate(file: string): ConversationRecord[] {
+  const { linkType, records } = readPcapFile(file)
+  const agg = new Aggregator({ linkType })
+  for (const r of records) agg.add(r.tsUs, r.data, r.wireLen)
+  const last = records.at(-1)
+  if (last) agg.advance(last.tsUs)
+  expect(agg.snapshot(0).packets).toBe(records.length)
+  return agg.conversations()
+}
+
+/** Unordered conversation key plus whether (src, sport) is the key's first endpoint. */
+function convKey(
+  proto: string,
+  src: string,
+  sport: string,
+  dst: string,
+  dport: string,
+): [string, boolean] {
+  const a = `${src}/${sport}`
+  const b = `${dst}/${dport}`
+  return a <= b ? [`${proto} ${a} ${b}`, true] : [`${proto} ${b} ${a}`, false]
+}
+
+function recordKey(c: ConversationRecord): [string, boolean] {
+  return convKey(
+    c.protocol,
+    c.address_a,
+    String(c.port_a ?? ''),
+    c.address_b,
+    String(c.port_b ?? ''),
+  )
+}
+
+function tshark(args: string[]): string[] {
+  return execFileSync('tshark', args, {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  })
+    .split('\n')
+    .filter((l) => l.length > 0)
+}
+
+interface Counts {
+  first: number
+  packets: [number, number]
+  bytes: [number, number]
+}
+
+/** tshark per-frame fields summed per conversation, directions relative to the key order. */
+function tsharkConversations(file: string): Map<string, Counts> {
+  const lines = tshark([
+    '-r', file, '-T', 'fields', '-E', 'occurrence=f', '-E', 'separator=\t',
+    '-e', 'frame.len', '-e', 'ip.src', '-e', 'ipv6.src', '-e', 'ip.dst', '-e', 'ipv6.dst',
+    '-e', 'icmp.type', '-e', 'icmpv6.type', '-e', 'tcp.srcport', '-e', 'tcp.dstport',
+    '-e', 'udp.srcport', '-e', 'udp.dstport',
+  ]) // prettier-ignore
+  const convs = new Map<string, Counts>()
+  for (const line of lines) {
+    const [len, ip4s, ip6s, ip4d, ip6d, icmp, icmp6, ts, td, us, ud] = line.split('\t')
+    const src = ip4s || ip6s
+    const dst = ip4d || ip6d
+    if (!src || !dst) continue
+    // ICMP first: error messages quote an inner UDP/TCP header tshark also dissects.
+    const proto = icmp ? 'icmp' : icmp6 ? 'icmpv6' : ts ? 'tcp' : us ? 'udp' : null
+    if (!proto) continue
+    const [sport, dport] = proto === 'tcp' ? [ts!, td!] : proto === 'udp' ? [us!, ud!] : ['', '']
+    const [key, srcFirst] = convKey(proto, src, sport, dst, dport)
+    let c = convs.get(key)
+    if (!c) convs.set(key, (c = { first: convs.size, packets: [0, 0], bytes: [0, 0] }))
+    const d = srcFirst ? 0 : 1
+    c.packets[d]++
+    c.bytes[d] += Number(len)
+  }
+  return convs
+}
+
+describe.skipIf(skipReason !== null)('capture core vs tshark', () => {
+  it('matches tshark per conversation and direction, to the packet and byte (snaplen 128)', () => {
+    const file = join(dir, 'mix.pcap')
+    execFileSync('bash', [mkpcap, file, '2', '20M', '128'], { stdio: 'ignore', timeout: 60_000 })
+    const ours = aggregate(file)
+    const theirs = tsharkConversations(file)
+    const mine = new Map<string, Counts>()
+    for (const c of ours) {
+      const [key, aFirst] = recordKey(c)
+      const ab = aFirst ? 0 : 1
+      const packets: [number, number] = [0, 0]
+      const bytes: [number, number] = [0, 0]
+      packets[ab] = c.packets_a_to_b
+      packets[1 - ab] = c.packets_b_to_a
+      bytes[ab] = c.bytes_a_to_b
+      bytes[1 - ab] = c.bytes_b_to_a
+      mine.set(key, { first: 0, packets, bytes })
+    }
+    const protos = new Set([...theirs.keys()].map((k) => k.split(' ')[0]))
+    console.log(
+      `tshark: ${theirs.size} conversations (${[...protos].join(', ')}); ours: ${mine.size}`,
+    )
+    for (const p of ['tcp', 'udp', 'icmp', 'icmpv6']) expect(protos).toContain(p)
+    expect([...theirs.keys()].some((k) => k.includes('fd77::'))).toBe(true)
+    for (const [key, t] of theirs) {
+      expect(mine.get(key), key).toEqual({ first: 0, packets: t.packets, bytes: t.bytes })
+    }
+    // Nothing extra on our side for these protocols.
+    for (const key of mine.keys()) expect(theirs.has(key), key).toBe(true)
+  }, 120_000)
+
+  it('counts TCP retransmissions per conversation like Wireshark (capture with loss)', () => {
+    const file = join(dir, 'loss.pcap')
+    execFileSync('bash', [lossy, file, '3', '128'], { stdio: 'ignore', timeout: 60_000 })
+    const ours = aggregate(file).filter((c) => c.protocol === 'tcp')
+    const flagged = (filter: string): Map<string, number> => {
+      const m = new Map<string, number>()
+      for (const line of tshark([
+        '-r',
+        file,
+        '-Y',
+        filter,
+        '-T',
+        'fields',
+        '-E',
+        'occurrence=f',
+        '-e',
+        'ip.src',
+        '-e',
+        'tcp.srcport',
+        '-e',
+        'ip.dst',
+        '-e',
+        'tcp.dstport',
+      ])) {
+        // prettier-ignore
+        const [s, sp, d, dp] = line.split('\t')
+        const [key] = convKey('tcp', s!, sp!, d!, dp!)
+        m.set(key, (m.get(key) ?? 0) + 1)
+      }
+      return m
+    }
+    // Wireshark's three flavours of "carries sequence space already sent"; out-of-order is
+    // a separate verdict it gives to segments that arrive within one RTT of the highest one.
+    const retrans = flagged(
+      'tcp.analysis.retransmission || tcp.analysis.fast_retransmission || tcp.analysis.spurious_retransmission',
+    )
+    const ooo = flagged('tcp.analysis.out_of_order')
+    let totalOurs = 0
+    let totalTheirs = 0
+    for (const c of ours) {
+      const [key] = recordKey(c)
+      const t = retrans.get(key) ?? 0
+      const o = ooo.get(key) ?? 0
+      totalOurs += c.retransmissions
+      totalTheirs += t
+      console.log(`${key}: ours ${c.retransmissions}, wireshark ${t} (+${o} out-of-order)`)
+      // We cannot tell out-of-order from retransmission; beyond that, 5% or 2 segments.
+      expect(c.retransmissions).toBeGreaterThanOrEqual(Math.floor(t * 0.95) - 2)
+      expect(c.retransmissions).toBeLessThanOrEqual(Math.ceil((t + o) * 1.05) + 2)
+    }
+    console.log(`total retransmissions: ours ${totalOurs}, wireshark ${totalTheirs}`)
+    expect(totalTheirs).toBeGreaterThan(0) // the capture really had loss
+  }, 120_000)
+})
