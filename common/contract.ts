@@ -6,6 +6,7 @@
  * Pure TypeScript + zod: no Node, DOM or electron imports here.
  */
 import { z } from 'zod'
+import { CaptureSnapshot } from './capture'
 
 /** Error codes that cross boundaries as data. */
 export const ErrorCode = z.enum([
@@ -106,6 +107,35 @@ export const BandwidthHistory = z.object({
 })
 export type BandwidthHistory = z.infer<typeof BandwidthHistory>
 
+/** Live capture (iftop) on one interface at a time. */
+export const CaptureState = z.object({
+  active: z.boolean(),
+  iface: z.string().nullable(),
+  filter: z.string().nullable(),
+  /** ISO 8601 UTC start time of the running capture. */
+  started_at: z.string().nullable(),
+  /** Why the last capture ended or could not start, with what to do about it. */
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+})
+export type CaptureState = z.infer<typeof CaptureState>
+
+export const CaptureHealth = z.object({
+  /** Packets libpcap received, and those the kernel / interface dropped (pcap_stats). */
+  received: z.number().nonnegative(),
+  dropped_kernel: z.number().nonnegative(),
+  dropped_interface: z.number().nonnegative(),
+})
+export type CaptureHealth = z.infer<typeof CaptureHealth>
+
+export const CaptureTick = z.object({
+  iface: z.string(),
+  snapshot: CaptureSnapshot,
+  health: CaptureHealth.nullable(),
+  /** Ticks the worker merged into this one because the engine was busy. */
+  skipped: z.number().int().nonnegative(),
+})
+export type CaptureTick = z.infer<typeof CaptureTick>
+
 // ---------------------------------------------------------------------------------------------
 // The invoke map: method -> params schema and result schema.
 
@@ -118,6 +148,15 @@ export const invokeSchemas = {
   'interfaces.list': { params: NoParams, result: z.array(InterfaceInfo) },
   /** The latest tick plus the rate history kept by the engine. */
   'bandwidth.history': { params: NoParams, result: BandwidthHistory },
+  /** Starts live capture on an interface (stopping any running one); resolves once it is open. */
+  'capture.start': {
+    params: z
+      .object({ iface: z.string().min(1).max(64), filter: z.string().max(2048).optional() })
+      .strict(),
+    result: CaptureState,
+  },
+  'capture.stop': { params: NoParams, result: CaptureState },
+  'capture.state': { params: NoParams, result: CaptureState },
 } as const
 
 export type InvokeMap = typeof invokeSchemas
@@ -133,6 +172,10 @@ export const eventSchemas = {
   'bandwidth.tick': BandwidthTick,
   /** The set of interfaces changed (one appeared or vanished). */
   'interfaces.changed': z.object({ names: z.array(z.string()) }),
+  /** Flow table and capture health of the running capture, once per tick. */
+  'capture.tick': CaptureTick,
+  /** Capture started, stopped or failed. */
+  'capture.state': CaptureState,
 } as const
 
 export type EventMap = typeof eventSchemas

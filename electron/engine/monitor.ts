@@ -6,6 +6,7 @@ import { version } from '../../package.json'
 import type { Handlers } from './api'
 import { BandwidthMeter } from './bandwidth/meter'
 import { EventBus } from './events'
+import { LiveCapture, type LaunchCapture } from './live-capture'
 import { LinuxSysNet, type SysNet } from './sysnet/linux'
 
 export interface MonitorOptions {
@@ -14,6 +15,8 @@ export interface MonitorOptions {
   /** Clock in milliseconds, monotonic; injectable for tests. */
   now?: () => number
   historyLength?: number
+  /** Starts a capture worker; tests pass a fake. */
+  launchCapture?: LaunchCapture
 }
 
 export class Monitor {
@@ -22,6 +25,7 @@ export class Monitor {
   private readonly sysnet: SysNet
   private readonly now: () => number
   private readonly bandwidth: BandwidthMeter
+  readonly capture: LiveCapture
   private timer: NodeJS.Timeout | null = null
   private lastError: string | null = null
 
@@ -29,6 +33,7 @@ export class Monitor {
     this.tickMs = opts.tickMs ?? 1000
     this.sysnet = opts.sysnet ?? new LinuxSysNet()
     this.now = opts.now ?? (() => performance.now())
+    this.capture = new LiveCapture(this.events, opts.launchCapture, this.tickMs)
     const speeds = new Map<string, number | null>()
     this.bandwidth = new BandwidthMeter(opts.historyLength ?? 300, (name) => {
       if (!speeds.has(name)) {
@@ -45,9 +50,10 @@ export class Monitor {
     this.timer = setInterval(() => this.sample(), this.tickMs)
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer)
     this.timer = null
+    await this.capture.stop()
   }
 
   /** Reads the counters once and publishes a tick. Public so tests can drive time themselves. */
@@ -78,6 +84,9 @@ export class Monitor {
     }),
     'interfaces.list': () => this.sysnet.listInterfaces(),
     'bandwidth.history': () => this.bandwidth.history(this.tickMs),
+    'capture.start': (p) => this.capture.start(p.iface, p.filter),
+    'capture.stop': () => this.capture.stop(),
+    'capture.state': () => this.capture.state(),
   }
 
   get error(): string | null {

@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     if (BrowserWindow.getAllWindows().length === 0) open()
   })
   app.on('window-all-closed', () => {
-    monitor.stop()
+    void monitor.stop()
     if (process.platform !== 'darwin') app.quit()
   })
 }

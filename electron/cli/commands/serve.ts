@@ -55,7 +55,7 @@ export const serveCommand: Command = {
       if (io.signal.aborted) resolve()
       io.signal.addEventListener('abort', () => resolve(), { once: true })
     })
-    monitor.stop()
+    await monitor.stop()
     await server.close()
     return 0
   },
