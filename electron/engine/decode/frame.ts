@@ -189,7 +189,11 @@ function decodeNull(d: Uint8Array, n: number, s: DecodeScratch): number {
 /** PPP with or without HDLC address/control (ff 03), protocol field 1 or 2 bytes. */
 function decodePpp(d: Uint8Array, n: number, s: DecodeScratch): number {
   let o = 0
-  if (n >= 2 && d[0] === 0xff && d[1] === 0x03) o = 2
+  if (d[0] === 0xff) {
+    // HDLC all-stations address (never a valid protocol byte); control 0x03 follows.
+    if (n < 2) return malformed(s, R_TRUNCATED_LINK)
+    if (d[1] === 0x03) o = 2
+  }
   if (n - o < 1) return malformed(s, R_TRUNCATED_LINK)
   if (d[o]! & 1) return decodePppProtocol(d[o]!, d, o + 1, n, s) // compressed protocol field
   if (n - o < 2) return malformed(s, R_TRUNCATED_LINK)
