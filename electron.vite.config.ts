@@ -14,6 +14,7 @@ export default defineConfig({
         input: {
           index: r('electron/main/index.ts'),
           cli: r('electron/cli/main.ts'),
+          store: r('electron/engine/store/index.ts'),
           probe: r('electron/workers/probe.ts'),
         },
       },

@@ -1,11 +1,13 @@
 import type { Command } from '../io'
 import { interfacesCommand } from './interfaces'
 import { probeCommand } from './probe'
+import { reportCommand } from './report'
 import { serveCommand } from './serve'
 
 /** Every `flowscope` command, by name. Add a command here, in its own module beside this one. */
 export const commands: Record<string, Command> = {
   interfaces: interfacesCommand,
   probe: probeCommand,
+  report: reportCommand,
   serve: serveCommand,
 }

@@ -1,0 +1,145 @@
+/**
+ * History queries over the SQLite store (electron/engine/store): typed params and result rows,
+ * ready to be added to the contract's invoke map (e.g. 'history.query'). Pure TypeScript + zod.
+ *
+ * Times at the edge are ISO 8601 UTC strings with microseconds; counts are raw numbers.
+ */
+import { z } from 'zod'
+
+/** Bucket steps the store keeps, finest first. */
+export const HistoryStep = z.enum(['10s', '1m', '1h', '1d'])
+export type HistoryStep = z.infer<typeof HistoryStep>
+
+export const STEP_SECONDS: Record<HistoryStep, number> = {
+  '10s': 10,
+  '1m': 60,
+  '1h': 3600,
+  '1d': 86400,
+}
+
+export const HistoryGroupBy = z.enum(['interface', 'conversation', 'host', 'protocol'])
+export type HistoryGroupBy = z.infer<typeof HistoryGroupBy>
+
+const count = z.number().int().nonnegative()
+
+/**
+ * A query: [from, to) in seconds since the epoch (UTC), grouped by one dimension, optionally
+ * bucketed. Without `bucket` every group is one row over the whole range. The store reads the
+ * finest resolution it still keeps for the range; a finer `bucket` than that is coarsened (see
+ * `HistoryQueryMeta.step`).
+ */
+export const HistoryQuery = z
+  .object({
+    from_s: z.number().int().nonnegative(),
+    to_s: z.number().int().nonnegative(),
+    by: HistoryGroupBy,
+    bucket: HistoryStep.nullable().default(null),
+    /** Keep the N groups with the most bytes (both directions) over the range; null: all. */
+    top: z.number().int().positive().nullable().default(null),
+  })
+  .refine((q) => q.from_s < q.to_s, { message: 'from must be before to' })
+export type HistoryQuery = z.infer<typeof HistoryQuery>
+
+/** What the store actually read for a query. */
+export const HistoryQueryMeta = z.object({
+  /** Resolution the range was read at (the finest kept for all of it). */
+  tier: HistoryStep,
+  /** Bucket step of the rows (null when not bucketed): max(requested bucket, tier). */
+  step: HistoryStep.nullable(),
+  /** Range actually covered: `from` rounded down to the tier's bucket start. */
+  from: z.string(),
+  to: z.string(),
+})
+export type HistoryQueryMeta = z.infer<typeof HistoryQueryMeta>
+
+const bucket = { bucket_start: z.string().nullable() }
+
+/** Same columns as the capture report's conversation CSV (plus bucket_start). */
+export const ConversationHistoryRow = z.object({
+  ...bucket,
+  protocol: z.string(),
+  address_a: z.string(),
+  port_a: z.number().int().nullable(),
+  address_b: z.string(),
+  port_b: z.number().int().nullable(),
+  packets_a_to_b: count,
+  bytes_a_to_b: count,
+  packets_b_to_a: count,
+  bytes_b_to_a: count,
+  first_seen: z.string(),
+  last_seen: z.string(),
+  retransmissions: count,
+  handshake_rtt_ms: z.number().nullable(),
+})
+export type ConversationHistoryRow = z.infer<typeof ConversationHistoryRow>
+
+export const InterfaceHistoryRow = z.object({
+  ...bucket,
+  interface: z.string(),
+  rx_bytes: count,
+  tx_bytes: count,
+  rx_packets: count,
+  tx_packets: count,
+  drops: count,
+})
+export type InterfaceHistoryRow = z.infer<typeof InterfaceHistoryRow>
+
+/**
+ * Per host (address), derived exactly from the conversation series: sent = as the source of
+ * packets in its conversations. Same columns as the capture report's host CSV.
+ */
+export const HostHistoryRow = z.object({
+  ...bucket,
+  address: z.string(),
+  packets_sent: count,
+  bytes_sent: count,
+  packets_received: count,
+  bytes_received: count,
+  conversations: count,
+  first_seen: z.string(),
+  last_seen: z.string(),
+})
+export type HostHistoryRow = z.infer<typeof HostHistoryRow>
+
+/** Per IP protocol of the recorded conversations (the capture report also lists non-IP frames). */
+export const ProtocolHistoryRow = z.object({
+  ...bucket,
+  protocol: z.string(),
+  packets: count,
+  bytes: count,
+  conversations: count,
+})
+export type ProtocolHistoryRow = z.infer<typeof ProtocolHistoryRow>
+
+export const HistoryRow = z.union([
+  ConversationHistoryRow,
+  InterfaceHistoryRow,
+  HostHistoryRow,
+  ProtocolHistoryRow,
+])
+export type HistoryRow = z.infer<typeof HistoryRow>
+
+export const HistoryResult = z.object({ meta: HistoryQueryMeta, rows: z.array(HistoryRow) })
+export type HistoryResult = z.infer<typeof HistoryResult>
+
+/**
+ * Why the store stopped writing. Sent as data (an event) so the engine keeps running in memory
+ * and the UI can say what to do.
+ */
+export const StoreFailureCode = z.enum([
+  'DISK_FULL',
+  'READ_ONLY',
+  'IO_ERROR',
+  'CORRUPT',
+  'BUSY',
+  'INTERNAL',
+])
+export type StoreFailureCode = z.infer<typeof StoreFailureCode>
+
+export const StoreFailure = z.object({
+  code: StoreFailureCode,
+  message: z.string(),
+  /** Rows that were pending when the writer stopped, and rows offered since (not written). */
+  dropped_rows: count,
+})
+export type StoreFailure = z.infer<typeof StoreFailure>

@@ -1,0 +1,165 @@
+import { createWriteStream } from 'node:fs'
+import { rename, rm } from 'node:fs/promises'
+import { once } from 'node:events'
+import { HistoryGroupBy, HistoryStep, type HistoryRow } from '../../../common/history'
+import {
+  iterateHistory,
+  openHistoryDb,
+  parseTime,
+  planQuery,
+  resolveDbPath,
+  StoreError,
+  TimeParseError,
+  writeCsv,
+  writeJson,
+} from '../../engine/store'
+import { writeTable } from '../../engine/report/writers'
+import { intOption, parseCommandArgs } from '../args'
+import { CliError, UsageError, type Command } from '../io'
+import { renderTable } from '../table'
+
+const usage = `Usage: flowscope report [--db PATH] [--from TIME] [--to TIME]
+                       [--by interface|conversation|host|protocol] [--bucket 10s|1m|1h|1d]
+                       [--top N] [--format csv|json|table] [--out PATH]
+
+Reports recorded history. TIME is ISO 8601 (2026-11-26, 2026-11-26T07:00Z; no zone = UTC) or
+relative to now: -30m, -1h, -7d, -2w, now. Defaults: --from the start of history, --to now,
+--by conversation, --format table on a terminal and csv otherwise.
+
+The range is read at the finest resolution still kept for it (10 s for the last day, 1 min for
+the last week, 1 h for 180 days, 1 day forever, by default); --bucket splits it into buckets of
+that step (coarsened when the range is only kept at a coarser one). --top keeps the N groups
+with the most bytes. CSV is RFC 4180 with a header row, ISO 8601 UTC times, raw numbers.
+
+Database: --db PATH, else $FLOWSCOPE_DB, else the user's data directory
+(~/.local/share/flowscope/history.db on Linux).`
+
+const FORMATS = ['csv', 'json', 'table'] as const
+
+export const reportCommand: Command = {
+  summary: 'export recorded history (CSV, JSON or a table)',
+  usage,
+  async run(args, io) {
+    const { values } = parseCommandArgs('report', args, {
+      db: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      by: { type: 'string', default: 'conversation' },
+      bucket: { type: 'string' },
+      top: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string' },
+    })
+    const by = HistoryGroupBy.safeParse(values.by)
+    if (!by.success) {
+      throw new UsageError(
+        `report: --by must be interface, conversation, host or protocol, got '${values.by}'`,
+      )
+    }
+    const bucket = values.bucket === undefined ? null : HistoryStep.safeParse(values.bucket)
+    if (bucket && !bucket.success) {
+      throw new UsageError(`report: --bucket must be 10s, 1m, 1h or 1d, got '${values.bucket}'`)
+    }
+    const top = values.top === undefined ? null : intOption('top', values.top, 0, 1, 1_000_000_000)
+    const format = values.format ?? (io.stdout.isTTY && !values.out ? 'table' : 'csv')
+    if (!(FORMATS as readonly string[]).includes(format)) {
+      throw new UsageError(`report: --format must be csv, json or table, got '${format}'`)
+    }
+    const now_ms = Date.now()
+    const from_ms = values.from === undefined ? 0 : time('from', values.from, now_ms)
+    const to_ms = values.to === undefined ? now_ms : time('to', values.to, now_ms)
+    if (from_ms >= to_ms) {
+      throw new CliError(
+        `report: --from ${new Date(from_ms).toISOString()} is not before --to ${new Date(to_ms).toISOString()}`,
+      )
+    }
+
+    const path = resolveDbPath(values.db, { env: io.env })
+    let db
+    try {
+      db = openHistoryDb(path, { readonly: true })
+    } catch (err) {
+      if (err instanceof StoreError) throw new CliError(`report: ${err.message}`)
+      throw err
+    }
+    try {
+      const plan = planQuery(db, {
+        from_s: Math.floor(from_ms / 1000),
+        to_s: Math.ceil(to_ms / 1000),
+        by: by.data,
+        bucket: bucket ? bucket.data! : null,
+        top,
+      })
+      if (bucket?.data && plan.meta.step !== bucket.data) {
+        io.stderr.write(
+          `report: history for this range is kept at ${plan.meta.tier}; buckets are ${plan.meta.step}\n`,
+        )
+      }
+      const rows = iterateHistory(db, plan)
+      if (format === 'table' && plan.meta.step === null && by.data !== 'interface') {
+        // The capture report's table (human units); a table needs every row for its widths.
+        const reportBy = by.data
+        await emit(values.out, io.stdout, (out) => writeTable(out, reportBy, [...rows]))
+      } else if (format === 'table') {
+        await emit(values.out, io.stdout, async (out) => {
+          out.write(tableOf(plan.columns, rows))
+        })
+      } else if (format === 'json') {
+        await emit(values.out, io.stdout, (out) => writeJson(rows, out))
+      } else {
+        await emit(values.out, io.stdout, (out) => writeCsv(rows, plan.columns, out))
+      }
+      return 0
+    } finally {
+      db.close()
+    }
+  },
+}
+
+function time(name: string, text: string, now_ms: number): number {
+  try {
+    return parseTime(text, now_ms)
+  } catch (err) {
+    if (err instanceof TimeParseError) throw new UsageError(`report: --${name}: ${err.message}`)
+    throw err
+  }
+}
+
+function tableOf(columns: string[], rows: Iterable<HistoryRow>): string {
+  const cells: string[][] = []
+  for (const row of rows) {
+    const r = row as Record<string, unknown>
+    cells.push(columns.map((c) => (r[c] === null || r[c] === undefined ? '-' : String(r[c]))))
+  }
+  return renderTable(
+    columns.map((c) => c.toUpperCase()),
+    cells,
+  )
+}
+
+/**
+ * Writes to stdout, or to a file that appears only when complete (written beside it, then
+ * renamed), so a failed export never leaves a truncated report behind.
+ */
+async function emit(
+  outPath: string | undefined,
+  stdout: NodeJS.WritableStream,
+  write: (out: NodeJS.WritableStream) => Promise<void>,
+): Promise<void> {
+  if (!outPath) return write(stdout)
+  const tmp = `${outPath}.partial-${process.pid}`
+  const file = createWriteStream(tmp)
+  try {
+    await once(file, 'open')
+    await write(file)
+    file.end()
+    await once(file, 'finish')
+    await rename(tmp, outPath)
+  } catch (err) {
+    file.destroy()
+    await rm(tmp, { force: true })
+    const code = (err as NodeJS.ErrnoException).code
+    if (code) throw new CliError(`report: cannot write ${outPath}: ${code}`)
+    throw err
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Streaming exports of history rows: CSV (RFC 4180, csv-stringify) and JSON. Rows are pulled
+ * from the SQLite statement one at a time and written with backpressure, so an export of any
+ * size runs in constant memory.
+ *
+ * Same dialect as the capture report (electron/engine/report/writers.ts): csv-stringify's
+ * defaults (comma, double quotes, LF records), header row, formula-looking text neutralised by
+ * the same function. The capture writers take finished arrays; these take iterators.
+ */
+import { stringify } from 'csv-stringify'
+import { once } from 'node:events'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import type { HistoryRow } from '../../../common/history'
+import { neutraliseFormula } from '../report/writers'
+
+/** ' before text cells a spreadsheet would run as formulas (= + - @ TAB CR); numbers stay raw. */
+export const neutraliseCell = neutraliseFormula
+
+async function pump(source: Readable, out: NodeJS.WritableStream): Promise<void> {
+  await pipeline(source, async function (chunks: AsyncIterable<string | Buffer>) {
+    for await (const chunk of chunks) {
+      if (!out.write(chunk)) await once(out, 'drain')
+    }
+  })
+}
+
+/** Writes rows as CSV with a header row; `out` is not ended. */
+export async function writeCsv(
+  rows: Iterable<HistoryRow>,
+  columns: readonly string[],
+  out: NodeJS.WritableStream,
+): Promise<void> {
+  const stringifier = stringify({
+    header: true,
+    columns: columns.map((key) => ({ key })),
+    cast: { string: neutraliseCell },
+  })
+  await pump(Readable.from(rows).pipe(stringifier), out)
+}
+
+/** Writes rows as one JSON array, one row per line; `out` is not ended. */
+export async function writeJson(
+  rows: Iterable<HistoryRow>,
+  out: NodeJS.WritableStream,
+): Promise<void> {
+  function* lines(): Generator<string> {
+    let first = true
+    for (const row of rows) {
+      yield `${first ? '[\n' : ',\n'}${JSON.stringify(row)}`
+      first = false
+    }
+    yield first ? '[]\n' : '\n]\n'
+  }
+  await pump(Readable.from(lines()), out)
+}

@@ -1,0 +1,19 @@
+/** The history store: open, record, roll up, query, export. See docs/history.md. */
+export { StoreError, describeFailure, failureCode } from './errors'
+export { writeCsv, writeJson, neutraliseCell } from './export'
+export { openHistoryDb, inspectDb, migrate, type Db } from './open'
+export { defaultDbPath, resolveDbPath } from './paths'
+export { planQuery, planSegments, iterateHistory, queryHistory, COLUMNS } from './queries'
+export { Recorder, conversationKey, type ConversationTotals } from './recorder'
+export { maintain, readWatermarks, readPrunedBelow } from './rollup'
+export { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema'
+export { DEFAULT_RETENTION, STEPS, STEP_S, bucketStart, type Retention } from './tiers'
+export { isoMicros, parseTime, TimeParseError } from './time'
+export {
+  HistoryWriter,
+  type AlertEvent,
+  type ConversationDelta,
+  type InterfaceDelta,
+  type ProbeSample,
+  type WriterOptions,
+} from './writer'

@@ -1,0 +1,142 @@
+/**
+ * Opening the history database safely. A file that exists is inspected first without writing
+ * to it (header bytes, then a read-only SQLite connection): a file that is not SQLite, or an
+ * SQLite database that is not ours, is refused with a clear error and left byte for byte as it
+ * was. Only then is it opened for writing and migrated.
+ */
+import Database from 'better-sqlite3'
+import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { describeFailure, StoreError } from './errors'
+import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema'
+
+export type Db = Database.Database
+
+const MAGIC = 'SQLite format 3\u0000'
+
+function readHeader(path: string): Buffer {
+  const fd = openSync(path, 'r')
+  try {
+    const buf = Buffer.alloc(100)
+    const n = readSync(fd, buf, 0, 100, 0)
+    return buf.subarray(0, n)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+interface Inspection {
+  exists: boolean
+  /** Needs the schema created (new or empty file, or an SQLite file with nothing in it). */
+  fresh: boolean
+  version: number
+}
+
+/** Reads what the file is without modifying it; throws StoreError for anything not ours. */
+export function inspectDb(path: string): Inspection {
+  let size: number
+  try {
+    const st = statSync(path)
+    if (!st.isFile())
+      throw new StoreError('NOT_A_DATABASE', `history database ${path}: not a regular file`)
+    size = st.size
+  } catch (err) {
+    if (err instanceof StoreError) throw err
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      return { exists: false, fresh: true, version: 0 }
+    throw new StoreError('IO_ERROR', describeFailure(err, path).message)
+  }
+  if (size === 0) return { exists: true, fresh: true, version: 0 }
+  const header = readHeader(path)
+  if (header.length < 100 || header.subarray(0, 16).toString('latin1') !== MAGIC) {
+    throw new StoreError(
+      'NOT_A_DATABASE',
+      `${path} is not an SQLite database (wrong header); refusing to use it as the history database`,
+    )
+  }
+  let ro: Db | undefined
+  try {
+    ro = new Database(path, { readonly: true, fileMustExist: true })
+    // The header on disk may be stale while changes sit in the WAL: ask SQLite.
+    const appId = ro.pragma('application_id', { simple: true }) as number
+    const version = ro.pragma('user_version', { simple: true }) as number
+    const objects = (ro.prepare('SELECT count(*) AS n FROM sqlite_master').get() as { n: number }).n
+    if (appId === 0 && version === 0 && objects === 0)
+      return { exists: true, fresh: true, version: 0 }
+    if (appId !== APPLICATION_ID) {
+      throw new StoreError(
+        'FOREIGN',
+        `${path} is an SQLite database but not a Flowscope history (application_id ${appId}); refusing to modify it`,
+      )
+    }
+    if (version > SCHEMA_VERSION) {
+      throw new StoreError(
+        'TOO_NEW',
+        `history database ${path} has schema version ${version}, newer than this Flowscope (${SCHEMA_VERSION}): upgrade Flowscope`,
+      )
+    }
+    return { exists: true, fresh: false, version }
+  } catch (err) {
+    if (err instanceof StoreError) throw err
+    const { code, message } = describeFailure(err, path)
+    throw new StoreError(code === 'CORRUPT' ? 'CORRUPT' : code, message)
+  } finally {
+    ro?.close()
+  }
+}
+
+function applyPragmas(db: Db): void {
+  db.pragma('busy_timeout = 5000')
+  db.pragma('journal_mode = WAL')
+  // In WAL mode NORMAL never corrupts and a process crash loses nothing committed;
+  // only a power loss can drop the last commits.
+  db.pragma('synchronous = NORMAL')
+}
+
+/** Runs the migrations the file has not seen yet, each in one transaction with its version. */
+export function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number
+  for (const m of MIGRATIONS) {
+    if (m.version <= current) continue
+    db.transaction(() => {
+      if (m.version === 1) db.pragma(`application_id = ${APPLICATION_ID}`)
+      db.exec(m.sql)
+      db.pragma(`user_version = ${m.version}`)
+    }).immediate()
+  }
+}
+
+export interface OpenOptions {
+  /** Open for reading only (reports); the file must exist. */
+  readonly?: boolean
+}
+
+/** Opens (creating if needed) the history database at `path`, or throws a StoreError. */
+export function openHistoryDb(path: string, opts: OpenOptions = {}): Db {
+  const found = inspectDb(path)
+  if (opts.readonly) {
+    if (!found.exists) throw new StoreError('NOT_FOUND', `no history database at ${path}`)
+    if (found.fresh || found.version < SCHEMA_VERSION) {
+      throw new StoreError(
+        'NOT_FOUND',
+        `history database ${path} is empty or from an older version: record into it first`,
+      )
+    }
+  }
+  let db: Db | undefined
+  try {
+    if (!found.exists) mkdirSync(dirname(path), { recursive: true })
+    db = new Database(path, { readonly: opts.readonly === true })
+    if (opts.readonly) db.pragma('busy_timeout = 5000')
+    else {
+      applyPragmas(db)
+      migrate(db)
+    }
+    return db
+  } catch (err) {
+    db?.close()
+    if (err instanceof StoreError) throw err
+    const { code, message } = describeFailure(err, path)
+    throw new StoreError(code, message)
+  }
+}

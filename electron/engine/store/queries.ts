@@ -1,0 +1,245 @@
+/**
+ * History queries: a time range, grouped by interface, conversation, host or protocol,
+ * optionally bucketed, optionally the top N groups by bytes.
+ *
+ * The range is read at one tier (the finest that retention has not pruned for it). That tier
+ * lacks only its most recent buckets, the ones not rolled up into it yet; those are read from
+ * the finer tiers that hold them (split at the rollup watermarks), so a query always sees every
+ * count exactly once. Rows come out of one SQL statement, so exports can stream them.
+ */
+import {
+  HistoryQuery,
+  type HistoryGroupBy,
+  type HistoryQueryMeta,
+  type HistoryResult,
+  type HistoryRow,
+  type HistoryStep,
+} from '../../../common/history'
+import { CONVERSATION_COLUMNS, HOST_COLUMNS, PROTOCOL_COLUMNS } from '../report/rows'
+import { isoMicros } from '../report/time'
+import type { Db } from './open'
+import { readPrunedBelow, readWatermarks } from './rollup'
+import { bucketStart, STEP_S, STEPS } from './tiers'
+
+/** Column order of each grouping, as exported (bucket_start first when bucketed): the capture
+ * report's columns for conversation, host and protocol. */
+export const COLUMNS: Record<HistoryGroupBy, readonly string[]> = {
+  conversation: CONVERSATION_COLUMNS,
+  interface: ['interface', 'rx_bytes', 'tx_bytes', 'rx_packets', 'tx_packets', 'drops'],
+  host: HOST_COLUMNS,
+  protocol: PROTOCOL_COLUMNS,
+}
+
+export interface Segment {
+  step_s: number
+  lo_s: number
+  hi_s: number
+}
+
+export interface Plan {
+  meta: HistoryQueryMeta
+  columns: string[]
+  segments: Segment[]
+  sql: string
+  params: number[]
+  /** Raw SQL row -> exported row. */
+  map: (raw: Record<string, unknown>) => HistoryRow
+}
+
+/**
+ * Which tier to read and which slices of which tiers make up [from, to).
+ * `pruned[i]`: tier i holds nothing before it; `done[i]`: tier i+1 holds tier i up to it.
+ */
+export function planSegments(
+  from_s: number,
+  to_s: number,
+  minTier: number,
+  pruned: readonly number[],
+  done: readonly number[],
+): { tier: number; from_s: number; segments: Segment[] } {
+  let tier = STEP_S.length - 1
+  for (let i = minTier; i < STEP_S.length; i++) {
+    if (bucketStart(from_s, STEP_S[i] as number) >= (pruned[i] as number)) {
+      tier = i
+      break
+    }
+  }
+  const start = bucketStart(from_s, STEP_S[tier] as number)
+  const segments: Segment[] = []
+  // Tier j holds complete data below W_j = done[j-1] (the finest tier: everything).
+  const W = (j: number) => (j === 0 ? Infinity : (done[j - 1] as number))
+  for (let j = tier; j >= 0; j--) {
+    const lo = j === tier ? start : Math.max(start, W(j + 1))
+    const hi = Math.min(to_s, W(j))
+    if (lo < hi) segments.push({ step_s: STEP_S[j] as number, lo_s: lo, hi_s: hi })
+  }
+  return { tier, from_s: start, segments }
+}
+
+function union(table: string, cols: string, segments: Segment[], params: number[]): string {
+  if (segments.length === 0) return `SELECT ${cols} FROM ${table} WHERE 0`
+  return segments
+    .map((s) => {
+      params.push(s.step_s, s.lo_s, s.hi_s)
+      return `SELECT ${cols} FROM ${table} WHERE step_s = ? AND bucket_s >= ? AND bucket_s < ?`
+    })
+    .join(' UNION ALL ')
+}
+
+const CONV_COLS =
+  'bucket_s, conv_id, packets_a_to_b, bytes_a_to_b, packets_b_to_a, bytes_b_to_a, retransmissions, ' +
+  'bucket_s * 1000000 + first_off_us AS first_us, bucket_s * 1000000 + last_off_us AS last_us'
+
+export function planQuery(db: Db, input: HistoryQuery): Plan {
+  const q = HistoryQuery.parse(input)
+  const minTier = q.bucket ? STEPS.indexOf(q.bucket) : 0
+  const { tier, from_s, segments } = planSegments(
+    q.from_s,
+    q.to_s,
+    minTier,
+    readPrunedBelow(db),
+    readWatermarks(db),
+  )
+  const step_s = STEP_S[tier] as number
+  const bucketed = q.bucket !== null
+  const meta: HistoryQueryMeta = {
+    tier: STEPS[tier] as HistoryStep,
+    step: bucketed ? (STEPS[tier] as HistoryStep) : null,
+    from: isoMicros(from_s * 1e6),
+    to: isoMicros(q.to_s * 1e6),
+  }
+  const params: number[] = []
+  const b = bucketed ? `(bucket_s / ${step_s}) * ${step_s}` : 'NULL'
+  const groupB = bucketed ? 'b, ' : ''
+  const orderB = bucketed ? 'b, ' : ''
+  const limit = q.top ?? -1
+  // Without a top N the `top` CTE is never referenced, so SQLite never computes it.
+  const inTop = (col: string) => (q.top === null ? '' : `WHERE ${col} IN (SELECT ${col} FROM top)`)
+  let sql: string
+  let map: Plan['map']
+
+  if (q.by === 'interface') {
+    const src = union(
+      'iface_series',
+      'bucket_s, iface_id AS g, rx_bytes, tx_bytes, rx_packets, tx_packets, drops',
+      segments,
+      params,
+    )
+    sql = `WITH src AS (${src}),
+      top AS (SELECT g FROM src GROUP BY g ORDER BY sum(rx_bytes + tx_bytes) DESC, g LIMIT ${limit}),
+      agg AS (SELECT ${b} AS b, g, sum(rx_bytes) AS rx_bytes, sum(tx_bytes) AS tx_bytes,
+        sum(rx_packets) AS rx_packets, sum(tx_packets) AS tx_packets, sum(drops) AS drops
+        FROM src ${inTop('g')} GROUP BY ${groupB}g)
+      SELECT agg.*, i.name AS interface FROM agg JOIN interfaces i ON i.id = agg.g
+      ORDER BY ${orderB}rx_bytes + tx_bytes DESC, interface`
+    map = (r) => ({
+      bucket_start: bucketIso(r.b),
+      interface: r.interface as string,
+      rx_bytes: r.rx_bytes as number,
+      tx_bytes: r.tx_bytes as number,
+      rx_packets: r.rx_packets as number,
+      tx_packets: r.tx_packets as number,
+      drops: r.drops as number,
+    })
+  } else if (q.by === 'conversation') {
+    const src = union('conv_series', CONV_COLS, segments, params)
+    sql = `WITH src AS (${src}),
+      top AS (SELECT conv_id FROM src GROUP BY conv_id
+        ORDER BY sum(bytes_a_to_b + bytes_b_to_a) DESC, conv_id LIMIT ${limit}),
+      agg AS (SELECT ${b} AS b, conv_id, sum(packets_a_to_b) AS packets_a_to_b,
+        sum(bytes_a_to_b) AS bytes_a_to_b, sum(packets_b_to_a) AS packets_b_to_a,
+        sum(bytes_b_to_a) AS bytes_b_to_a, sum(retransmissions) AS retransmissions,
+        min(first_us) AS first_us, max(last_us) AS last_us
+        FROM src ${inTop('conv_id')} GROUP BY ${groupB}conv_id)
+      SELECT agg.*, c.protocol, c.address_a, c.port_a, c.address_b, c.port_b, c.handshake_rtt_ms
+      FROM agg JOIN conversations c ON c.id = agg.conv_id
+      ORDER BY ${orderB}bytes_a_to_b + bytes_b_to_a DESC, conv_id`
+    map = (r) => ({
+      bucket_start: bucketIso(r.b),
+      protocol: r.protocol as string,
+      address_a: r.address_a as string,
+      port_a: port(r.port_a),
+      address_b: r.address_b as string,
+      port_b: port(r.port_b),
+      packets_a_to_b: r.packets_a_to_b as number,
+      bytes_a_to_b: r.bytes_a_to_b as number,
+      packets_b_to_a: r.packets_b_to_a as number,
+      bytes_b_to_a: r.bytes_b_to_a as number,
+      first_seen: isoMicros(r.first_us as number),
+      last_seen: isoMicros(r.last_us as number),
+      retransmissions: r.retransmissions as number,
+      // Kept to the microsecond, as the capture report prints it.
+      handshake_rtt_ms:
+        typeof r.handshake_rtt_ms === 'number'
+          ? Math.round(r.handshake_rtt_ms * 1000) / 1000
+          : null,
+    })
+  } else if (q.by === 'host') {
+    const src = union('conv_series', CONV_COLS, segments, params)
+    // Each conversation counts for both of its endpoints: A sends a->b, B sends b->a.
+    sql = `WITH src AS (${src}),
+      ends AS (
+        SELECT s.bucket_s, c.address_a AS g, s.conv_id, s.packets_a_to_b AS ps, s.bytes_a_to_b AS bs,
+          s.packets_b_to_a AS pr, s.bytes_b_to_a AS br, s.first_us, s.last_us
+          FROM src s JOIN conversations c ON c.id = s.conv_id
+        UNION ALL
+        SELECT s.bucket_s, c.address_b, s.conv_id, s.packets_b_to_a, s.bytes_b_to_a,
+          s.packets_a_to_b, s.bytes_a_to_b, s.first_us, s.last_us
+          FROM src s JOIN conversations c ON c.id = s.conv_id),
+      top AS (SELECT g FROM ends GROUP BY g ORDER BY sum(bs + br) DESC, g LIMIT ${limit})
+      SELECT ${b} AS b, g AS address, sum(ps) AS packets_sent, sum(bs) AS bytes_sent,
+        sum(pr) AS packets_received, sum(br) AS bytes_received,
+        count(DISTINCT conv_id) AS conversations, min(first_us) AS first_us, max(last_us) AS last_us
+      FROM ends ${inTop('g')} GROUP BY ${groupB}g
+      ORDER BY ${orderB}bytes_sent + bytes_received DESC, address`
+    map = (r) => ({
+      bucket_start: bucketIso(r.b),
+      address: r.address as string,
+      packets_sent: r.packets_sent as number,
+      bytes_sent: r.bytes_sent as number,
+      packets_received: r.packets_received as number,
+      bytes_received: r.bytes_received as number,
+      conversations: r.conversations as number,
+      first_seen: isoMicros(r.first_us as number),
+      last_seen: isoMicros(r.last_us as number),
+    })
+  } else {
+    const src = union('conv_series', CONV_COLS, segments, params)
+    sql = `WITH src AS (${src}),
+      tagged AS (SELECT s.*, c.protocol AS g FROM src s JOIN conversations c ON c.id = s.conv_id),
+      top AS (SELECT g FROM tagged GROUP BY g
+        ORDER BY sum(bytes_a_to_b + bytes_b_to_a) DESC, g LIMIT ${limit})
+      SELECT ${b} AS b, g AS protocol, sum(packets_a_to_b + packets_b_to_a) AS packets,
+        sum(bytes_a_to_b + bytes_b_to_a) AS bytes, count(DISTINCT conv_id) AS conversations
+      FROM tagged ${inTop('g')} GROUP BY ${groupB}g
+      ORDER BY ${orderB}bytes DESC, protocol`
+    map = (r) => ({
+      bucket_start: bucketIso(r.b),
+      protocol: r.protocol as string,
+      packets: r.packets as number,
+      bytes: r.bytes as number,
+      conversations: r.conversations as number,
+    })
+  }
+  const columns = [...(bucketed ? ['bucket_start'] : []), ...COLUMNS[q.by]]
+  return { meta, columns, segments, sql, params, map }
+}
+
+const port = (v: unknown): number | null => (typeof v === 'number' && v >= 0 ? v : null)
+const bucketIso = (v: unknown): string | null => (typeof v === 'number' ? isoMicros(v * 1e6) : null)
+
+/** Streams rows one at a time (never the whole result in memory). */
+export function* iterateHistory(db: Db, plan: Plan): Generator<HistoryRow> {
+  const stmt = db.prepare(plan.sql)
+  for (const raw of stmt.iterate(...plan.params)) yield plan.map(raw as Record<string, unknown>)
+}
+
+/**
+ * The engine function behind a contract method such as 'history.query': the whole result in
+ * memory, so callers should pass `top` or a bucket for large ranges; exports use
+ * iterateHistory().
+ */
+export function queryHistory(db: Db, q: HistoryQuery): HistoryResult {
+  const plan = planQuery(db, q)
+  return { meta: plan.meta, rows: [...iterateHistory(db, plan)] }
+}

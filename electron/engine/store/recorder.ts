@@ -1,0 +1,159 @@
+/**
+ * The seam between the engine's per-tick data and the store. The capture core reports
+ * cumulative per-conversation counts; the Recorder remembers what it already filed for each
+ * conversation and writes only the difference, so every packet lands in exactly one bucket and
+ * rolled-up sums equal the capture's own totals.
+ *
+ * Contract for callers (see docs/history.md):
+ *  - pass every conversation that changed since the previous tick (not only a top-N list);
+ *  - call conversationEnded() with the final record when a flow expires or is evicted, so its
+ *    last packets are filed and its memory freed.
+ */
+import type { ConversationRecord } from '../../../common/capture'
+import type { StoreFailure } from '../../../common/history'
+import type {
+  AlertEvent,
+  ConversationDelta,
+  HistoryWriter,
+  InterfaceDelta,
+  ProbeSample,
+} from './writer'
+
+/** The cumulative fields the Recorder diffs. */
+export type ConversationTotals = Pick<
+  ConversationRecord,
+  | 'protocol'
+  | 'address_a'
+  | 'port_a'
+  | 'address_b'
+  | 'port_b'
+  | 'packets_a_to_b'
+  | 'bytes_a_to_b'
+  | 'packets_b_to_a'
+  | 'bytes_b_to_a'
+  | 'first_seen_us'
+  | 'last_seen_us'
+  | 'retransmissions'
+  | 'handshake_rtt_ms'
+>
+
+interface Filed {
+  first_seen_us: number
+  last_seen_us: number
+  packets_a_to_b: number
+  bytes_a_to_b: number
+  packets_b_to_a: number
+  bytes_b_to_a: number
+  retransmissions: number
+  rtt_filed: boolean
+}
+
+export const conversationKey = (c: ConversationTotals): string =>
+  `${c.protocol}|${c.address_a}|${c.port_a ?? ''}|${c.address_b}|${c.port_b ?? ''}`
+
+export interface RecorderOptions {
+  /** Most conversations remembered; the least recently seen are forgotten beyond it. */
+  max_conversations?: number
+}
+
+export class Recorder {
+  private readonly filed = new Map<string, Filed>()
+  private readonly max: number
+
+  constructor(
+    readonly writer: HistoryWriter,
+    opts: RecorderOptions = {},
+  ) {
+    this.max = opts.max_conversations ?? 200_000
+  }
+
+  /** True while the store is accepting rows. */
+  get recording(): boolean {
+    return this.writer.state === 'open'
+  }
+
+  onFailure(listener: (f: StoreFailure) => void): () => void {
+    return this.writer.onFailure(listener)
+  }
+
+  /** One tick of the bandwidth monitor: deltas per interface. */
+  interfaces(deltas: readonly InterfaceDelta[]): void {
+    for (const d of deltas) this.writer.addInterface(d)
+  }
+
+  /** One capture tick (e.g. CaptureSnapshot.conversations): cumulative records. */
+  conversations(records: readonly ConversationTotals[]): void {
+    for (const r of records) this.file(r, false)
+  }
+
+  /** A flow left the table (idle expiry, eviction, end of file): file its last packets. */
+  conversationEnded(record: ConversationTotals): void {
+    this.file(record, true)
+  }
+
+  /** End of a capture: every remembered conversation counts as ended. */
+  reset(): void {
+    this.filed.clear()
+  }
+
+  probe(sample: ProbeSample): void {
+    this.writer.addProbe(sample)
+  }
+
+  alert(event: AlertEvent): void {
+    this.writer.addAlert(event)
+  }
+
+  private file(r: ConversationTotals, ended: boolean): void {
+    const key = conversationKey(r)
+    let prev = this.filed.get(key)
+    // Same 5-tuple but a new flow (recreated after eviction, or counters went back): start over.
+    if (
+      prev &&
+      (prev.first_seen_us !== r.first_seen_us ||
+        r.packets_a_to_b < prev.packets_a_to_b ||
+        r.packets_b_to_a < prev.packets_b_to_a)
+    ) {
+      prev = undefined
+    }
+    const d: ConversationDelta = {
+      time_us: r.last_seen_us,
+      protocol: r.protocol,
+      address_a: r.address_a,
+      port_a: r.port_a,
+      address_b: r.address_b,
+      port_b: r.port_b,
+      packets_a_to_b: r.packets_a_to_b - (prev?.packets_a_to_b ?? 0),
+      bytes_a_to_b: r.bytes_a_to_b - (prev?.bytes_a_to_b ?? 0),
+      packets_b_to_a: r.packets_b_to_a - (prev?.packets_b_to_a ?? 0),
+      bytes_b_to_a: r.bytes_b_to_a - (prev?.bytes_b_to_a ?? 0),
+      retransmissions: Math.max(0, r.retransmissions - (prev?.retransmissions ?? 0)),
+      // The first packet of this delta is after the last one already filed.
+      first_seen_us: prev ? Math.min(prev.last_seen_us + 1, r.last_seen_us) : r.first_seen_us,
+      last_seen_us: r.last_seen_us,
+      handshake_rtt_ms: prev?.rtt_filed ? null : r.handshake_rtt_ms,
+    }
+    const moved = d.packets_a_to_b + d.packets_b_to_a > 0
+    const rttNew = d.handshake_rtt_ms !== null
+    if (moved || rttNew || !prev) this.writer.addConversation(d)
+    if (ended) {
+      this.filed.delete(key)
+      return
+    }
+    this.filed.delete(key) // re-insert: Map order is least recently seen first
+    this.filed.set(key, {
+      first_seen_us: r.first_seen_us,
+      last_seen_us: r.last_seen_us,
+      packets_a_to_b: r.packets_a_to_b,
+      bytes_a_to_b: r.bytes_a_to_b,
+      packets_b_to_a: r.packets_b_to_a,
+      bytes_b_to_a: r.bytes_b_to_a,
+      retransmissions: Math.max(r.retransmissions, prev?.retransmissions ?? 0),
+      rtt_filed: (prev?.rtt_filed ?? false) || rttNew,
+    })
+    if (this.filed.size > this.max) {
+      const oldest = this.filed.keys().next().value
+      if (oldest !== undefined) this.filed.delete(oldest)
+    }
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The store's schema as an ordered list of migrations. `PRAGMA user_version` records how many
+ * have run; each runs in its own transaction together with the version bump, so a crash never
+ * leaves half a migration. Never edit a released migration: append a new one.
+ *
+ * Layout: small dimension tables (interfaces, conversations, probes) and one series table per
+ * kind keyed (step_s, bucket_s, id) WITHOUT ROWID, holding every tier. Counters are sums of
+ * deltas, so rolling up is a plain SUM; min/max/sum-of-squares columns combine exactly too.
+ */
+
+/** 'FSHS' (Flowscope history store), written to the SQLite header on create. */
+export const APPLICATION_ID = 0x46534853
+
+export interface Migration {
+  version: number
+  description: string
+  sql: string
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'series tables, dimensions, alerts, rollup watermarks',
+    sql: `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+
+CREATE TABLE interfaces (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE iface_series (
+  step_s INTEGER NOT NULL, bucket_s INTEGER NOT NULL, iface_id INTEGER NOT NULL,
+  rx_bytes INTEGER NOT NULL, tx_bytes INTEGER NOT NULL,
+  rx_packets INTEGER NOT NULL, tx_packets INTEGER NOT NULL, drops INTEGER NOT NULL,
+  PRIMARY KEY (step_s, bucket_s, iface_id)
+) WITHOUT ROWID;
+
+-- Ports are -1 where the protocol has none (UNIQUE treats NULLs as distinct).
+CREATE TABLE conversations (
+  id INTEGER PRIMARY KEY,
+  protocol TEXT NOT NULL, address_a TEXT NOT NULL, port_a INTEGER NOT NULL,
+  address_b TEXT NOT NULL, port_b INTEGER NOT NULL,
+  handshake_rtt_ms REAL,
+  UNIQUE (protocol, address_a, port_a, address_b, port_b)
+);
+-- first/last seen are offsets from bucket_s in microseconds (small integers on disk).
+CREATE TABLE conv_series (
+  step_s INTEGER NOT NULL, bucket_s INTEGER NOT NULL, conv_id INTEGER NOT NULL,
+  packets_a_to_b INTEGER NOT NULL, bytes_a_to_b INTEGER NOT NULL,
+  packets_b_to_a INTEGER NOT NULL, bytes_b_to_a INTEGER NOT NULL,
+  retransmissions INTEGER NOT NULL,
+  first_off_us INTEGER NOT NULL, last_off_us INTEGER NOT NULL,
+  PRIMARY KEY (step_s, bucket_s, conv_id)
+) WITHOUT ROWID;
+
+-- Probe results, aggregatable: loss = 1 - received/sent, mean = rtt_sum/rtt_count,
+-- stddev from rtt_sumsq, jitter (mtr: mean |RTT(n) - RTT(n-1)|) = jitter_sum/jitter_count.
+CREATE TABLE probes (
+  id INTEGER PRIMARY KEY, kind TEXT NOT NULL, target TEXT NOT NULL, UNIQUE (kind, target)
+);
+CREATE TABLE probe_series (
+  step_s INTEGER NOT NULL, bucket_s INTEGER NOT NULL, probe_id INTEGER NOT NULL,
+  sent INTEGER NOT NULL, received INTEGER NOT NULL,
+  rtt_count INTEGER NOT NULL, rtt_sum_ms REAL NOT NULL, rtt_sumsq_ms2 REAL NOT NULL,
+  rtt_min_ms REAL, rtt_max_ms REAL,
+  jitter_sum_ms REAL NOT NULL, jitter_count INTEGER NOT NULL,
+  PRIMARY KEY (step_s, bucket_s, probe_id)
+) WITHOUT ROWID;
+
+CREATE TABLE alerts (
+  id INTEGER PRIMARY KEY, time_us INTEGER NOT NULL, rule TEXT NOT NULL,
+  severity TEXT NOT NULL, message TEXT NOT NULL, value REAL
+);
+CREATE INDEX alerts_time ON alerts (time_us);
+
+-- Tier from_step_s is rolled up into to_step_s for every bucket before done_until_s.
+CREATE TABLE rollup_state (
+  from_step_s INTEGER PRIMARY KEY, to_step_s INTEGER NOT NULL, done_until_s INTEGER NOT NULL
+);
+INSERT INTO rollup_state VALUES (10, 60, 0), (60, 3600, 0), (3600, 86400, 0);
+
+-- Retention has deleted every bucket of tier step_s before pruned_below_s: a query reads a
+-- tier only for ranges at or after it.
+CREATE TABLE tier_state (step_s INTEGER PRIMARY KEY, pruned_below_s INTEGER NOT NULL);
+INSERT INTO tier_state VALUES (10, 0), (60, 0), (3600, 0), (86400, 0);
+`,
+  },
+]
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest'
+import { isoMicros, parseTime, TimeParseError } from '../../../electron/engine/store/time'
+
+const NOW = Date.parse('2026-11-26T08:00:00.000Z')
+
+describe('parseTime', () => {
+  it('reads now and relative forms back from now', () => {
+    expect(parseTime('now', NOW)).toBe(NOW)
+    expect(parseTime('-30s', NOW)).toBe(NOW - 30_000)
+    expect(parseTime('-30m', NOW)).toBe(NOW - 30 * 60_000)
+    expect(parseTime('-1h', NOW)).toBe(NOW - 3_600_000)
+    expect(parseTime('-7d', NOW)).toBe(NOW - 7 * 86_400_000)
+    expect(parseTime('-2w', NOW)).toBe(NOW - 14 * 86_400_000)
+    expect(parseTime('-1.5h', NOW)).toBe(NOW - 5_400_000)
+  })
+
+  it('reads ISO 8601, treating a missing zone as UTC', () => {
+    expect(parseTime('2026-11-26', NOW)).toBe(Date.parse('2026-11-26T00:00:00Z'))
+    expect(parseTime('2026-11-26T07:15', NOW)).toBe(Date.parse('2026-11-26T07:15:00Z'))
+    expect(parseTime('2026-11-26T07:15:30Z', NOW)).toBe(Date.parse('2026-11-26T07:15:30Z'))
+    expect(parseTime('2026-11-26T07:15:30.25Z', NOW)).toBe(Date.parse('2026-11-26T07:15:30.250Z'))
+    expect(parseTime('2026-11-26T08:15:30+01:00', NOW)).toBe(Date.parse('2026-11-26T07:15:30Z'))
+    expect(parseTime('2026-11-26T08:15:30+0100', NOW)).toBe(Date.parse('2026-11-26T07:15:30Z'))
+  })
+
+  it.each(['yesterday', '1h', '+1h', '-1y', '2026-13-01', '2026-02-30', '2026-11-26T25:00', ''])(
+    'rejects %j with a TimeParseError',
+    (text) => {
+      expect(() => parseTime(text, NOW)).toThrow(TimeParseError)
+    },
+  )
+})
+
+describe('isoMicros', () => {
+  it('prints UTC with six fractional digits', () => {
+    expect(isoMicros(1_700_000_000_123_456)).toBe('2023-11-14T22:13:20.123456Z')
+    expect(isoMicros(1_700_000_000_000_000)).toBe('2023-11-14T22:13:20.000000Z')
+    expect(isoMicros(1_700_000_000_000_001)).toBe('2023-11-14T22:13:20.000001Z')
+  })
+})
