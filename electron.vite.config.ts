@@ -16,6 +16,7 @@ export default defineConfig({
           cli: r('electron/cli/main.ts'),
           store: r('electron/engine/store/index.ts'),
           probe: r('electron/workers/probe.ts'),
+          capture: r('electron/workers/capture.ts'),
         },
       },
     },

@@ -1,0 +1,84 @@
+import { intOption, parseCommandArgs } from '../args'
+import { openLive, DEFAULT_SNAPLEN } from '../../engine/capture/libpcap-source'
+import { aggregate, allConversations, runLive } from '../../engine/capture/pipeline'
+import type { CaptureStats } from '../../engine/capture/source'
+import { formatAmount } from '../../../common/units'
+import { UsageError, type CliIo, type Command } from '../io'
+import {
+  buildReport,
+  checkReportOptions,
+  cliCapture,
+  emitReport,
+  reportOptions,
+  statusLine,
+} from './analyze'
+
+const usage = `Usage: flowscope capture -i IFACE [--duration SECONDS] [--filter BPF] [--snaplen N]
+                         [--by conversation|host|protocol] [--format table|csv|json] [--out PATH]
+
+Captures live on an interface until Ctrl-C or --duration, then prints the same report as
+\`flowscope analyze\` for what it saw (including conversations that ended or expired meanwhile).
+Kernel and interface drop counts go to standard error. Needs CAP_NET_RAW (or root).
+  -i, --interface IFACE  interface to capture on ('any' for all)
+  --duration SECONDS     stop after this many seconds (decimals allowed)
+  --snaplen N            bytes kept per packet (default ${DEFAULT_SNAPLEN}: headers only)
+  --filter, --by, --format, --out: as for flowscope analyze`
+
+function describeStats(stats: CaptureStats | null): string {
+  if (!stats) return 'capture statistics unavailable'
+  return `${stats.received.toLocaleString('en-US')} packets received by filter, ${stats.dropped_kernel.toLocaleString('en-US')} dropped by kernel, ${stats.dropped_interface.toLocaleString('en-US')} dropped by interface`
+}
+
+async function capture(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseCommandArgs('capture', args, {
+    ...reportOptions,
+    interface: { type: 'string', short: 'i' },
+    duration: { type: 'string' },
+    snaplen: { type: 'string' },
+  })
+  const iface = values.interface
+  if (!iface) throw new UsageError('capture: -i IFACE is required (see flowscope interfaces)')
+  const { by, format } = checkReportOptions('capture', values)
+  let durationMs: number | undefined
+  if (values.duration !== undefined) {
+    const s = Number(values.duration)
+    if (!Number.isFinite(s) || s <= 0)
+      throw new UsageError(
+        `capture: --duration must be a positive number of seconds, got '${values.duration}'`,
+      )
+    durationMs = s * 1000
+  }
+  const snaplen = intOption('snaplen', values.snaplen, DEFAULT_SNAPLEN, 64, 262144)
+  const source = openLive(iface, {
+    snaplen,
+    ...(values.filter !== undefined && { filter: values.filter }),
+  })
+  try {
+    const agg = aggregate(source)
+    const status = statusLine(io)
+    const result = await runLive(source, agg.aggregator, {
+      signal: io.signal,
+      ...(durationMs !== undefined && { durationMs }),
+      top: 0,
+      onTick: (snap, stats) =>
+        status.show(
+          `capturing on ${iface}: ${snap.packets.toLocaleString('en-US')} packets, ${formatAmount(snap.bytes, 'bytes')}, ${snap.flows_active} flows, ${stats?.dropped_kernel ?? 0} dropped`,
+        ),
+    })
+    status.clear()
+    io.stderr.write(`capture: ${describeStats(result.stats)}\n`)
+    const snapshot = agg.aggregator.snapshot(0)
+    await emitReport(io, values.out, format, buildReport(by, snapshot, allConversations(agg)))
+    return 0
+  } finally {
+    source.close()
+  }
+}
+
+export const captureCommand: Command = {
+  summary: 'capture live on an interface and report conversations, hosts or protocols',
+  usage,
+  run(args, io) {
+    return cliCapture(() => capture(args, io))
+  },
+}

@@ -1,0 +1,45 @@
+/**
+ * A capture source yields frames (capture timestamp in µs, captured bytes, length on the wire)
+ * in batches. Live interfaces, pcap/pcapng files and synthetic frames in tests all implement it,
+ * so one pipeline (pipeline.ts) feeds the flow aggregator from any of them.
+ */
+
+/** Receives one frame. `data` is only valid during the call (the buffer is reused). */
+export type PacketSink = (tsUs: number, data: Uint8Array, wireLen: number) => void
+
+/**
+ * more: call again at once; idle: nothing buffered right now (live), poll later;
+ * eof: the file or frame list is done; error: reading stopped, `error` says why (the packets
+ * delivered before it are good).
+ */
+export type PumpStatus = 'more' | 'idle' | 'eof' | 'error'
+
+export interface PumpResult {
+  packets: number
+  status: PumpStatus
+  error?: string
+}
+
+/** Capture health from pcap_stats: what libpcap saw and what the kernel or interface dropped. */
+export interface CaptureStats {
+  received: number
+  /** Packets the kernel dropped because its capture buffer was full (ps_drop). */
+  dropped_kernel: number
+  /** Packets the interface or driver dropped (ps_ifdrop; 0 where not reported). */
+  dropped_interface: number
+}
+
+export interface CaptureSource {
+  readonly kind: 'live' | 'file' | 'synthetic'
+  /** pcap LINKTYPE_ number of the frames. */
+  readonly linkType: number
+  /** libpcap's name for it ("EN10MB"), or "DLT_<n>" when libpcap has none. */
+  readonly linkTypeName: string
+  /** Delivers up to `maxPackets` frames to `sink`; never blocks. */
+  pump(sink: PacketSink, maxPackets: number): PumpResult
+  /** Live sources only; null for files and synthetic frames. */
+  stats(): CaptureStats | null
+  /** Fraction of a file read so far (0..1); null when unknown. */
+  progress(): number | null
+  close(): void
+}

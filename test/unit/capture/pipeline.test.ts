@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest'
+import { CaptureError } from '../../../electron/engine/capture/errors'
+import {
+  aggregate,
+  allConversations,
+  drain,
+  runLive,
+} from '../../../electron/engine/capture/pipeline'
+import type { CaptureSource, PumpResult } from '../../../electron/engine/capture/source'
+import {
+  SyntheticSource,
+  type SyntheticFrame,
+} from '../../../electron/engine/capture/synthetic-source'
+import { tcp4, udp4 } from './pcap-file'
+
+const T0 = Date.UTC(2026, 10, 26, 7, 0, 0) * 1000
+
+const frames: SyntheticFrame[] = [
+  { tsUs: T0, data: tcp4('10.0.0.1', '10.0.0.2', 40000, 80, 0x02) },
+  { tsUs: T0 + 500, data: tcp4('10.0.0.2', '10.0.0.1', 80, 40000, 0x12) },
+  { tsUs: T0 + 900, data: tcp4('10.0.0.1', '10.0.0.2', 40000, 80, 0x10, 2), wireLen: 1514 },
+  { tsUs: T0 + 1000, data: udp4('10.0.0.3', '10.0.0.2', 5353, 53) },
+]
+
+/** A source that fails after delivering some frames, as libpcap does at a damaged record. */
+function failingSource(good: number): CaptureSource {
+  const inner = new SyntheticSource(frames.slice(0, good))
+  return Object.assign(Object.create(inner) as CaptureSource, {
+    pump(sink: Parameters<CaptureSource['pump']>[0], max: number): PumpResult {
+      const r = inner.pump(sink, max)
+      return r.status === 'eof'
+        ? { packets: r.packets, status: 'error', error: 'truncated dump file' }
+        : r
+    },
+  })
+}
+
+describe('pipeline', () => {
+  it('drains a source into conversations with per-direction packets and wire bytes', async () => {
+    const source = new SyntheticSource(frames)
+    const agg = aggregate(source)
+    const r = await drain(source, agg.aggregator)
+    expect(r).toEqual({ packets: 4, warning: null, aborted: false })
+    const [tcp, udp] = allConversations(agg)
+    expect(tcp).toMatchObject({
+      protocol: 'tcp',
+      address_a: '10.0.0.1',
+      port_a: 40000,
+      packets_a_to_b: 2,
+      packets_b_to_a: 1,
+    })
+    expect(tcp!.bytes_a_to_b).toBe(frames[0]!.data.length + 1514)
+    expect(tcp!.handshake_rtt_ms).toBeCloseTo(0.5)
+    expect(udp).toMatchObject({
+      protocol: 'udp',
+      address_a: '10.0.0.3',
+      port_b: 53,
+      packets_a_to_b: 1,
+    })
+  })
+
+  it('keeps flows that ended (evicted from a full table) in the report', async () => {
+    const source = new SyntheticSource(frames)
+    const agg = aggregate(source, { maxFlows: 1 })
+    await drain(source, agg.aggregator)
+    expect(agg.ended).toHaveLength(1)
+    expect(allConversations(agg).map((c) => c.protocol)).toEqual(['tcp', 'udp'])
+  })
+
+  it('turns an unsupported link type into a clear CaptureError', () => {
+    const source = new SyntheticSource([], 195, 'IEEE802_15_4')
+    let err: unknown
+    try {
+      aggregate(source)
+    } catch (e) {
+      err = e
+    }
+    expect(err).toBeInstanceOf(CaptureError)
+    expect((err as CaptureError).code).toBe('UNSUPPORTED_LINK_TYPE')
+    expect((err as CaptureError).message).toMatch(
+      /^unsupported link type IEEE802_15_4 \(LINKTYPE 195\)/,
+    )
+  })
+
+  it('fails a file that breaks before its first packet, warns when it breaks later', async () => {
+    const empty = failingSource(0)
+    await expect(drain(empty, aggregate(empty).aggregator)).rejects.toMatchObject({
+      code: 'NOT_A_CAPTURE',
+    })
+    const cut = failingSource(2)
+    const r = await drain(cut, aggregate(cut).aggregator)
+    expect(r.packets).toBe(2)
+    expect(r.warning).toMatch(/stopped after 2 packets: truncated dump file/)
+  })
+
+  it('stops draining when aborted', async () => {
+    const source = new SyntheticSource(frames)
+    const ac = new AbortController()
+    ac.abort()
+    expect((await drain(source, aggregate(source).aggregator, { signal: ac.signal })).aborted).toBe(
+      true,
+    )
+  })
+
+  it('runs a replayed source to its end with one snapshot per tick of the clock', async () => {
+    const source = new SyntheticSource(
+      Array.from({ length: 200_000 }, (_, i) => ({
+        tsUs: T0 + i,
+        data: udp4('10.0.0.1', '10.0.0.2', 1, 2),
+      })),
+    )
+    const agg = aggregate(source)
+    let now = 0
+    const ticks: number[] = []
+    const r = await runLive(source, agg.aggregator, {
+      tickMs: 1000,
+      nowUs: () => (now += 400_000), // every read of the clock moves 0.4 s
+      onTick: (snap) => ticks.push(snap.packets),
+    })
+    expect(r.reason).toBe('eof')
+    expect(r.packets).toBe(200_000)
+    expect(ticks.length).toBeGreaterThan(0)
+    expect(ticks).toEqual([...ticks].sort((x, y) => x - y))
+  })
+
+  it('ends a live run on the signal or the duration', async () => {
+    const idle: CaptureSource = {
+      ...new SyntheticSource([]),
+      kind: 'live',
+      linkType: 1,
+      linkTypeName: 'EN10MB',
+      pump: () => ({ packets: 0, status: 'idle' }),
+      stats: () => null,
+      progress: () => null,
+      close: () => {},
+    }
+    const agg = aggregate(idle)
+    expect((await runLive(idle, agg.aggregator, { durationMs: 30 })).reason).toBe('duration')
+    const ac = new AbortController()
+    setTimeout(() => ac.abort(), 20)
+    expect((await runLive(idle, agg.aggregator, { signal: ac.signal })).reason).toBe('signal')
+  })
+})
