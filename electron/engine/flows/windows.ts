@@ -1,14 +1,17 @@
 /**
  * iftop-style rate windows over per-second byte buckets kept in a small ring.
  *
- * A ring holds the last RING_S seconds of one or more directions (RING_S buckets each, laid
+ * A ring holds the last RING_S seconds (the 40 s window plus the current second) of one or more directions (RING_S buckets each, laid
  * out back to back). Buckets are rolled lazily: only when something is added to a later second,
  * or read. Windows cover complete seconds only: at capture time `nowSec` (the current,
  * incomplete second) the 2 s window is seconds nowSec-2 and nowSec-1. Like iftop, while the
  * capture is younger than a window the divisor is the capture's age (iftop divides by
  * min(history_len, window)), so the first seconds are not understated.
  */
-export const RING_S = 40
+/** Longest window, seconds. */
+export const MAX_WINDOW_S = 40
+/** Buckets per direction: the longest window plus the current, incomplete second. */
+export const RING_S = MAX_WINDOW_S + 1
 
 /** Zero the buckets for seconds (lastSec, sec] in `dirs` directions of ring. */
 export function rollRing(ring: Float64Array, dirs: number, lastSec: number, sec: number): void {
@@ -33,7 +36,7 @@ export function windowSum(
   nowSec: number,
   w: number,
 ): number {
-  const from = Math.max(nowSec - w, ringSec - RING_S + 1)
+  const from = Math.max(nowSec - w, ringSec - RING_S + 1, 0)
   const to = Math.min(nowSec - 1, ringSec)
   let sum = 0
   const base = dir * RING_S
