@@ -1,0 +1,195 @@
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+
+export const ROOT = resolve(__dirname, '../../..')
+export const CLI = resolve(ROOT, 'bin/flowscope.cjs')
+export const BUILT_CLI = resolve(ROOT, 'out/main/cli.js')
+export const WORKER = resolve(ROOT, 'out/main/capture.js')
+export const MKPCAP = resolve(ROOT, '../shared/tools/mkpcap.sh')
+export const CORPUS = resolve(ROOT, '../shared/corpus/tcpdump-tests')
+
+/** Why a test cannot run here (printed by the caller), or null. */
+export function unavailable(needs: {
+  root?: boolean
+  tools?: string[]
+  files?: string[]
+}): string | null {
+  if (!existsSync(BUILT_CLI)) return 'not built (npm run build)'
+  if (needs.root && process.getuid?.() !== 0) return 'needs root (network namespaces, live capture)'
+  for (const tool of needs.tools ?? []) {
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0)
+      return `${tool} is not installed`
+  }
+  for (const f of needs.files ?? []) if (!existsSync(f)) return `${f} not found`
+  return null
+}
+
+export interface CliResult {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs the built CLI; `prefix` runs it under another command (e.g. ip netns exec NS). */
+export function flowscope(args: string[], prefix: string[] = [], timeoutMs = 120_000): CliResult {
+  const cmd = [...prefix, process.execPath, CLI, ...args]
+  const r = spawnSync(cmd[0]!, cmd.slice(1), {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    maxBuffer: 1 << 28,
+  })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+export function flowscopeAsync(
+  args: string[],
+  prefix: string[] = [],
+): { child: ChildProcess; done: Promise<CliResult> } {
+  const cmd = [...prefix, process.execPath, CLI, ...args]
+  const child = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+  const done = new Promise<CliResult>((res) =>
+    child.on('close', (code) => res({ code, stdout, stderr })),
+  )
+  return { child, done }
+}
+
+/** Minimal RFC 4180 reader (quotes, doubled quotes, commas and newlines inside quotes). */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = []
+  let row: string[] = []
+  let cell = ''
+  let quoted = false
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"'
+        i++
+      } else if (ch === '"') quoted = false
+      else cell += ch
+    } else if (ch === '"') quoted = true
+    else if (ch === ',') {
+      row.push(cell)
+      cell = ''
+    } else if (ch === '\n') {
+      row.push(cell)
+      rows.push(row)
+      row = []
+      cell = ''
+    } else if (ch !== '\r') cell += ch
+  }
+  if (cell !== '' || row.length > 0) {
+    row.push(cell)
+    rows.push(row)
+  }
+  return rows
+}
+
+/** CSV text as objects keyed by the header row. */
+export function csvObjects(text: string): Record<string, string>[] {
+  const [header, ...rows] = parseCsv(text)
+  return rows.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i] ?? ''])))
+}
+
+/** Canonical IPv6/IPv4 text, so tshark's and our spellings compare equal. */
+export function canonicalAddress(a: string): string {
+  if (!a.includes(':')) return a
+  return new URL(`http://[${a}]/`).hostname.slice(1, -1)
+}
+
+export function packetCount(file: string): number {
+  const out = execFileSync('capinfos', ['-M', '-c', file], { encoding: 'utf8' })
+  const m = /Number of packets:\s+(\d+)/.exec(out)
+  if (!m) throw new Error(`capinfos: no packet count in ${out}`)
+  return Number(m[1])
+}
+
+const ip = (args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] })
+
+/**
+ * Two namespaces joined by a veth pair, names prefixed fsc + our pid: `a` (10.79.0.1, fd79::1)
+ * captures, `b` (10.79.0.2, fd79::2) answers. Offloads off, so the wire carries real segments.
+ */
+export class FscNetns {
+  readonly a = `fsca${process.pid}`
+  readonly b = `fscb${process.pid}`
+  readonly vethA = `fsc${process.pid}a`
+  readonly vethB = `fsc${process.pid}b`
+  readonly addrA = '10.79.0.1'
+  readonly addrB = '10.79.0.2'
+  readonly addr6A = 'fd79::1'
+  readonly addr6B = 'fd79::2'
+  private readonly onExit = () => this.destroy()
+
+  create(): void {
+    this.destroy()
+    process.on('exit', this.onExit)
+    ip(['netns', 'add', this.a])
+    ip(['netns', 'add', this.b])
+    ip([
+      'link',
+      'add',
+      this.vethA,
+      'netns',
+      this.a,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      this.vethB,
+      'netns',
+      this.b,
+    ])
+    for (const [ns, dev, v4, v6] of [
+      [this.a, this.vethA, `${this.addrA}/24`, `${this.addr6A}/64`],
+      [this.b, this.vethB, `${this.addrB}/24`, `${this.addr6B}/64`],
+    ] as const) {
+      ip(['-n', ns, 'link', 'set', 'lo', 'up'])
+      ip(['-n', ns, 'addr', 'add', v4, 'dev', dev])
+      ip(['-n', ns, 'addr', 'add', v6, 'dev', dev, 'nodad'])
+      ip(['-n', ns, 'link', 'set', dev, 'up'])
+      spawnSync(
+        'ip',
+        ['netns', 'exec', ns, 'ethtool', '-K', dev, 'tso', 'off', 'gso', 'off', 'gro', 'off'],
+        { stdio: 'ignore' },
+      )
+    }
+  }
+
+  /** argv prefix that runs a command inside a namespace. */
+  in(ns: string): string[] {
+    return ['ip', 'netns', 'exec', ns]
+  }
+
+  run(ns: string, cmd: string[], timeoutMs = 60_000): string {
+    return execFileSync('ip', ['netns', 'exec', ns, ...cmd], {
+      encoding: 'utf8',
+      timeout: timeoutMs,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+  }
+
+  destroy(): void {
+    for (const ns of [this.a, this.b]) {
+      // Kill what still runs inside (our tcpdump/iperf3) before deleting the namespace.
+      const pids =
+        spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' })
+          .stdout?.split('\n')
+          .filter(Boolean) ?? []
+      for (const pid of pids) {
+        try {
+          process.kill(Number(pid), 'SIGKILL')
+        } catch {
+          // already gone
+        }
+      }
+      spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' })
+    }
+    process.off('exit', this.onExit)
+  }
+}
