@@ -76,8 +76,9 @@ export class ProbeClient extends EventEmitter<ProbeClientEvents> {
     this.send({ type: 'stop' })
   }
 
-  /** Ends the worker now. */
+  /** Ends the worker now (an expected end: no 'fatal'). */
   kill(): void {
+    this.finished = true
     this.child?.kill()
   }
 

@@ -94,6 +94,7 @@ export class Scheduler {
     this.queue.length = 0
     if (this.timer !== null) this.clock.clearTimer(this.timer)
     this.timer = null
+    this.checkIdle() // wakes run()'s idle() when nothing is in flight
     return this.idle()
   }
 

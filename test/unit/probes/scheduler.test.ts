@@ -110,8 +110,10 @@ describe('Scheduler', () => {
     let runs = 0
     s.add({ interval_ms: 10, count: null, run: async () => void runs++ })
     s.start()
+    const idle = s.idle() // a waiter from before stop() must be woken too
     await clock.runUntil(55)
     await s.stop()
+    await idle
     const at = runs
     await clock.runUntil(500)
     expect(at).toBe(6) // t = 0, 10, ..., 50
