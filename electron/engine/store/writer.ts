@@ -86,10 +86,12 @@ type Row = Record<string, number | null>
 interface Pending {
   kind: SeriesKind
   /** Dimension identity: resolved to an id inside the transaction. */
-  dim: () => number
+  dim: (p: Pending) => number
   bucket_s: number
   row: Row
   merge: (into: Row, from: Row) => void
+  /** Conversation handshake RTT, kept from the first row merged that has one. */
+  rtt?: number | null
 }
 
 export type WriterState = 'open' | 'failed' | 'closed'
@@ -196,16 +198,16 @@ export class HistoryWriter {
     const pb = d.port_b ?? -1
     const key = `c|${d.protocol}|${d.address_a}|${pa}|${d.address_b}|${pb}`
     const base_us = bucket_s * 1e6
-    const rtt = d.handshake_rtt_ms
     return this.add(`${bucket_s}|${key}`, {
       kind: CONV,
       bucket_s,
-      dim: () => {
+      rtt: d.handshake_rtt_ms,
+      dim: (p) => {
         const id = this.dimId(key, () => {
           this.stmts.convIns.run(d.protocol, d.address_a, pa, d.address_b, pb)
           return this.stmts.convGet.get(d.protocol, d.address_a, pa, d.address_b, pb) as number
         })
-        if (rtt !== null) this.stmts.convRtt.run(rtt, id)
+        if (p.rtt != null) this.stmts.convRtt.run(p.rtt, id)
         return id
       },
       row: {
@@ -330,8 +332,10 @@ export class HistoryWriter {
     this.offered_rows++
     this.pendingOffered++
     const have = this.pending.get(mergeKey)
-    if (have) have.merge(have.row, p.row)
-    else this.pending.set(mergeKey, p)
+    if (have) {
+      have.merge(have.row, p.row)
+      have.rtt ??= p.rtt
+    } else this.pending.set(mergeKey, p)
     if (this.pending_rows >= this.opts.max_rows) this.flush()
     return this.state === 'open'
   }
@@ -346,7 +350,7 @@ export class HistoryWriter {
     // Rows for buckets already rolled up also go straight into the coarser tiers.
     const done = readWatermarks(this.db)
     for (const p of batch) {
-      const id = p.dim()
+      const id = p.dim(p)
       const upsert = this.upserts.get(p.kind)!
       const base_us = p.bucket_s * 1e6
       upsert.run({ step_s: FINEST_STEP_S, bucket_s: p.bucket_s, [p.kind.key]: id, ...p.row })

@@ -1,0 +1,134 @@
+import { afterAll, describe, expect, it } from 'vitest'
+import { openHistoryDb } from '../../../electron/engine/store/open'
+import { queryHistory } from '../../../electron/engine/store/queries'
+import { Recorder, type ConversationTotals } from '../../../electron/engine/store/recorder'
+import { HistoryWriter } from '../../../electron/engine/store/writer'
+import type { ConversationHistoryRow } from '../../../common/history'
+import { tempDir } from './helpers'
+
+const S = 1_790_000_000 // a 10 s boundary
+const rec = (over: Partial<ConversationTotals>): ConversationTotals => ({
+  protocol: 'tcp',
+  address_a: '10.0.0.1',
+  port_a: 40000,
+  address_b: '10.0.0.2',
+  port_b: 80,
+  packets_a_to_b: 0,
+  bytes_a_to_b: 0,
+  packets_b_to_a: 0,
+  bytes_b_to_a: 0,
+  first_seen_us: S * 1e6 + 1,
+  last_seen_us: S * 1e6 + 1,
+  retransmissions: 0,
+  handshake_rtt_ms: null,
+  ...over,
+})
+
+describe('Recorder', () => {
+  const tmp = tempDir()
+  afterAll(tmp.cleanup)
+
+  it('files cumulative records as deltas, so totals equal the final record', () => {
+    const path = `${tmp.dir}/rec.db`
+    const db = openHistoryDb(path)
+    const w = new HistoryWriter(db, path, { flush_ms: 0 })
+    const r = new Recorder(w)
+    // Tick 1 (bucket S), tick 2 (same bucket), tick 3 (next bucket), then the flow ends.
+    r.conversations([rec({ packets_a_to_b: 1, bytes_a_to_b: 74, last_seen_us: S * 1e6 + 2 })])
+    r.conversations([
+      rec({
+        packets_a_to_b: 3,
+        bytes_a_to_b: 300,
+        packets_b_to_a: 1,
+        bytes_b_to_a: 60,
+        handshake_rtt_ms: 0.5,
+        last_seen_us: S * 1e6 + 3_000_000,
+      }),
+    ])
+    r.conversations([
+      rec({
+        packets_a_to_b: 5,
+        bytes_a_to_b: 500,
+        packets_b_to_a: 4,
+        bytes_b_to_a: 6000,
+        retransmissions: 1,
+        handshake_rtt_ms: 0.5,
+        last_seen_us: (S + 12) * 1e6,
+      }),
+    ])
+    // Unchanged record: nothing new filed.
+    r.conversations([
+      rec({
+        packets_a_to_b: 5,
+        bytes_a_to_b: 500,
+        packets_b_to_a: 4,
+        bytes_b_to_a: 6000,
+        retransmissions: 1,
+        handshake_rtt_ms: 0.5,
+        last_seen_us: (S + 12) * 1e6,
+      }),
+    ])
+    const final = rec({
+      packets_a_to_b: 6,
+      bytes_a_to_b: 552,
+      packets_b_to_a: 4,
+      bytes_b_to_a: 6000,
+      retransmissions: 1,
+      handshake_rtt_ms: 0.5,
+      last_seen_us: (S + 25) * 1e6,
+    })
+    r.conversationEnded(final)
+    // The same 5-tuple again later: a new flow, counted from zero.
+    r.conversations([
+      rec({
+        packets_a_to_b: 1,
+        bytes_a_to_b: 60,
+        first_seen_us: (S + 40) * 1e6,
+        last_seen_us: (S + 40) * 1e6,
+      }),
+    ])
+    w.flush()
+
+    const rows = db
+      .prepare('SELECT bucket_s, packets_a_to_b, bytes_b_to_a FROM conv_series ORDER BY bucket_s')
+      .all()
+    expect(rows).toEqual([
+      { bucket_s: S, packets_a_to_b: 3, bytes_b_to_a: 60 },
+      { bucket_s: S + 10, packets_a_to_b: 2, bytes_b_to_a: 5940 },
+      { bucket_s: S + 20, packets_a_to_b: 1, bytes_b_to_a: 0 },
+      { bucket_s: S + 40, packets_a_to_b: 1, bytes_b_to_a: 0 },
+    ])
+    const res = queryHistory(db, {
+      from_s: S,
+      to_s: S + 30,
+      by: 'conversation',
+      bucket: null,
+      top: null,
+    })
+    const row = res.rows[0] as ConversationHistoryRow
+    expect(row).toMatchObject({
+      protocol: 'tcp',
+      address_a: '10.0.0.1',
+      port_a: 40000,
+      packets_a_to_b: 6,
+      bytes_a_to_b: 552,
+      packets_b_to_a: 4,
+      bytes_b_to_a: 6000,
+      retransmissions: 1,
+      handshake_rtt_ms: 0.5,
+      first_seen: '2026-09-21T14:13:20.000001Z',
+      last_seen: '2026-09-21T14:13:45.000000Z',
+    })
+    w.close()
+  })
+
+  it('forgets the least recently seen conversations beyond its cap', () => {
+    const path = `${tmp.dir}/cap.db`
+    const w = new HistoryWriter(openHistoryDb(path), path, { flush_ms: 0 })
+    const r = new Recorder(w, { max_conversations: 2 })
+    for (let p = 1; p <= 5; p++)
+      r.conversations([rec({ port_a: p, packets_a_to_b: 1, bytes_a_to_b: 1 })])
+    expect((r as unknown as { filed: Map<string, unknown> }).filed.size).toBe(2)
+    w.close()
+  })
+})
