@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const prefix = dirname(dirname(process.execPath))
-const args = ['rebuild', '--directory', here]
+// Incremental when already configured: `rebuild` would delete the addon under running tests.
+const configured = existsSync(join(here, 'build', 'Makefile'))
+const args = [configured ? 'build' : 'rebuild', '--directory', here]
 if (existsSync(join(prefix, 'include', 'node', 'common.gypi'))) args.push(`--nodedir=${prefix}`)
 const gyp = createRequire(import.meta.url).resolve('node-gyp/bin/node-gyp.js')
 const r = spawnSync(process.execPath, [gyp, ...args], { stdio: 'inherit' })
