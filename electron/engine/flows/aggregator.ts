@@ -39,6 +39,13 @@ export interface AggregatorOptions {
   idleTimeoutS?: number
   /** Called with the final record of every evicted or expired flow. */
   onFlowEnd?: (rec: ConversationRecord) => void
+  /**
+   * IPv4/IPv6 non-first fragments carry no ports. false (default, as tshark with IP reassembly
+   * off): they count in the portless conversation of their protocol and address pair, and the
+   * first fragment in the 5-tuple conversation. true: they count in their datagram's 5-tuple
+   * conversation when its first fragment was seen (all the datagram's bytes in one place).
+   */
+  mapFragments?: boolean
 }
 
 /** Default number of conversations in a snapshot. */
@@ -65,7 +72,7 @@ export class Aggregator {
   private readonly s = new DecodeScratch()
   private readonly key = new Uint32Array(KEY_WORDS)
   private readonly table: FlowTable
-  private readonly fragments = new FragmentMap()
+  private readonly fragments: FragmentMap | null
 
   private packets = 0
   private bytes = 0
@@ -94,6 +101,7 @@ export class Aggregator {
     this.maxFlows = Math.max(1, Math.floor(opts.maxFlows ?? 100_000))
     this.idleUs = (opts.idleTimeoutS ?? 300) * 1e6
     this.onFlowEnd = opts.onFlowEnd
+    this.fragments = opts.mapFragments ? new FragmentMap() : null
     this.table = new FlowTable(this.maxFlows)
   }
 
@@ -127,7 +135,7 @@ export class Aggregator {
     this.ipPackets[s.proto] = this.ipPackets[s.proto]! + 1
     this.ipBytes[s.proto] = this.ipBytes[s.proto]! + wireLen
 
-    if (s.fragment !== FRAG_NONE) this.fragments.resolve(s, tsUs)
+    if (s.fragment !== FRAG_NONE && this.fragments !== null) this.fragments.resolve(s, tsUs)
     const dir = this.flowFor(s, tsUs, sec)
     const f = this.current!
     f.count(dir, wireLen, tsUs, sec, this.startSec)

@@ -19,6 +19,7 @@ import { readPcapFile } from '../../unit/flows/pcap-reader'
 const root = resolve(__dirname, '../../..')
 const mkpcap = resolve(root, '../shared/tools/mkpcap.sh')
 const lossy = resolve(__dirname, 'lossy-capture.sh')
+const fragments = resolve(__dirname, 'fragment-capture.sh')
 
 function missing(): string | null {
   if (process.getuid?.() !== 0) return 'not root (captures need network namespaces)'
@@ -38,6 +39,23 @@ beforeAll(() => {
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
+
+/** Our conversations in the same shape as tsharkConversations(). */
+function ourConversations(convs: ConversationRecord[]): Map<string, Counts> {
+  const mine = new Map<string, Counts>()
+  for (const c of convs) {
+    const [key, aFirst] = recordKey(c)
+    const ab = aFirst ? 0 : 1
+    const packets: [number, number] = [0, 0]
+    const bytes: [number, number] = [0, 0]
+    packets[ab] = c.packets_a_to_b
+    packets[1 - ab] = c.packets_b_to_a
+    bytes[ab] = c.bytes_a_to_b
+    bytes[1 - ab] = c.bytes_b_to_a
+    mine.set(key, { first: 0, packets, bytes })
+  }
+  return mine
+}
 
 function aggregate(file: string): ConversationRecord[] {
   const { linkType, records } = readPcapFile(file)
@@ -89,9 +107,9 @@ interface Counts {
 }
 
 /** tshark per-frame fields summed per conversation, directions relative to the key order. */
-function tsharkConversations(file: string): Map<string, Counts> {
+function tsharkConversations(file: string, options: string[] = []): Map<string, Counts> {
   const lines = tshark([
-    '-r', file, '-T', 'fields', '-E', 'occurrence=f', '-E', 'separator=\t',
+    '-r', file, ...options, '-T', 'fields', '-E', 'occurrence=f', '-E', 'separator=\t',
     '-e', 'frame.len', '-e', 'ip.src', '-e', 'ipv6.src', '-e', 'ip.dst', '-e', 'ipv6.dst',
     '-e', 'icmp.type', '-e', 'icmpv6.type', '-e', 'tcp.srcport', '-e', 'tcp.dstport',
     '-e', 'udp.srcport', '-e', 'udp.dstport',
@@ -122,18 +140,7 @@ describe.skipIf(skipReason !== null)('capture core vs tshark', () => {
     execFileSync('bash', [mkpcap, file, '2', '20M', '128'], { stdio: 'ignore', timeout: 60_000 })
     const ours = aggregate(file)
     const theirs = tsharkConversations(file)
-    const mine = new Map<string, Counts>()
-    for (const c of ours) {
-      const [key, aFirst] = recordKey(c)
-      const ab = aFirst ? 0 : 1
-      const packets: [number, number] = [0, 0]
-      const bytes: [number, number] = [0, 0]
-      packets[ab] = c.packets_a_to_b
-      packets[1 - ab] = c.packets_b_to_a
-      bytes[ab] = c.bytes_a_to_b
-      bytes[1 - ab] = c.bytes_b_to_a
-      mine.set(key, { first: 0, packets, bytes })
-    }
+    const mine = ourConversations(ours)
     const protos = new Set([...theirs.keys()].map((k) => k.split(' ')[0]))
     console.log(
       `tshark: ${theirs.size} conversations (${[...protos].join(', ')}); ours: ${mine.size}`,
@@ -145,6 +152,30 @@ describe.skipIf(skipReason !== null)('capture core vs tshark', () => {
     }
     // Nothing extra on our side for these protocols.
     for (const key of mine.keys()) expect(theirs.has(key), key).toBe(true)
+  }, 120_000)
+
+  it('counts fragmented datagrams as tshark does with IP reassembly off', () => {
+    // tshark's own answer depends on its reassembly and the snap length: with reassembly on
+    // (default) a conversation gets the frame that completes the datagram (full snaplen, v4
+    // and v6), the first fragment (snaplen 128, IPv4) or nothing (snaplen 128, IPv6). The one
+    // stable definition is reassembly off: the first fragment, which carries the ports.
+    const file = join(dir, 'frag.pcap')
+    execFileSync('bash', [fragments, file, '128'], { stdio: 'ignore', timeout: 60_000 })
+    const noDefrag = ['-o', 'ip.defragment:FALSE', '-o', 'ipv6.defragment:FALSE']
+    const ours = aggregate(file)
+    const mine = ourConversations(ours.filter((c) => c.port_a !== null))
+    const theirs = tsharkConversations(file, noDefrag)
+    const udp = [...theirs.keys()].filter((k) => k.startsWith('udp '))
+    console.log(`fragments: tshark udp conversations ${udp.join(' | ')}`)
+    expect(udp.some((k) => k.includes('fd79::'))).toBe(true)
+    expect(udp.some((k) => k.includes('10.79.'))).toBe(true)
+    for (const key of udp) expect(mine.get(key), key).toEqual({ ...theirs.get(key)!, first: 0 })
+    // Non-first UDP fragments land in the portless udp conversation of their address pair.
+    const later = tshark(['-r', file, ...noDefrag, '-Y',
+      '(ip.frag_offset > 0 && ip.proto == 17) || (ipv6.fraghdr.offset > 0 && ipv6.fraghdr.nxt == 17)']).length // prettier-ignore
+    const portless = ours.filter((c) => c.protocol === 'udp' && c.port_a === null)
+    expect(later).toBeGreaterThan(40)
+    expect(portless.reduce((n, c) => n + c.packets_a_to_b + c.packets_b_to_a, 0)).toBe(later)
   }, 120_000)
 
   it('counts TCP retransmissions per conversation like Wireshark (capture with loss)', () => {

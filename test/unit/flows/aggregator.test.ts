@@ -223,8 +223,7 @@ describe('Aggregator', () => {
     expect(only(agg).retransmissions).toBe(4)
   })
 
-  it('maps non-first fragments to their datagram conversation', () => {
-    const agg = new Aggregator({ linkType: RAW })
+  describe('IP fragments', () => {
     const first = ipv4(udp(7000, 9000, 1472), {
       proto: 17,
       mf: true,
@@ -246,23 +245,47 @@ describe('Aggregator', () => {
       src: C,
       dst: SV,
     })
-    agg.add(S, u8(first), 1514)
-    agg.add(S + 1, u8(later), 634)
-    agg.add(S + 2, u8(stray), 134)
-    const convs = agg.conversations()
-    expect(convs).toHaveLength(2)
-    expect(convs[0]).toMatchObject({
-      protocol: 'udp',
-      port_a: 7000,
-      port_b: 9000,
-      packets_a_to_b: 2,
-      bytes_a_to_b: 2148,
+    const feed = (agg: Aggregator) => {
+      agg.add(S, u8(first), 1514)
+      agg.add(S + 1, u8(later), 634)
+      agg.add(S + 2, u8(stray), 134)
+      return agg.conversations()
+    }
+
+    it('by default count non-first fragments in the portless conversation (as tshark conv,udp)', () => {
+      const convs = feed(new Aggregator({ linkType: RAW }))
+      expect(convs).toHaveLength(2)
+      expect(convs[0]).toMatchObject({
+        protocol: 'udp',
+        port_a: 7000,
+        packets_a_to_b: 1,
+        bytes_a_to_b: 1514,
+      })
+      expect(convs[1]).toMatchObject({
+        protocol: 'udp',
+        port_a: null,
+        port_b: null,
+        packets_a_to_b: 2,
+        bytes_a_to_b: 768,
+      })
     })
-    expect(convs[1]).toMatchObject({
-      protocol: 'udp',
-      port_a: null,
-      port_b: null,
-      packets_a_to_b: 1,
+
+    it('with mapFragments count them in their datagram conversation when the first was seen', () => {
+      const convs = feed(new Aggregator({ linkType: RAW, mapFragments: true }))
+      expect(convs).toHaveLength(2)
+      expect(convs[0]).toMatchObject({
+        protocol: 'udp',
+        port_a: 7000,
+        port_b: 9000,
+        packets_a_to_b: 2,
+        bytes_a_to_b: 2148,
+      })
+      expect(convs[1]).toMatchObject({
+        protocol: 'udp',
+        port_a: null,
+        port_b: null,
+        packets_a_to_b: 1,
+      })
     })
   })
 
