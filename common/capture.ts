@@ -51,9 +51,15 @@ export const ConversationRecord = z.object({
   handshake_rtt_ms: z.number().nonnegative().nullable(),
   rate_a_to_b_bps: RateWindows,
   rate_b_to_a_bps: RateWindows,
-  /** Highest 2 s average seen in the direction (bytes per second), see flows/README.md. */
+  /**
+   * iftop's peak per direction: the highest 2 s average in the last 40 s (iftop recomputes its
+   * peak over its 40 s history), bytes per second; always >= s2.
+   */
   peak_a_to_b_bps: rate,
   peak_b_to_a_bps: rate,
+  /** Highest 2 s average since the conversation began (any 2 complete seconds), >= peak. */
+  peak_ever_a_to_b_bps: rate,
+  peak_ever_b_to_a_bps: rate,
 })
 export type ConversationRecord = z.infer<typeof ConversationRecord>
 
@@ -83,8 +89,10 @@ export const CaptureSnapshot = z.object({
   by_protocol: z.record(z.string(), PacketBytes),
   /** Total rate over the capture (rx/tx cannot be told apart from a capture). */
   rates_bps: RateWindows,
-  /** Highest total 2 s average seen so far, bytes per second. */
+  /** iftop's peak of the total: highest 2 s average in the last 40 s, bytes per second. */
   peak_bps: rate,
+  /** Highest total 2 s average since the capture began, bytes per second. */
+  peak_ever_bps: rate,
   /** Malformed frames per reason (`truncated_ip`, `bad_ip_header_length`, ...). */
   malformed: z.record(z.string(), count),
   malformed_total: count,

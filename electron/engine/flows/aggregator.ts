@@ -21,7 +21,7 @@ import { DIR_AB, DIR_BA, Flow } from './flow'
 import { FragmentMap } from './fragments'
 import { FlowTable, KEY_WORDS, hashKey } from './table'
 import { analyzeTcp } from './tcp'
-import { RING_S, pairRate, rollRing, windowDivisor, windowSum } from './windows'
+import { RING_S, pairRate, rollRing, windowDivisor, windowPeak, windowSum } from './windows'
 
 export class UnsupportedLinkTypeError extends Error {
   constructor(readonly linkType: number) {
@@ -266,10 +266,14 @@ export class Aggregator {
       const div = windowDivisor(startSec, nowSec, w)
       return div > 0 ? windowSum(this.totalRing, 0, this.totalRingSec, nowSec, w) / div : 0
     }
-    let peak = this.totalPeak
+    let peakEver = this.totalPeak
     if (this.totalRingSec >= 0 && this.totalRingSec < nowSec) {
-      peak = Math.max(peak, pairRate(this.totalRing, 0, this.totalRingSec, startSec))
+      peakEver = Math.max(peakEver, pairRate(this.totalRing, 0, this.totalRingSec, startSec))
     }
+    const peak =
+      this.totalRingSec >= 0
+        ? windowPeak(this.totalRing, 0, this.totalRingSec, nowSec, startSec)
+        : 0
     return {
       time_us: Math.max(0, this.nowUs),
       start_us: this.startUs >= 0 ? this.startUs : null,
@@ -280,6 +284,7 @@ export class Aggregator {
       by_protocol: byProtocol,
       rates_bps: { s2: totalRate(2), s10: totalRate(10), s40: totalRate(40) },
       peak_bps: peak,
+      peak_ever_bps: peakEver,
       malformed: this.malformed(),
       malformed_total: this.malformedTotal,
       flows_active: this.table.size,

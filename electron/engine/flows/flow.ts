@@ -3,7 +3,7 @@
  * here, never per packet); updated in place for every packet.
  */
 import type { ConversationRecord } from '../../../common/capture'
-import { RING_S, pairRate, windowDivisor, windowSum } from './windows'
+import { RING_S, pairRate, windowDivisor, windowPeak, windowSum } from './windows'
 
 export const DIR_AB = 0
 export const DIR_BA = 1
@@ -27,8 +27,9 @@ export class Flow {
   readonly ring = new Float64Array(2 * RING_S)
   /** Latest second held by ring. */
   ringSec: number
-  peakAB = 0
-  peakBA = 0
+  /** Highest 2 s average ever seen per direction (sliding by 1 s), see windows.ts. */
+  peakEverAB = 0
+  peakEverBA = 0
 
   // TCP analysis (see tcp.ts)
   retransmissions = 0
@@ -82,8 +83,8 @@ export class Flow {
   private notePeak(startSec: number): void {
     const ab = pairRate(this.ring, DIR_AB, this.ringSec, startSec)
     const ba = pairRate(this.ring, DIR_BA, this.ringSec, startSec)
-    if (ab > this.peakAB) this.peakAB = ab
-    if (ba > this.peakBA) this.peakBA = ba
+    if (ab > this.peakEverAB) this.peakEverAB = ab
+    if (ba > this.peakEverBA) this.peakEverBA = ba
   }
 
   /** Bytes/s over the last w complete seconds before nowSec, direction dir. */
@@ -92,8 +93,14 @@ export class Flow {
     return div > 0 ? windowSum(this.ring, dir, this.ringSec, nowSec, w) / div : 0
   }
 
+  /** iftop's peak: highest 2 s slot in the last 40 s. */
   peak(dir: number, nowSec: number, startSec: number): number {
-    const stored = dir === DIR_AB ? this.peakAB : this.peakBA
+    return windowPeak(this.ring, dir, this.ringSec, nowSec, startSec)
+  }
+
+  /** Highest 2 s average since the flow began (all complete seconds so far). */
+  peakEver(dir: number, nowSec: number, startSec: number): number {
+    const stored = dir === DIR_AB ? this.peakEverAB : this.peakEverBA
     if (this.ringSec >= nowSec) return stored
     const last = pairRate(this.ring, dir, this.ringSec, startSec)
     return last > stored ? last : stored
@@ -129,6 +136,8 @@ export class Flow {
       rate_b_to_a_bps: this.rates(DIR_BA, nowSec, startSec),
       peak_a_to_b_bps: this.peak(DIR_AB, nowSec, startSec),
       peak_b_to_a_bps: this.peak(DIR_BA, nowSec, startSec),
+      peak_ever_a_to_b_bps: this.peakEver(DIR_AB, nowSec, startSec),
+      peak_ever_b_to_a_bps: this.peakEver(DIR_BA, nowSec, startSec),
     }
   }
 

@@ -1,8 +1,8 @@
 /**
  * iftop-style rate windows over per-second byte buckets kept in a small ring.
  *
- * A ring holds the last RING_S seconds (the 40 s window plus the current second) of one or more directions (RING_S buckets each, laid
- * out back to back). Buckets are rolled lazily: only when something is added to a later second,
+ * A ring holds the last RING_S seconds (the 40 s window plus the current second) of one or
+ * more directions (RING_S buckets each, laid out back to back). Buckets are rolled lazily: only when something is added to a later second,
  * or read. Windows cover complete seconds only: at capture time `nowSec` (the current,
  * incomplete second) the 2 s window is seconds nowSec-2 and nowSec-1. Like iftop, while the
  * capture is younger than a window the divisor is the capture's age (iftop divides by
@@ -60,4 +60,34 @@ export function pairRate(ring: Float64Array, dir: number, k: number, startSec: n
   const sum =
     ring[base + (k % RING_S)]! + (k - 1 >= startSec ? ring[base + ((k - 1 + RING_S) % RING_S)]! : 0)
   return k - 1 >= startSec ? sum / 2 : sum
+}
+
+/**
+ * iftop's peak: the highest 2 s average among the 2 s slots of its 40 s history (iftop keeps
+ * 20 buckets of 2 s and recomputes the peak over them each refresh, ui_common.c
+ * calculate_totals). Our slots are the pairs of complete seconds ending at nowSec - 1,
+ * nowSec - 3, ..., so the newest slot is exactly the s2 window and peak >= s2.
+ */
+export function windowPeak(
+  ring: Float64Array,
+  dir: number,
+  ringSec: number,
+  nowSec: number,
+  startSec: number,
+): number {
+  let peak = 0
+  const oldest = Math.max(ringSec - RING_S + 1, startSec, 0)
+  const base = dir * RING_S
+  for (let k = nowSec - 1; k > nowSec - 1 - MAX_WINDOW_S; k -= 2) {
+    if (k < oldest) break
+    let sum = 0
+    let secs = 0
+    for (let j = k - 1; j <= k; j++) {
+      if (j < startSec) continue
+      secs++
+      if (j >= oldest && j <= ringSec) sum += ring[base + (j % RING_S)]!
+    }
+    if (secs > 0 && sum / secs > peak) peak = sum / secs
+  }
+  return peak
 }

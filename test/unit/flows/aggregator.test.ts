@@ -151,6 +151,7 @@ describe('Aggregator', () => {
     expect(c.rate_a_to_b_bps).toEqual({ s2: 1000, s10: 1000, s40: 1000 })
     expect(c.rate_b_to_a_bps).toEqual({ s2: 100, s10: 100, s40: 100 })
     expect([c.peak_a_to_b_bps, c.peak_b_to_a_bps]).toEqual([1000, 100])
+    expect([c.peak_ever_a_to_b_bps, c.peak_ever_b_to_a_bps]).toEqual([1000, 100])
     expect(agg.snapshot().rates_bps).toEqual({ s2: 1100, s10: 1100, s40: 1100 })
     agg.advance(t0 + 45 * S)
     c = only(agg)
@@ -174,9 +175,18 @@ describe('Aggregator', () => {
     const agg = new Aggregator({ linkType: RAW })
     for (let i = 0; i < 20; i++) agg.add(i * S, up(), i === 7 ? 10_000 : 1000)
     agg.advance(20 * S)
-    const c = only(agg)
+    let c = only(agg)
     expect(c.peak_a_to_b_bps).toBe(5500)
-    expect(agg.snapshot().peak_bps).toBe(5500)
+    expect(c.peak_ever_a_to_b_bps).toBe(5500)
+    expect(agg.snapshot()).toMatchObject({ peak_bps: 5500, peak_ever_bps: 5500 })
+    // iftop forgets a peak once it leaves the 40 s history; peak_ever does not.
+    agg.add(60 * S, up(), 3000)
+    agg.advance(61 * S)
+    c = only(agg)
+    expect([c.rate_a_to_b_bps.s2, c.peak_a_to_b_bps, c.peak_ever_a_to_b_bps]).toEqual([
+      1500, 1500, 5500,
+    ])
+    expect(agg.snapshot()).toMatchObject({ peak_bps: 1500, peak_ever_bps: 5500 })
   })
 
   it('keeps counting cumulatively on out-of-order timestamps', () => {
