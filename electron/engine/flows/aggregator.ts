@@ -147,6 +147,9 @@ export class Aggregator {
 
   /** Flow found or created by flowFor(). */
   private current: Flow | null = null
+  /** The previous packet's flow and key (a one-entry cache in front of the table). */
+  private lastFlow: Flow | null = null
+  private readonly lastKey = new Uint32Array(KEY_WORDS)
 
   /** Find or create the packet's flow (left in this.current); returns its direction. */
   private flowFor(s: DecodeScratch, tsUs: number, sec: number): number {
@@ -171,8 +174,23 @@ export class Aggregator {
     k[7] = b[2]!
     k[8] = b[3]!
     k[9] = ports ? (srcFirst ? (s.srcPort << 16) | s.dstPort : (s.dstPort << 16) | s.srcPort) : 0
+    // Packets come in bursts per flow: try the previous packet's flow before hashing.
+    let f = this.lastFlow
+    if (f !== null && f.slot >= 0) {
+      const lk = this.lastKey
+      for (let i = 0; i < KEY_WORDS; i++) {
+        if (lk[i] !== k[i]) {
+          f = null
+          break
+        }
+      }
+      if (f !== null) {
+        this.current = f
+        return srcFirst === f.aIsKeyFirst ? DIR_AB : DIR_BA
+      }
+    }
     const hash = hashKey(k)
-    let f = this.table.find(k, hash)
+    f = this.table.find(k, hash)
     if (f === null) {
       if (this.table.size >= this.maxFlows) {
         this.evicted++
@@ -190,6 +208,8 @@ export class Aggregator {
       )
       this.table.insert(f, k, hash)
     }
+    this.lastKey.set(k)
+    this.lastFlow = f
     this.current = f
     return srcFirst === f.aIsKeyFirst ? DIR_AB : DIR_BA
   }
