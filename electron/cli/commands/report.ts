@@ -40,7 +40,7 @@ export const reportCommand: Command = {
   summary: 'export recorded history (CSV, JSON or a table)',
   usage,
   async run(args, io) {
-    const { values } = parseCommandArgs('report', args, {
+    const { values } = parseCommandArgs('report', attachTimeValues(args), {
       db: { type: 'string' },
       from: { type: 'string' },
       to: { type: 'string' },
@@ -105,7 +105,7 @@ export const reportCommand: Command = {
           out.write(tableOf(plan.columns, rows))
         })
       } else if (format === 'json') {
-        await emit(values.out, io.stdout, (out) => writeJson(rows, out))
+        await emit(values.out, io.stdout, (out) => writeJson(rows, out, plan.columns))
       } else {
         await emit(values.out, io.stdout, (out) => writeCsv(rows, plan.columns, out))
       }
@@ -114,6 +114,23 @@ export const reportCommand: Command = {
       db.close()
     }
   },
+}
+
+/**
+ * `--from -1h` would read as an option to parseArgs; a TIME that starts with '-' is attached
+ * (`--from=-1h`) so the relative forms work with or without '='.
+ */
+function attachTimeValues(args: string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string
+    const next = args[i + 1]
+    if ((a === '--from' || a === '--to') && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${a}=${next}`)
+      i++
+    } else out.push(a)
+  }
+  return out
 }
 
 function time(name: string, text: string, now_ms: number): number {

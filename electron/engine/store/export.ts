@@ -39,15 +39,23 @@ export async function writeCsv(
   await pump(Readable.from(rows).pipe(stringifier), out)
 }
 
-/** Writes rows as one JSON array, one row per line; `out` is not ended. */
+/**
+ * Writes rows as one JSON array, one row per line; `out` is not ended. With `columns`, each
+ * object has exactly those keys in that order (JSON keys = CSV header, as in the capture report).
+ */
 export async function writeJson(
   rows: Iterable<HistoryRow>,
   out: NodeJS.WritableStream,
+  columns?: readonly string[],
 ): Promise<void> {
+  const project = (row: HistoryRow): object =>
+    columns
+      ? Object.fromEntries(columns.map((c) => [c, (row as Record<string, unknown>)[c] ?? null]))
+      : row
   function* lines(): Generator<string> {
     let first = true
     for (const row of rows) {
-      yield `${first ? '[\n' : ',\n'}${JSON.stringify(row)}`
+      yield `${first ? '[\n' : ',\n'}  ${JSON.stringify(project(row))}`
       first = false
     }
     yield first ? '[]\n' : '\n]\n'

@@ -5,7 +5,16 @@
  * was. Only then is it opened for writing and migrated.
  */
 import Database from 'better-sqlite3'
-import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs'
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  statSync,
+} from 'node:fs'
 import { dirname } from 'node:path'
 import { describeFailure, StoreError } from './errors'
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema'
@@ -106,6 +115,18 @@ export function migrate(db: Db): void {
   }
 }
 
+/** mkdir -p, but names a read-only ancestor (recursive mkdir reports EROFS as ENOENT). */
+function ensureDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true })
+  } catch (err) {
+    let up = dirname(dir)
+    while (up !== dirname(up) && !existsSync(up)) up = dirname(up)
+    accessSync(up, constants.W_OK)
+    throw err
+  }
+}
+
 export interface OpenOptions {
   /** Open for reading only (reports); the file must exist. */
   readonly?: boolean
@@ -125,7 +146,9 @@ export function openHistoryDb(path: string, opts: OpenOptions = {}): Db {
   }
   let db: Db | undefined
   try {
-    if (!found.exists) mkdirSync(dirname(path), { recursive: true })
+    if (!found.exists) ensureDir(dirname(path))
+    // A read-only file or mount: say so now rather than fail on the first write.
+    if (!opts.readonly) accessSync(found.exists ? path : dirname(path), constants.W_OK)
     db = new Database(path, { readonly: opts.readonly === true })
     if (opts.readonly) db.pragma('busy_timeout = 5000')
     else {
