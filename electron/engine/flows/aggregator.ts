@@ -314,15 +314,36 @@ export class Aggregator {
     }
   }
 
+  /** The n best flows by (s10 rate, bytes, earliest first), without sorting the whole table. */
   private top(n: number): ConversationRecord[] {
     if (n === 0) return []
     const nowSec = this.nowSec
     const startSec = this.startSec
-    const scored: { f: Flow; score: number; bytes: number }[] = []
-    for (const f of this.table)
-      scored.push({ f, score: f.score(nowSec, startSec), bytes: f.bytesAB + f.bytesBA })
-    scored.sort((x, y) => y.score - x.score || y.bytes - x.bytes || x.f.firstUs - y.f.firstUs)
-    return scored.slice(0, n).map((e) => e.f.record(nowSec, startSec))
+    // Kept sorted best first; most flows lose against the current n-th and cost one compare.
+    const best: { f: Flow; score: number; bytes: number }[] = []
+    const better = (
+      x: { f: Flow; score: number; bytes: number },
+      y: { f: Flow; score: number; bytes: number },
+    ) =>
+      x.score !== y.score
+        ? x.score > y.score
+        : x.bytes !== y.bytes
+          ? x.bytes > y.bytes
+          : x.f.firstUs < y.f.firstUs
+    for (const f of this.table) {
+      const e = { f, score: f.score(nowSec, startSec), bytes: f.bytesAB + f.bytesBA }
+      if (best.length === n && !better(e, best[n - 1]!)) continue
+      let lo = 0
+      let hi = best.length
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1
+        if (better(e, best[mid]!)) hi = mid
+        else lo = mid + 1
+      }
+      best.splice(lo, 0, e)
+      if (best.length > n) best.pop()
+    }
+    return best.map((e) => e.f.record(nowSec, startSec))
   }
 
   /** Every flow still in the table, in order of first appearance. */

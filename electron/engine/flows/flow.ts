@@ -5,6 +5,9 @@
 import type { ConversationRecord } from '../../../common/capture'
 import { RING_S, pairRate, windowDivisor, windowPeak, windowSum } from './windows'
 
+/** Read-only stand-in ring for flows that have not needed their own yet. */
+const SCRATCH_RING = new Float64Array(2 * RING_S)
+
 export const DIR_AB = 0
 export const DIR_BA = 1
 
@@ -23,8 +26,14 @@ export class Flow {
   firstUs: number
   lastUs: number
 
-  /** Per-second bytes, A→B in [0, RING_S), B→A in [RING_S, 2 * RING_S). */
-  readonly ring = new Float64Array(2 * RING_S)
+  /**
+   * Per-second bytes, A→B in [0, RING_S), B→A in [RING_S, 2 * RING_S). Allocated only once
+   * the flow lives into a second second: until then (and for the single-packet flows of a
+   * scan) the bytes of second ringSec are in oneSecAB / oneSecBA.
+   */
+  private ring: Float64Array | null = null
+  private oneSecAB = 0
+  private oneSecBA = 0
   /** Latest second held by ring. */
   ringSec: number
   /** Highest 2 s average ever seen per direction (sliding by 1 s), see windows.ts. */
@@ -67,7 +76,15 @@ export class Flow {
     }
     if (tsUs > this.lastUs) this.lastUs = tsUs
     if (tsUs < this.firstUs) this.firstUs = tsUs
-    const ring = this.ring
+    let ring = this.ring
+    if (ring === null) {
+      if (sec === this.ringSec) {
+        if (dir === DIR_AB) this.oneSecAB += bytes
+        else this.oneSecBA += bytes
+        return
+      }
+      ring = this.materialize()
+    }
     if (sec > this.ringSec) {
       // ringSec is now complete: its 2 s average is a peak candidate.
       this.notePeak(startSec)
@@ -80,9 +97,30 @@ export class Flow {
     ring[i] = ring[i]! + bytes
   }
 
+  private materialize(): Float64Array {
+    const ring = new Float64Array(2 * RING_S)
+    const i = this.ringSec % RING_S
+    ring[i] = this.oneSecAB
+    ring[RING_S + i] = this.oneSecBA
+    this.ring = ring
+    return ring
+  }
+
+  /** The ring to read: the flow's own, or a shared scratch one built from the one-second sums. */
+  private view(): Float64Array {
+    if (this.ring !== null) return this.ring
+    const v = SCRATCH_RING
+    v.fill(0)
+    const i = this.ringSec % RING_S
+    v[i] = this.oneSecAB
+    v[RING_S + i] = this.oneSecBA
+    return v
+  }
+
   private notePeak(startSec: number): void {
-    const ab = pairRate(this.ring, DIR_AB, this.ringSec, startSec)
-    const ba = pairRate(this.ring, DIR_BA, this.ringSec, startSec)
+    const ring = this.view()
+    const ab = pairRate(ring, DIR_AB, this.ringSec, startSec)
+    const ba = pairRate(ring, DIR_BA, this.ringSec, startSec)
     if (ab > this.peakEverAB) this.peakEverAB = ab
     if (ba > this.peakEverBA) this.peakEverBA = ba
   }
@@ -90,29 +128,30 @@ export class Flow {
   /** Bytes/s over the last w complete seconds before nowSec, direction dir. */
   rate(dir: number, nowSec: number, startSec: number, w: number): number {
     const div = windowDivisor(startSec, nowSec, w)
-    return div > 0 ? windowSum(this.ring, dir, this.ringSec, nowSec, w) / div : 0
+    return div > 0 ? windowSum(this.view(), dir, this.ringSec, nowSec, w) / div : 0
   }
 
   /** iftop's peak: highest 2 s slot in the last 40 s. */
   peak(dir: number, nowSec: number, startSec: number): number {
-    return windowPeak(this.ring, dir, this.ringSec, nowSec, startSec)
+    return windowPeak(this.view(), dir, this.ringSec, nowSec, startSec)
   }
 
   /** Highest 2 s average since the flow began (all complete seconds so far). */
   peakEver(dir: number, nowSec: number, startSec: number): number {
     const stored = dir === DIR_AB ? this.peakEverAB : this.peakEverBA
     if (this.ringSec >= nowSec) return stored
-    const last = pairRate(this.ring, dir, this.ringSec, startSec)
+    const last = pairRate(this.view(), dir, this.ringSec, startSec)
     return last > stored ? last : stored
   }
 
   /** s10 both directions: the default ordering of the top list. */
   score(nowSec: number, startSec: number): number {
     const div = windowDivisor(startSec, nowSec, 10)
-    if (div <= 0) return 0
+    if (div <= 0 || this.ringSec < nowSec - 10) return 0
+    const ring = this.view()
     return (
-      (windowSum(this.ring, 0, this.ringSec, nowSec, 10) +
-        windowSum(this.ring, 1, this.ringSec, nowSec, 10)) /
+      (windowSum(ring, 0, this.ringSec, nowSec, 10) +
+        windowSum(ring, 1, this.ringSec, nowSec, 10)) /
       div
     )
   }
