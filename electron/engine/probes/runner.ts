@@ -35,9 +35,9 @@ export async function createProber(t: ProbeTarget, icmp: IcmpService): Promise<P
     case 'tcp':
       return new TcpProber(addr.address, t.port)
     case 'udp':
-      return new UdpProber(addr.address, t.port, addr.family)
+      return new UdpProber(addr.address, t.port, addr.family).ready()
     case 'dns':
-      return new DnsProber(addr.address, t.port, addr.family, t.name, t.qtype)
+      return new DnsProber(addr.address, t.port, addr.family, t.name, t.qtype).ready()
   }
 }
 
@@ -52,6 +52,8 @@ export class ProbeRunner {
   private batch: ProbeResult[] = []
   private flushTimer: NodeJS.Timeout | null = null
   private stopping = false
+  private readonly sentCounters = new Map<string, string>()
+  private lastCounterScan = 0
 
   constructor(
     private readonly emit: (msg: FromWorker) => void,
@@ -147,8 +149,18 @@ export class ProbeRunner {
   private flush(force = false): void {
     if (this.flushTimer) clearTimeout(this.flushTimer)
     this.flushTimer = null
+    // Only counters that changed, scanned at most twice a second (every one at the end): with
+    // thousands of targets a scan per batch would cost more than the probes.
     const counters: Record<string, { late: number; duplicates: number }> = {}
-    for (const [target, p] of this.probers) counters[target] = { ...p.counters }
+    const now = performance.now()
+    const scan = force || now - this.lastCounterScan >= 500
+    if (scan) this.lastCounterScan = now
+    for (const [target, p] of scan ? this.probers : []) {
+      const key = `${p.counters.late}/${p.counters.duplicates}`
+      if (!force && this.sentCounters.get(target) === key) continue
+      this.sentCounters.set(target, key)
+      counters[target] = { ...p.counters }
+    }
     if (!this.batch.length && !force) return
     const results = this.batch
     this.batch = []

@@ -35,6 +35,8 @@ export interface LatenessSummary {
   mean_ms: number
   p99_ms: number
   max_ms: number
+  /** Lateness of the most recent launch: with absolute due times this is the drift so far. */
+  last_ms: number
 }
 
 /**
@@ -57,6 +59,7 @@ export class Scheduler {
   private latenessN = 0
   private latenessSum = 0
   private latenessMax = 0
+  private latenessLast = 0
   private idleWaiters: (() => void)[] = []
 
   constructor(
@@ -114,6 +117,7 @@ export class Scheduler {
       mean_ms: this.latenessN ? this.latenessSum / this.latenessN : 0,
       p99_ms: p99,
       max_ms: this.latenessMax,
+      last_ms: this.latenessLast,
     }
   }
 
@@ -186,6 +190,7 @@ export class Scheduler {
     this.latenessN++
     this.latenessSum += ms
     this.latenessMax = Math.max(this.latenessMax, ms)
+    this.latenessLast = ms
     if (this.lateness.length < this.latenessCap) this.lateness.push(ms)
     else this.lateness[this.latenessN % this.latenessCap] = ms
   }

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto'
 import dgram from 'node:dgram'
+import { once } from 'node:events'
 import dnsPacket from 'dns-packet'
 import type { DnsType } from '../target'
 import { PendingTable, elapsedMs, errorCode, type ProbeOutcome, type Prober } from '../prober'
@@ -31,6 +32,13 @@ export class DnsProber implements Prober {
     this.socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo))
     this.socket.on('error', () => {})
     this.socket.unref()
+  }
+
+  /** Binds the socket now, so the first probe does not pay for (or time) the implicit bind. */
+  async ready(): Promise<this> {
+    this.socket.bind(0)
+    await once(this.socket, 'listening')
+    return this
   }
 
   probe(_seq: number, timeout_ms: number): Promise<ProbeOutcome> {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import dgram from 'node:dgram'
+import { once } from 'node:events'
 import { PendingTable, elapsedMs, errorCode, type ProbeOutcome, type Prober } from '../prober'
 
 /** "FSPU": marks our echo payloads. */
@@ -47,6 +48,13 @@ export class UdpProber implements Prober {
     this.socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo))
     this.socket.on('error', () => {}) // per-probe send errors are reported by send()'s callback
     this.socket.unref()
+  }
+
+  /** Binds the socket now, so the first probe does not pay for (or time) the implicit bind. */
+  async ready(): Promise<this> {
+    this.socket.bind(0)
+    await once(this.socket, 'listening')
+    return this
   }
 
   probe(seq: number, timeout_ms: number): Promise<ProbeOutcome> {
