@@ -78,8 +78,11 @@ export class Scheduler {
     this.running = true
     const start = this.clock.now()
     const byInterval = new Map<number, Job[]>()
-    for (const j of this.jobs)
-      byInterval.set(j.interval_ms, [...(byInterval.get(j.interval_ms) ?? []), j])
+    for (const j of this.jobs) {
+      const group = byInterval.get(j.interval_ms)
+      if (group) group.push(j)
+      else byInterval.set(j.interval_ms, [j])
+    }
     for (const [interval, group] of byInterval) {
       group.forEach((j, i) => {
         j.t0 = start + (i * interval) / group.length
