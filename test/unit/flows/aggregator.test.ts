@@ -189,6 +189,17 @@ describe('Aggregator', () => {
     expect(agg.snapshot()).toMatchObject({ peak_bps: 1500, peak_ever_bps: 5500 })
   })
 
+  it('gives a flow that lived one second (no ring of its own yet) the same numbers', () => {
+    const agg = new Aggregator({ linkType: RAW })
+    agg.add(0, tcpFrame(C, 1, SV, 80), 100)
+    agg.add(5.5 * S, tcpFrame(C, 2, SV, 80), 2000)
+    agg.advance(7 * S)
+    const c = agg.conversations()[1]!
+    expect(c.rate_a_to_b_bps).toEqual({ s2: 1000, s10: 2000 / 7, s40: 2000 / 7 })
+    expect([c.peak_a_to_b_bps, c.peak_ever_a_to_b_bps]).toEqual([1000, 1000])
+    expect(c.rate_b_to_a_bps).toEqual({ s2: 0, s10: 0, s40: 0 })
+  })
+
   it('keeps counting cumulatively on out-of-order timestamps', () => {
     const agg = new Aggregator({ linkType: RAW })
     agg.add(100 * S, up(), 100)
