@@ -57,9 +57,12 @@ export const ConversationRecord = z.object({
    */
   peak_a_to_b_bps: rate,
   peak_b_to_a_bps: rate,
-  /** Highest 2 s average since the conversation began (any 2 complete seconds), >= peak. */
-  peak_ever_a_to_b_bps: rate,
-  peak_ever_b_to_a_bps: rate,
+  /**
+   * Highest 2 s average since the conversation began (any 2 complete seconds), >= peak.
+   * Always set by the Aggregator; optional so records built elsewhere stay valid.
+   */
+  peak_ever_a_to_b_bps: rate.optional(),
+  peak_ever_b_to_a_bps: rate.optional(),
 })
 export type ConversationRecord = z.infer<typeof ConversationRecord>
 
@@ -91,8 +94,8 @@ export const CaptureSnapshot = z.object({
   rates_bps: RateWindows,
   /** iftop's peak of the total: highest 2 s average in the last 40 s, bytes per second. */
   peak_bps: rate,
-  /** Highest total 2 s average since the capture began, bytes per second. */
-  peak_ever_bps: rate,
+  /** Highest total 2 s average since the capture began (always set by the Aggregator). */
+  peak_ever_bps: rate.optional(),
   /** Malformed frames per reason (`truncated_ip`, `bad_ip_header_length`, ...). */
   malformed: z.record(z.string(), count),
   malformed_total: count,
