@@ -5,7 +5,7 @@
 import { statSync } from 'node:fs'
 import { CaptureError, GRANT_CAPTURE_ADVICE, firstLine, type CaptureErrorCode } from './errors'
 import { dltToLinkType } from './linktype'
-import { loadNative, type NativeHandle } from './native'
+import { loadNative, type NativeHandle, type NativeReadResult } from './native'
 import type { CaptureSource, CaptureStats, PacketSink, PumpResult } from './source'
 
 export interface LiveOptions {
@@ -21,15 +21,33 @@ export const DEFAULT_SNAPLEN = 128
 export const DEFAULT_BUFFER_BYTES = 32 * 1024 * 1024
 /** Batch buffer: thousands of headers-only records per native call; never less than one 256 KiB record. */
 const BATCH_BYTES = 4 * 1024 * 1024
+/** Files read ahead into a ring of these, so libpcap works on one while the aggregator reads another. */
+const AHEAD_SLOTS = 3
+const AHEAD_BYTES = 2 * 1024 * 1024
 const STATUS = ['more', 'eof', 'error', 'idle'] as const
+
+interface Views {
+  buffer: ArrayBuffer
+  f64: Float64Array
+  u32: Uint32Array
+  u8: Uint8Array
+}
+
+function views(bytes: number): Views {
+  const buffer = new ArrayBuffer(bytes)
+  return {
+    buffer,
+    f64: new Float64Array(buffer),
+    u32: new Uint32Array(buffer),
+    u8: new Uint8Array(buffer),
+  }
+}
 
 class LibpcapSource implements CaptureSource {
   readonly linkType: number
   readonly linkTypeName: string
-  private readonly buffer = new ArrayBuffer(BATCH_BYTES)
-  private readonly f64 = new Float64Array(this.buffer)
-  private readonly u32 = new Uint32Array(this.buffer)
-  private readonly u8 = new Uint8Array(this.buffer)
+  /** Live: one buffer read synchronously. Files: the read-ahead ring, started on the first pump. */
+  private slots: Views[] = []
   private closed = false
 
   constructor(
@@ -44,8 +62,22 @@ class LibpcapSource implements CaptureSource {
 
   pump(sink: PacketSink, maxPackets: number): PumpResult {
     if (this.closed) return { packets: 0, status: 'eof' }
-    const [used, packets, status, error] = this.handle.read(this.buffer, maxPackets)
-    const { f64, u32, u8 } = this
+    let batch: NativeReadResult
+    if (this.kind === 'file') {
+      if (this.slots.length === 0) {
+        this.slots = Array.from({ length: AHEAD_SLOTS }, () => views(AHEAD_BYTES))
+        this.handle.startReadAhead(
+          this.slots.map((v) => v.buffer),
+          maxPackets,
+        )
+      }
+      batch = this.handle.takeAhead()
+    } else {
+      if (this.slots.length === 0) this.slots = [views(BATCH_BYTES)]
+      batch = this.handle.read(this.slots[0]!.buffer, maxPackets)
+    }
+    const [used, packets, status, error, slot] = batch
+    const { f64, u32, u8 } = this.slots[Math.max(0, slot)]!
     let off = 0
     while (off < used) {
       const capLen = u32[(off >> 2) + 2]!

@@ -14,11 +14,18 @@ export interface NativeStats {
   ifdrop: number
 }
 
-/** [bytesUsed, packets, status (0 more, 1 eof, 2 error, 3 idle), error message or null]. */
-export type NativeReadResult = [number, number, 0 | 1 | 2 | 3, string | null]
+/**
+ * [bytesUsed, packets, status (0 more, 1 eof, 2 error, 3 idle), error message or null,
+ * read-ahead slot the records are in (-1 for read())].
+ */
+export type NativeReadResult = [number, number, 0 | 1 | 2 | 3, string | null, number]
 
 export interface NativeHandle {
   read(buffer: ArrayBuffer, maxPackets: number): NativeReadResult
+  /** Files: from now on a thread fills these buffers in turn, up to maxPackets each. */
+  startReadAhead(buffers: ArrayBuffer[], maxPackets: number): void
+  /** The next filled buffer (blocks until it is); hands the previous one back to the thread. */
+  takeAhead(): NativeReadResult
   stats(): NativeStats | null
   close(): void
   setFilter(expression: string): void

@@ -35,7 +35,10 @@ export interface CaptureSource {
   readonly linkType: number
   /** libpcap's name for it ("EN10MB"), or "DLT_<n>" when libpcap has none. */
   readonly linkTypeName: string
-  /** Delivers up to `maxPackets` frames to `sink`; never blocks. */
+  /**
+   * Delivers up to `maxPackets` frames to `sink` (a file source fixes the batch size on its first
+   * call). Never waits for traffic; a file may wait briefly for its read-ahead thread.
+   */
   pump(sink: PacketSink, maxPackets: number): PumpResult
   /** Live sources only; null for files and synthetic frames. */
   stats(): CaptureStats | null
