@@ -81,7 +81,17 @@ export class Recorder {
     for (const d of deltas) this.writer.addInterface(d)
   }
 
-  /** One capture tick (e.g. CaptureSnapshot.conversations): cumulative records. */
+  /**
+   * One capture tick: the flows that ended since the previous tick (expired or evicted, final
+   * records), then every active flow (Aggregator.conversations()). Ended flows go first so a
+   * 5-tuple that was evicted and re-created in the same tick is filed as two flows.
+   */
+  flowTick(active: readonly ConversationTotals[], ended: readonly ConversationTotals[] = []): void {
+    for (const r of ended) this.file(r, true)
+    for (const r of active) this.file(r, false)
+  }
+
+  /** Cumulative records of some conversations (each must include every change since it was last passed). */
   conversations(records: readonly ConversationTotals[]): void {
     for (const r of records) this.file(r, false)
   }

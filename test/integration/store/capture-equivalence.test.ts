@@ -1,0 +1,93 @@
+/**
+ * A capture recorded into the store, then `flowscope report --by conversation --format csv`
+ * over the whole period, gives exactly the rows of the capture's own report
+ * (`flowscope analyze FILE --by conversation --format csv`): same conversations, same packet and
+ * byte counts, same first/last seen to the microsecond, same retransmissions and handshake RTT.
+ *
+ * The capture runs through the product's pipeline (file source + aggregator) in small batches,
+ * and the Recorder is fed the way `capture --db` would feed it: after every batch the flows that
+ * ended, then every active flow's cumulative record. Capture times are in the past, so before
+ * the report the store rolls everything up and ages it out of the fine tiers: the totals must
+ * survive that exactly.
+ */
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openFile } from '../../../electron/engine/capture/libpcap-source'
+import { aggregate } from '../../../electron/engine/capture/pipeline'
+import { openHistoryDb } from '../../../electron/engine/store/open'
+import { Recorder } from '../../../electron/engine/store/recorder'
+import { readPrunedBelow } from '../../../electron/engine/store/rollup'
+import { HistoryWriter } from '../../../electron/engine/store/writer'
+import { tempDir } from '../../unit/store/helpers'
+import { built, flowscope, ROOT } from './helpers'
+
+const CORPUS = join(ROOT, '..', 'shared', 'corpus', 'tcpdump-tests')
+const MKPCAP = join(ROOT, '..', 'shared', 'tools', 'mkpcap.sh')
+const tmp = tempDir('fss-equiv-')
+const generated = join(tmp.dir, 'netns.pcap')
+
+async function record(pcap: string, db: string, batch: number): Promise<number> {
+  const writer = new HistoryWriter(openHistoryDb(db), db, { flush_ms: 0, max_rows: 5000 })
+  const recorder = new Recorder(writer)
+  const source = openFile(pcap)
+  const agg = aggregate(source)
+  let ended = 0
+  let ticks = 0
+  const tick = () => {
+    ticks++
+    recorder.flowTick(agg.aggregator.conversations(), agg.ended.slice(ended))
+    ended = agg.ended.length
+  }
+  const add = agg.aggregator.add.bind(agg.aggregator)
+  for (;;) {
+    const r = source.pump(add, batch)
+    tick()
+    if (r.status !== 'more') break
+  }
+  source.close?.()
+  writer.flush()
+  writer.maintain() // the capture is in the past: roll it all up and age it out
+  expect(readPrunedBelow(openHistoryDb(db, { readonly: true }))[0]).toBeGreaterThan(0)
+  expect(writer.close()).toBeNull()
+  return ticks
+}
+
+const sortedRows = (csv: string) => {
+  const [header, ...rows] = csv.split('\n').filter((l) => l !== '')
+  return { header, rows: rows.sort() }
+}
+
+describe.skipIf(!built() || !existsSync(CORPUS))('capture recorded into the store', () => {
+  afterAll(tmp.cleanup)
+  beforeAll(() => {
+    if (process.getuid?.() !== 0) return
+    spawnSync('bash', [MKPCAP, generated, '6', '20M', '128'], { timeout: 60_000 })
+  }, 90_000)
+
+  it.each(['afs.pcap', 'of13_ericsson.pcapng', 'pim-packet-assortment.pcap', 'netns.pcap'])(
+    'reports the same conversations as the capture itself: %s',
+    async (name) => {
+      const pcap = name === 'netns.pcap' ? generated : join(CORPUS, name)
+      if (!existsSync(pcap)) {
+        console.warn(`${name}: skipped (mkpcap needs root and network namespaces)`)
+        return
+      }
+      const db = join(tmp.dir, `${name}.db`)
+      const ticks = await record(pcap, db, 500)
+      const live = flowscope(['analyze', pcap, '--by', 'conversation', '--format', 'csv'])
+      expect(live.code).toBe(0)
+      const stored = flowscope(['report', '--db', db, '--by', 'conversation', '--format', 'csv'])
+      expect(stored.stderr).toBe('')
+      expect(stored.code).toBe(0)
+      const a = sortedRows(live.stdout)
+      const b = sortedRows(stored.stdout)
+      expect(b.header).toBe(a.header)
+      expect(b.rows.length).toBeGreaterThan(0)
+      expect(b.rows).toEqual(a.rows)
+      if (name === 'netns.pcap') expect(ticks).toBeGreaterThan(10)
+    },
+    60_000,
+  )
+})
