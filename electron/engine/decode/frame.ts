@@ -30,6 +30,9 @@ import {
   u16,
 } from './scratch'
 
+/** Linux cooked captures of netlink sockets (nlmon): the protocol field is a netlink family. */
+const ARPHRD_NETLINK = 824
+
 /** VLAN tags / MPLS labels / SNAP headers we are willing to walk through in one frame. */
 const MAX_LINK_HEADERS = 8
 
@@ -47,10 +50,12 @@ export function decodeFrame(linkType: number, d: Uint8Array, s: DecodeScratch): 
     case LINKTYPE_LINUX_SLL:
       // pkttype(2) hatype(2) halen(2) addr(8) protocol(2)
       if (n < 16) return malformed(s, R_TRUNCATED_LINK)
+      if (u16(d, 2) === ARPHRD_NETLINK) return nonIp(s, 'netlink')
       return decodeSllProtocol(u16(d, 14), d, 16, n, s)
     case LINKTYPE_LINUX_SLL2:
       // protocol(2) reserved(2) ifindex(4) hatype(2) pkttype(1) halen(1) addr(8)
       if (n < 20) return malformed(s, R_TRUNCATED_LINK)
+      if (u16(d, 8) === ARPHRD_NETLINK) return nonIp(s, 'netlink')
       return decodeSllProtocol(u16(d, 0), d, 20, n, s)
     case LINKTYPE_RAW:
     case LINKTYPE_DLT_RAW_12:
@@ -112,6 +117,16 @@ function decodeEtherType(t: number, d: Uint8Array, o: number, n: number, s: Deco
       return decodePppProtocol(u16(d, o + 6), d, o + 8, n, s)
     } else if (t === 0x8847 || t === 0x8848) {
       return decodeMpls(d, o, n, s)
+    } else if (t === 0x88e5) {
+      // MACsec SecTAG: TCI/AN, short length, packet number, SCI if the SC bit is set. With
+      // the E or C bit the payload is encrypted/modified: count it as MACsec.
+      if (n - o < 6) return malformed(s, R_TRUNCATED_LINK)
+      const tci = d[o]!
+      if (tci & 0x0c) return nonIp(s, 'macsec')
+      o += tci & 0x20 ? 14 : 6
+      if (n - o < 2) return malformed(s, R_TRUNCATED_LINK)
+      t = u16(d, o)
+      o += 2
     } else {
       return nonIp(s, etherLabel(t))
     }

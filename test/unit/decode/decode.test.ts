@@ -105,6 +105,10 @@ describe('link layers', () => {
     expectV6Udp(decode(276, sll2(0x86dd, v6udp)))
     expect(decode(276, sll2(0x0806, Array<number>(28).fill(0))).label).toBe('arp')
     expect(decode(113, sll(0x0003, [1, 2, 3])).label).toBe('other')
+    const netlink = sll(0x0800, v4tcp)
+    netlink[2] = 0x03 // hatype 824 = ARPHRD_NETLINK
+    netlink[3] = 0x38
+    expect(decode(113, netlink).label).toBe('netlink')
   })
 
   it('raw IP under LINKTYPE_RAW, DLT_RAW 12/14, IPV4 and IPV6', () => {
@@ -137,6 +141,16 @@ describe('link layers', () => {
     const pppoe = [0x11, 0, 0, 1, 0, v4tcp.length + 2, 0x00, 0x21]
     expectV4Tcp(decode(51, [...pppoe, ...v4tcp]))
     expectV4Tcp(decode(1, ether(0x8864, [...pppoe, ...v4tcp])))
+  })
+
+  it('MACsec: clear payload decoded, encrypted payload labelled', () => {
+    expectV4Tcp(
+      decode(1, ether(0x88e5, [0x20, 0, 0, 0, 0, 1, 1, 2, 3, 4, 5, 6, 0, 1, 0x08, 0x00, ...v4tcp])),
+    )
+    expectV4Tcp(decode(1, ether(0x88e5, [0x00, 0, 0, 0, 0, 1, 0x08, 0x00, ...v4tcp])))
+    expect(
+      decode(1, ether(0x88e5, [0x2c, 0, 0, 0, 0, 1, 1, 2, 3, 4, 5, 6, 0, 1, 9, 9])).label,
+    ).toBe('macsec')
   })
 
   it('MPLS, SNAP and Cisco HDLC', () => {
