@@ -30,7 +30,6 @@ interface Views {
   buffer: ArrayBuffer
   f64: Float64Array
   u32: Uint32Array
-  u8: Uint8Array
 }
 
 function views(bytes: number): Views {
@@ -39,7 +38,6 @@ function views(bytes: number): Views {
     buffer,
     f64: new Float64Array(buffer),
     u32: new Uint32Array(buffer),
-    u8: new Uint8Array(buffer),
   }
 }
 
@@ -77,12 +75,13 @@ class LibpcapSource implements CaptureSource {
       batch = this.handle.read(this.slots[0]!.buffer, maxPackets)
     }
     const [used, packets, status, error, slot] = batch
-    const { f64, u32, u8 } = this.slots[Math.max(0, slot)]!
+    const { buffer, f64, u32 } = this.slots[Math.max(0, slot)]!
     let off = 0
     while (off < used) {
       const capLen = u32[(off >> 2) + 2]!
       const start = off + 16
-      sink(f64[off >> 3]!, u8.subarray(start, start + capLen), u32[(off >> 2) + 3]!)
+      // A fresh view per frame (the sink's API); `new Uint8Array(buffer, ...)` is ~2x cheaper than subarray().
+      sink(f64[off >> 3]!, new Uint8Array(buffer, start, capLen), u32[(off >> 2) + 3]!)
       off = (start + capLen + 7) & ~7
     }
     const result: PumpResult = { packets, status: STATUS[status] }
