@@ -6,7 +6,6 @@
 //     the rest of the month, 1 d for all of it), with the on-disk size of each tier, so the
 //     growth per day can be read off;
 //  3. the time of a 30-day top-10 query on it (and a 7-day one for comparison).
-import Database from 'better-sqlite3'
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
@@ -233,7 +232,7 @@ console.log(
 )
 
 // --- 3. queries --------------------------------------------------------------------------------
-console.log('3. top-10 conversations by bytes (median of 3 runs)')
+console.log('3. top-10 queries (median of 3 runs)')
 function time(q) {
   const runs = []
   let res
@@ -245,20 +244,24 @@ function time(q) {
   runs.sort((a, z) => a - z)
   return { ms: runs[1], res }
 }
-for (const [label, from_s, by] of [
-  ['30 days, by conversation', now_s - 30 * 86400, 'conversation'],
-  ['30 days, by host', now_s - 30 * 86400, 'host'],
-  ['7 days, by conversation', now_s - 7 * 86400, 'conversation'],
-  ['24 hours, by conversation', now_s - 86400, 'conversation'],
+for (const [label, from_s, by, bucket] of [
+  ['30 days, by conversation', now_s - 30 * 86400, 'conversation', null],
+  ['30 days, by host', now_s - 30 * 86400, 'host', null],
+  ['30 days, by protocol', now_s - 30 * 86400, 'protocol', null],
+  ['30 days, daily buckets', now_s - 30 * 86400, 'conversation', '1d'],
+  ['7 days, by conversation', now_s - 7 * 86400, 'conversation', null],
+  ['24 hours, by conversation', now_s - 86400, 'conversation', null],
+  ['24 hours, 10 s buckets', now_s - 86400, 'conversation', '10s'],
 ]) {
-  const { ms, res } = time({ from_s, to_s: now_s, by, bucket: null, top: 10 })
-  const top = res.rows[0]
-  const bytes =
-    top.bytes_a_to_b !== undefined
-      ? top.bytes_a_to_b + top.bytes_b_to_a
-      : top.bytes_sent + top.bytes_received
+  const { ms, res } = time({ from_s, to_s: now_s, by, bucket, top: 10 })
+  const rowBytes = (r) =>
+    r.bytes ??
+    (r.bytes_a_to_b !== undefined
+      ? r.bytes_a_to_b + r.bytes_b_to_a
+      : r.bytes_sent + r.bytes_received)
+  const first = rowBytes(res.rows[0])
   console.log(
-    `   ${label.padEnd(27)} tier ${res.meta.tier.padEnd(4)} ${ms.toFixed(0).padStart(6)} ms   top: ${fmt(bytes)} bytes`,
+    `   ${label.padEnd(27)} tier ${res.meta.tier.padEnd(4)} ${ms.toFixed(0).padStart(6)} ms ${fmt(res.rows.length).padStart(6)} rows, first ${fmt(first)} bytes`,
   )
 }
 db.close()

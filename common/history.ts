@@ -42,11 +42,15 @@ export type HistoryQuery = z.infer<typeof HistoryQuery>
 
 /** What the store actually read for a query. */
 export const HistoryQueryMeta = z.object({
-  /** Resolution the range was read at (the finest kept for all of it). */
+  /**
+   * Resolution the bulk of the range was read at: the finest kept for all of it, or the
+   * requested bucket, or (unbucketed) coarse enough for at most 1,500 buckets. Edges and the
+   * most recent minutes come from finer tiers where kept.
+   */
   tier: HistoryStep,
-  /** Bucket step of the rows (null when not bucketed): max(requested bucket, tier). */
+  /** Bucket step of the rows (null when not bucketed): max(requested bucket, finest kept). */
   step: HistoryStep.nullable(),
-  /** Range actually covered: `from` rounded down to the tier's bucket start. */
+  /** Range actually read: to 10 s where the fine tiers still hold the edges, else whole buckets. */
   from: z.string(),
   to: z.string(),
 })

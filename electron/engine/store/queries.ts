@@ -46,9 +46,19 @@ export interface Plan {
   map: (raw: Record<string, unknown>) => HistoryRow
 }
 
+/** Unbucketed queries read the coarsest tier that still gives at most this many buckets. */
+export const MAX_BUCKETS = 1500
+
+const ceilTo = (t: number, step: number) => Math.ceil(t / step) * step
+
 /**
- * Which tier to read and which slices of which tiers make up [from, to).
- * `pruned[i]`: tier i holds nothing before it; `done[i]`: tier i+1 holds tier i up to it.
+ * Which slices of which tiers make up [from, to). The bulk of the range is read at one tier
+ * (`tier`): the finest still kept for the range, or the requested bucket step, or (unbucketed)
+ * coarse enough for at most MAX_BUCKETS buckets. The partial coarse buckets at either edge and
+ * the recent part not rolled up yet come from finer tiers where they are still kept, so the
+ * edges are exact to 10 s; where they are not kept, the edge widens to a whole bucket of the
+ * tier that holds it (`from_s`/`to_s` tell what was read).
+ * `pruned[i]`: tier i holds nothing before it; `done[i]`: tier i+1 holds tier i below it.
  */
 export function planSegments(
   from_s: number,
@@ -56,24 +66,42 @@ export function planSegments(
   minTier: number,
   pruned: readonly number[],
   done: readonly number[],
-): { tier: number; from_s: number; segments: Segment[] } {
-  let tier = STEP_S.length - 1
-  for (let i = minTier; i < STEP_S.length; i++) {
-    if (bucketStart(from_s, STEP_S[i] as number) >= (pruned[i] as number)) {
-      tier = i
-      break
-    }
-  }
-  const start = bucketStart(from_s, STEP_S[tier] as number)
+  /** Unbucketed: read coarse enough for at most this many buckets; null: no limit. */
+  maxBuckets: number | null = MAX_BUCKETS,
+): { tier: number; from_s: number; to_s: number; segments: Segment[] } {
+  const last = STEP_S.length - 1
+  const step = (t: number) => STEP_S[t] as number
+  // Tier t is complete for buckets in [pruned[t], W(t)); the finest tier up to now.
+  const W = (t: number) => (t === 0 ? Infinity : (done[t - 1] as number))
+  const holds = (t: number, at: number) => bucketStart(at, step(t)) >= (pruned[t] as number)
+  const lo0 = bucketStart(from_s, step(0))
+  const hi0 = ceilTo(to_s, step(0))
+  let tier = minTier
+  while (tier < last && !holds(tier, lo0)) tier++
+  if (maxBuckets !== null) while (tier < last && (hi0 - lo0) / step(tier) > maxBuckets) tier++
+  while (tier < last && !holds(tier, lo0)) tier++
+
   const segments: Segment[] = []
-  // Tier j holds complete data below W_j = done[j-1] (the finest tier: everything).
-  const W = (j: number) => (j === 0 ? Infinity : (done[j - 1] as number))
-  for (let j = tier; j >= 0; j--) {
-    const lo = j === tier ? start : Math.max(start, W(j + 1))
-    const hi = Math.min(to_s, W(j))
-    if (lo < hi) segments.push({ step_s: STEP_S[j] as number, lo_s: lo, hi_s: hi })
+  const cover = (lo: number, hi: number, t: number): void => {
+    if (lo >= hi) return
+    if (t === 0) {
+      segments.push({ step_s: step(0), lo_s: lo, hi_s: hi })
+      return
+    }
+    const s = step(t)
+    let a = ceilTo(lo, s)
+    if (a > lo && !holds(t - 1, lo)) a = bucketStart(lo, s) // head not kept finer: whole bucket
+    let b = Math.min(bucketStart(hi, s), W(t))
+    if (b < hi && b < W(t) && !holds(t - 1, b)) b = Math.min(ceilTo(hi, s), W(t))
+    if (a >= b) return cover(lo, hi, t - 1)
+    cover(lo, a, t - 1)
+    segments.push({ step_s: s, lo_s: a, hi_s: b })
+    cover(b, hi, t - 1)
   }
-  return { tier, from_s: start, segments }
+  cover(lo0, hi0, tier)
+  const from = segments.length ? Math.min(...segments.map((g) => g.lo_s)) : lo0
+  const to = segments.length ? Math.max(...segments.map((g) => g.hi_s)) : hi0
+  return { tier, from_s: from, to_s: to, segments }
 }
 
 function union(table: string, cols: string, segments: Segment[], params: number[]): string {
@@ -93,12 +121,13 @@ const CONV_COLS =
 export function planQuery(db: Db, input: HistoryQuery): Plan {
   const q = HistoryQuery.parse(input)
   const minTier = q.bucket ? STEPS.indexOf(q.bucket) : 0
-  const { tier, from_s, segments } = planSegments(
+  const { tier, from_s, to_s, segments } = planSegments(
     q.from_s,
     q.to_s,
     minTier,
     readPrunedBelow(db),
     readWatermarks(db),
+    q.bucket === null ? MAX_BUCKETS : null,
   )
   const step_s = STEP_S[tier] as number
   const bucketed = q.bucket !== null
@@ -106,15 +135,19 @@ export function planQuery(db: Db, input: HistoryQuery): Plan {
     tier: STEPS[tier] as HistoryStep,
     step: bucketed ? (STEPS[tier] as HistoryStep) : null,
     from: isoMicros(from_s * 1e6),
-    to: isoMicros(q.to_s * 1e6),
+    to: isoMicros(to_s * 1e6),
   }
   const params: number[] = []
   const b = bucketed ? `(bucket_s / ${step_s}) * ${step_s}` : 'NULL'
   const groupB = bucketed ? 'b, ' : ''
   const orderB = bucketed ? 'b, ' : ''
   const limit = q.top ?? -1
-  // Without a top N the `top` CTE is never referenced, so SQLite never computes it.
-  const inTop = (col: string) => (q.top === null ? '' : `WHERE ${col} IN (SELECT ${col} FROM top)`)
+  // Bucketed top N: the N groups with the most bytes over the whole range (the `top` CTE),
+  // then their buckets. Unbucketed: one row per group, so a LIMIT after the ORDER BY does it
+  // (and the `top` CTE, never referenced, is never computed).
+  const inTop = (col: string) =>
+    q.top === null || !bucketed ? '' : `WHERE ${col} IN (SELECT ${col} FROM top)`
+  const tail = q.top !== null && !bucketed ? ` LIMIT ${q.top}` : ''
   let sql: string
   let map: Plan['map']
 
@@ -125,13 +158,13 @@ export function planQuery(db: Db, input: HistoryQuery): Plan {
       segments,
       params,
     )
-    sql = `WITH src AS (${src}),
+    sql = `WITH src AS NOT MATERIALIZED (${src}),
       top AS (SELECT g FROM src GROUP BY g ORDER BY sum(rx_bytes + tx_bytes) DESC, g LIMIT ${limit}),
       agg AS (SELECT ${b} AS b, g, sum(rx_bytes) AS rx_bytes, sum(tx_bytes) AS tx_bytes,
         sum(rx_packets) AS rx_packets, sum(tx_packets) AS tx_packets, sum(drops) AS drops
         FROM src ${inTop('g')} GROUP BY ${groupB}g)
       SELECT agg.*, i.name AS interface FROM agg JOIN interfaces i ON i.id = agg.g
-      ORDER BY ${orderB}rx_bytes + tx_bytes DESC, interface`
+      ORDER BY ${orderB}rx_bytes + tx_bytes DESC, interface${tail}`
     map = (r) => ({
       bucket_start: bucketIso(r.b),
       interface: r.interface as string,
@@ -143,7 +176,7 @@ export function planQuery(db: Db, input: HistoryQuery): Plan {
     })
   } else if (q.by === 'conversation') {
     const src = union('conv_series', CONV_COLS, segments, params)
-    sql = `WITH src AS (${src}),
+    sql = `WITH src AS NOT MATERIALIZED (${src}),
       top AS (SELECT conv_id FROM src GROUP BY conv_id
         ORDER BY sum(bytes_a_to_b + bytes_b_to_a) DESC, conv_id LIMIT ${limit}),
       agg AS (SELECT ${b} AS b, conv_id, sum(packets_a_to_b) AS packets_a_to_b,
@@ -153,7 +186,7 @@ export function planQuery(db: Db, input: HistoryQuery): Plan {
         FROM src ${inTop('conv_id')} GROUP BY ${groupB}conv_id)
       SELECT agg.*, c.protocol, c.address_a, c.port_a, c.address_b, c.port_b, c.handshake_rtt_ms
       FROM agg JOIN conversations c ON c.id = agg.conv_id
-      ORDER BY ${orderB}bytes_a_to_b + bytes_b_to_a DESC, conv_id`
+      ORDER BY ${orderB}bytes_a_to_b + bytes_b_to_a DESC, conv_id${tail}`
     map = (r) => ({
       bucket_start: bucketIso(r.b),
       protocol: r.protocol as string,
@@ -177,7 +210,7 @@ export function planQuery(db: Db, input: HistoryQuery): Plan {
   } else if (q.by === 'host') {
     const src = union('conv_series', CONV_COLS, segments, params)
     // Each conversation counts for both of its endpoints: A sends a->b, B sends b->a.
-    sql = `WITH src AS (${src}),
+    sql = `WITH src AS NOT MATERIALIZED (${src}),
       ends AS (
         SELECT s.bucket_s, c.address_a AS g, s.conv_id, s.packets_a_to_b AS ps, s.bytes_a_to_b AS bs,
           s.packets_b_to_a AS pr, s.bytes_b_to_a AS br, s.first_us, s.last_us
@@ -191,7 +224,7 @@ export function planQuery(db: Db, input: HistoryQuery): Plan {
         sum(pr) AS packets_received, sum(br) AS bytes_received,
         count(DISTINCT conv_id) AS conversations, min(first_us) AS first_us, max(last_us) AS last_us
       FROM ends ${inTop('g')} GROUP BY ${groupB}g
-      ORDER BY ${orderB}bytes_sent + bytes_received DESC, address`
+      ORDER BY ${orderB}bytes_sent + bytes_received DESC, address${tail}`
     map = (r) => ({
       bucket_start: bucketIso(r.b),
       address: r.address as string,
@@ -205,14 +238,14 @@ export function planQuery(db: Db, input: HistoryQuery): Plan {
     })
   } else {
     const src = union('conv_series', CONV_COLS, segments, params)
-    sql = `WITH src AS (${src}),
+    sql = `WITH src AS NOT MATERIALIZED (${src}),
       tagged AS (SELECT s.*, c.protocol AS g FROM src s JOIN conversations c ON c.id = s.conv_id),
       top AS (SELECT g FROM tagged GROUP BY g
         ORDER BY sum(bytes_a_to_b + bytes_b_to_a) DESC, g LIMIT ${limit})
       SELECT ${b} AS b, g AS protocol, sum(packets_a_to_b + packets_b_to_a) AS packets,
         sum(bytes_a_to_b + bytes_b_to_a) AS bytes, count(DISTINCT conv_id) AS conversations
       FROM tagged ${inTop('g')} GROUP BY ${groupB}g
-      ORDER BY ${orderB}bytes DESC, protocol`
+      ORDER BY ${orderB}bytes DESC, protocol${tail}`
     map = (r) => ({
       bucket_start: bucketIso(r.b),
       protocol: r.protocol as string,

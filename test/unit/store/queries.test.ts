@@ -17,21 +17,51 @@ describe('planSegments', () => {
     expect(planSegments(S - 200 * 86400, S, 0, pruned, done).tier).toBe(3)
     expect(planSegments(S - 600, S + 60, 2, none, done).tier).toBe(2)
   })
-  it('takes the part not rolled up yet from the finer tiers, each count once', () => {
-    // 1 h tier has data up to S - 3600, 1 m up to S - 60, 10 s everything.
+  it('reads the bulk at one tier, edges and the part not rolled up yet from finer tiers', () => {
+    // 1 h tier has data up to S - 3600, 1 m up to S - 60, 10 s everything; nothing pruned.
+    const D = S - 86400
     const plan = planSegments(
-      S - 86400 + 1234,
+      D + 1234,
       S + 100,
       2,
       [0, 0, 0, 0],
       [S - 60, S - 3600, S - 86400],
+      null,
     )
-    expect(plan.from_s).toBe(S - 86400)
+    expect(plan.tier).toBe(2)
     expect(plan.segments).toEqual([
-      { step_s: 3600, lo_s: S - 86400, hi_s: S - 3600 },
+      { step_s: 10, lo_s: D + 1230, hi_s: D + 1260 },
+      { step_s: 60, lo_s: D + 1260, hi_s: D + 3600 },
+      { step_s: 3600, lo_s: D + 3600, hi_s: S - 3600 },
       { step_s: 60, lo_s: S - 3600, hi_s: S - 60 },
       { step_s: 10, lo_s: S - 60, hi_s: S + 100 },
     ])
+    expect([plan.from_s, plan.to_s]).toEqual([D + 1230, S + 100])
+  })
+  it('widens an edge to a whole bucket where the finer tiers no longer hold it', () => {
+    // 10 s and 1 m pruned before S - 3600: a range starting a day ago starts on the hour.
+    const plan = planSegments(
+      S - 86400 + 1234,
+      S - 1800 + 5,
+      0,
+      [S - 3600, S - 3600, 0, 0],
+      [S, S, S - 86400],
+    )
+    expect(plan.tier).toBe(2)
+    expect(plan.segments).toEqual([
+      { step_s: 3600, lo_s: S - 86400, hi_s: S - 3600 },
+      { step_s: 60, lo_s: S - 3600, hi_s: S - 1800 },
+      { step_s: 10, lo_s: S - 1800, hi_s: S - 1790 },
+    ])
+    expect(plan.from_s).toBe(S - 86400)
+  })
+  it('reads unbucketed ranges coarse enough for at most 1,500 buckets', () => {
+    const done = [S, S, S]
+    expect(planSegments(S - 3600, S, 0, [0, 0, 0, 0], done).tier).toBe(0)
+    expect(planSegments(S - 86400, S, 0, [0, 0, 0, 0], done).tier).toBe(1)
+    expect(planSegments(S - 7 * 86400, S, 0, [0, 0, 0, 0], done).tier).toBe(2)
+    expect(planSegments(S - 7 * 86400, S, 1, [0, 0, 0, 0], done, null).tier).toBe(1)
+    expect(planSegments(S - 86400, S, 0, [0, 0, 0, 0], done, null).tier).toBe(0)
   })
 })
 
