@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Capture TCP traffic that suffers real loss, for the retransmission test (test-only helper).
-# usage: lossy-capture.sh OUT.pcap [SECONDS] [SNAPLEN]
+# usage: lossy-capture.sh OUT.pcap [SECONDS] [SNAPLEN] [sender|receiver]
 # Topology (private namespaces, fsd prefix + this shell's pid): A --veth-- R --veth-- B.
-# R forwards A->B through a small token bucket (tbf) that tail-drops bursts, so the capture on
-# A's interface sees both the lost originals and their retransmissions. (This kernel has no
-# netem.) Everything is removed on exit, even on failure.
+# R forwards A->B through a small token bucket (tbf) that tail-drops bursts. Captured at the
+# sender (A's interface) both the lost originals and their retransmissions are seen; at the
+# receiver (B's interface) the retransmissions fill gaps. (This kernel has no netem.)
+# Everything is removed on exit, even on failure.
 set -euo pipefail
-out=$(realpath -m "$1"); secs=${2:-3}; snap=${3:-128}
+out=$(realpath -m "$1"); secs=${2:-3}; snap=${3:-128}; side=${4:-sender}
 A=fsdA$$; R=fsdR$$; B=fsdB$$
 cleanup() {
   for ns in $A $R $B; do ip netns pids $ns 2>/dev/null | xargs -r kill 2>/dev/null || true; done
@@ -26,7 +27,9 @@ ip -n $A route add default via 10.78.1.2; ip -n $B route add default via 10.78.2
 ip netns exec $R sysctl -qw net.ipv4.ip_forward=1
 ip netns exec $R tc qdisc add dev fsdrb$$ root tbf rate 30mbit burst 20kb latency 4ms
 ip netns exec $B iperf3 -s -D -1 -p 5301 >/dev/null
-ip netns exec $A tcpdump -i fsda$$ -s "$snap" -U -w "$out" 2>/dev/null &
+if [ "$side" = receiver ]; then cap="$B fsdb$$"; else cap="$A fsda$$"; fi
+set -- $cap
+ip netns exec "$1" tcpdump -i "$2" -s "$snap" -U -w "$out" 2>/dev/null &
 tp=$!
 sleep 1
 ip netns exec $A iperf3 -c 10.78.2.1 -p 5301 -t "$secs" -P 2 >/dev/null || true

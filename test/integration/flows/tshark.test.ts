@@ -178,57 +178,61 @@ describe.skipIf(skipReason !== null)('capture core vs tshark', () => {
     expect(portless.reduce((n, c) => n + c.packets_a_to_b + c.packets_b_to_a, 0)).toBe(later)
   }, 120_000)
 
-  it('counts TCP retransmissions per conversation like Wireshark (capture with loss)', () => {
-    const file = join(dir, 'loss.pcap')
-    execFileSync('bash', [lossy, file, '3', '128'], { stdio: 'ignore', timeout: 60_000 })
-    const ours = aggregate(file).filter((c) => c.protocol === 'tcp')
-    const flagged = (filter: string): Map<string, number> => {
-      const m = new Map<string, number>()
-      for (const line of tshark([
-        '-r',
-        file,
-        '-Y',
-        filter,
-        '-T',
-        'fields',
-        '-E',
-        'occurrence=f',
-        '-e',
-        'ip.src',
-        '-e',
-        'tcp.srcport',
-        '-e',
-        'ip.dst',
-        '-e',
-        'tcp.dstport',
-      ])) {
-        // prettier-ignore
-        const [s, sp, d, dp] = line.split('\t')
-        const [key] = convKey('tcp', s!, sp!, d!, dp!)
-        m.set(key, (m.get(key) ?? 0) + 1)
+  it.each(['sender', 'receiver'])(
+    'counts TCP retransmissions per conversation like Wireshark (loss, captured at the %s)',
+    (side) => {
+      const file = join(dir, `loss-${side}.pcap`)
+      execFileSync('bash', [lossy, file, '3', '128', side], { stdio: 'ignore', timeout: 60_000 })
+      const ours = aggregate(file).filter((c) => c.protocol === 'tcp')
+      const flagged = (filter: string): Map<string, number> => {
+        const m = new Map<string, number>()
+        for (const line of tshark([
+          '-r',
+          file,
+          '-Y',
+          filter,
+          '-T',
+          'fields',
+          '-E',
+          'occurrence=f',
+          '-e',
+          'ip.src',
+          '-e',
+          'tcp.srcport',
+          '-e',
+          'ip.dst',
+          '-e',
+          'tcp.dstport',
+        ])) {
+          // prettier-ignore
+          const [s, sp, d, dp] = line.split('\t')
+          const [key] = convKey('tcp', s!, sp!, d!, dp!)
+          m.set(key, (m.get(key) ?? 0) + 1)
+        }
+        return m
       }
-      return m
-    }
-    // Wireshark's three flavours of "carries sequence space already sent"; out-of-order is
-    // a separate verdict it gives to segments that arrive within one RTT of the highest one.
-    const retrans = flagged(
-      'tcp.analysis.retransmission || tcp.analysis.fast_retransmission || tcp.analysis.spurious_retransmission',
-    )
-    const ooo = flagged('tcp.analysis.out_of_order')
-    let totalOurs = 0
-    let totalTheirs = 0
-    for (const c of ours) {
-      const [key] = recordKey(c)
-      const t = retrans.get(key) ?? 0
-      const o = ooo.get(key) ?? 0
-      totalOurs += c.retransmissions
-      totalTheirs += t
-      console.log(`${key}: ours ${c.retransmissions}, wireshark ${t} (+${o} out-of-order)`)
-      // We cannot tell out-of-order from retransmission; beyond that, 5% or 2 segments.
-      expect(c.retransmissions).toBeGreaterThanOrEqual(Math.floor(t * 0.95) - 2)
-      expect(c.retransmissions).toBeLessThanOrEqual(Math.ceil((t + o) * 1.05) + 2)
-    }
-    console.log(`total retransmissions: ours ${totalOurs}, wireshark ${totalTheirs}`)
-    expect(totalTheirs).toBeGreaterThan(0) // the capture really had loss
-  }, 120_000)
+      // Wireshark's three flavours of "carries sequence space already sent"; out-of-order is
+      // a separate verdict it gives to segments that arrive within one RTT of the highest one.
+      const retrans = flagged(
+        'tcp.analysis.retransmission || tcp.analysis.fast_retransmission || tcp.analysis.spurious_retransmission',
+      )
+      const ooo = flagged('tcp.analysis.out_of_order')
+      let totalOurs = 0
+      let totalTheirs = 0
+      for (const c of ours) {
+        const [key] = recordKey(c)
+        const t = retrans.get(key) ?? 0
+        const o = ooo.get(key) ?? 0
+        totalOurs += c.retransmissions
+        totalTheirs += t
+        console.log(`${key}: ours ${c.retransmissions}, wireshark ${t} (+${o} out-of-order)`)
+        // We cannot tell out-of-order from retransmission; beyond that, 5% or 2 segments.
+        expect(c.retransmissions).toBeGreaterThanOrEqual(Math.floor(t * 0.95) - 2)
+        expect(c.retransmissions).toBeLessThanOrEqual(Math.ceil((t + o) * 1.05) + 2)
+      }
+      console.log(`${side}: total retransmissions: ours ${totalOurs}, wireshark ${totalTheirs}`)
+      expect(totalTheirs).toBeGreaterThan(0) // the capture really had loss
+    },
+    120_000,
+  )
 })
