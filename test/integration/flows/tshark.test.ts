@@ -2,7 +2,9 @@
  * The capture core against tshark on real captures made here (root + tshark + tcpdump needed;
  * skipped with a printed reason otherwise):
  * - every conversation's per-direction packets and bytes equal tshark's (-T fields, summed
- *   per conversation), on a snap-length-128 mkpcap.sh capture (TCP, UDP, ICMP, ICMPv6, v4+v6);
+ *   per conversation), on a snap-length-128 mkpcap.sh capture (TCP, UDP, ICMP, ICMPv6, v4+v6),
+ *   and the handshake RTT equals Wireshark's ack_rtt of the SYN/ACK;
+ * - fragmented datagrams are counted as tshark does with IP reassembly off;
  * - per-conversation TCP retransmissions agree with Wireshark's tcp.analysis flags on a capture
  *   with real loss (tolerance below).
  * The pcap file is read by a test-only reader; the product reads through node-pcap.
@@ -152,6 +154,45 @@ describe.skipIf(skipReason !== null)('capture core vs tshark', () => {
     }
     // Nothing extra on our side for these protocols.
     for (const key of mine.keys()) expect(theirs.has(key), key).toBe(true)
+
+    // Handshake RTT = Wireshark's ack_rtt of the SYN/ACK (time since the SYN it acknowledges).
+    const rtts = new Map<string, number>()
+    for (const line of tshark([
+      '-r',
+      file,
+      '-Y',
+      'tcp.flags.syn == 1 && tcp.flags.ack == 1',
+      '-T',
+      'fields',
+      '-E',
+      'occurrence=f',
+      '-e',
+      'ip.src',
+      '-e',
+      'ipv6.src',
+      '-e',
+      'tcp.srcport',
+      '-e',
+      'ip.dst',
+      '-e',
+      'ipv6.dst',
+      '-e',
+      'tcp.dstport',
+      '-e',
+      'tcp.analysis.ack_rtt',
+    ])) {
+      // prettier-ignore
+      const [s4, s6, sp, d4, d6, dp, rtt] = line.split('\t')
+      const [key] = convKey('tcp', (s4 || s6)!, sp!, (d4 || d6)!, dp!)
+      if (rtt && !rtts.has(key)) rtts.set(key, Number(rtt) * 1000)
+    }
+    expect(rtts.size).toBeGreaterThan(10)
+    for (const c of ours.filter((x) => x.protocol === 'tcp')) {
+      const key = recordKey(c)[0]
+      const theirsMs = rtts.get(key)
+      if (theirsMs === undefined) expect(c.handshake_rtt_ms, key).toBeNull()
+      else expect(c.handshake_rtt_ms, key).toBeCloseTo(theirsMs, 3)
+    }
   }, 120_000)
 
   it('counts fragmented datagrams as tshark does with IP reassembly off', () => {
