@@ -106,7 +106,7 @@ async function run(
       packets: result.packets,
       stats: result.stats,
       snapshot: agg.aggregator.snapshot(start.top ?? 20),
-      warning: null,
+      warning: result.warning,
       conversations,
     }
   } finally {

@@ -66,6 +66,7 @@ async function capture(args: string[], io: CliIo): Promise<number> {
         ),
     })
     status.clear()
+    if (result.warning) io.stderr.write(`flowscope: warning: ${result.warning}\n`)
     io.stderr.write(`capture: ${describeStats(result.stats)}\n`)
     const snapshot = agg.aggregator.snapshot(0)
     await emitReport(io, values.out, format, buildReport(by, snapshot, allConversations(agg)))

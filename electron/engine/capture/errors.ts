@@ -12,7 +12,6 @@ export type CaptureErrorCode =
   | 'NOT_A_CAPTURE'
   | 'BAD_FILTER'
   | 'UNSUPPORTED_LINK_TYPE'
-  | 'READ_FAILED'
   | 'CAPTURE_FAILED'
   | 'NATIVE_MISSING'
 
@@ -25,7 +24,6 @@ export const CAPTURE_ERROR_CODES: readonly CaptureErrorCode[] = [
   'NOT_A_CAPTURE',
   'BAD_FILTER',
   'UNSUPPORTED_LINK_TYPE',
-  'READ_FAILED',
   'CAPTURE_FAILED',
   'NATIVE_MISSING',
 ]

@@ -79,7 +79,8 @@ export const FromWorker = z.discriminatedUnion('type', [
   /** The capture ended (stop, end of file); last message from the worker. */
   z.object({
     type: z.literal('ended'),
-    reason: z.enum(['signal', 'duration', 'eof']),
+    reason: z.enum(['signal', 'duration', 'eof', 'error']),
+    /** Why the source stopped early (reason `error`); the counts up to then are good. */
     packets: z.number().int().nonnegative(),
     stats: CaptureStatsSchema.nullable(),
     snapshot: CaptureSnapshot,

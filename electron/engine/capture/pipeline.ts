@@ -114,7 +114,9 @@ export interface LiveRunOptions {
 export interface LiveRunResult {
   packets: number
   stats: CaptureStats | null
-  reason: 'signal' | 'duration' | 'eof'
+  /** error: the source failed mid-way (interface gone, damaged file); `warning` says why. */
+  reason: 'signal' | 'duration' | 'eof' | 'error'
+  warning: string | null
 }
 
 /**
@@ -134,12 +136,23 @@ export async function runLive(
   const add = aggregator.add.bind(aggregator)
   let packets = 0
   let reason: LiveRunResult['reason'] = 'signal'
+  let warning: string | null = null
   for (;;) {
     if (options.signal?.aborted) break
     const r = source.pump(add, BATCH_PACKETS)
     packets += r.packets
-    if (r.status === 'error')
-      throw new CaptureError('READ_FAILED', `capture stopped: ${r.error ?? 'read error'}`)
+    if (r.status === 'error') {
+      // What was counted so far is still right: end with it rather than lose it.
+      if (packets === 0 && source.kind === 'file') {
+        throw new CaptureError(
+          'NOT_A_CAPTURE',
+          `cannot read the capture: ${r.error ?? 'read error'}`,
+        )
+      }
+      warning = `capture stopped after ${packets} packets: ${r.error ?? 'read error'}`
+      reason = 'error'
+      break
+    }
     const now = nowUs()
     if (now >= nextTickUs) {
       if (source.kind === 'live') aggregator.advance(now)
@@ -158,11 +171,11 @@ export async function runLive(
     else await yieldToLoop()
   }
   // Count what the kernel already buffered before the stop, then read the final statistics.
-  for (let i = 0; i < 64 && source.kind === 'live'; i++) {
+  for (let i = 0; i < 64 && source.kind === 'live' && reason !== 'error'; i++) {
     const r = source.pump(add, BATCH_PACKETS)
     packets += r.packets
     if (r.status !== 'more') break
   }
   const stats = source.stats()
-  return { packets, stats, reason }
+  return { packets, stats, reason, warning }
 }

@@ -123,6 +123,16 @@ describe('pipeline', () => {
     expect(ticks).toEqual([...ticks].sort((x, y) => x - y))
   })
 
+  it('ends a live run that fails mid-way with what it counted and a warning', async () => {
+    const cut = Object.assign(failingSource(3), { kind: 'live' as const })
+    const r = await runLive(cut, aggregate(cut).aggregator)
+    expect(r).toMatchObject({
+      reason: 'error',
+      packets: 3,
+      warning: 'capture stopped after 3 packets: truncated dump file',
+    })
+  })
+
   it('ends a live run on the signal or the duration', async () => {
     const idle: CaptureSource = {
       ...new SyntheticSource([]),
