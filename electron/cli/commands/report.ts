@@ -66,7 +66,8 @@ export const reportCommand: Command = {
       throw new UsageError(`report: --format must be csv, json or table, got '${format}'`)
     }
     const now_ms = Date.now()
-    const from_ms = values.from === undefined ? 0 : time('from', values.from, now_ms)
+    // History starts at the epoch: an earlier --from means "from the start".
+    const from_ms = values.from === undefined ? 0 : Math.max(0, time('from', values.from, now_ms))
     const to_ms = values.to === undefined ? now_ms : time('to', values.to, now_ms)
     if (from_ms >= to_ms) {
       throw new CliError(
