@@ -4,6 +4,7 @@
  * - every conversation's per-direction packets and bytes equal tshark's (-T fields, summed
  *   per conversation), on a snap-length-128 mkpcap.sh capture (TCP, UDP, ICMP, ICMPv6, v4+v6),
  *   and the handshake RTT equals Wireshark's ack_rtt of the SYN/ACK;
+ * - the same on Linux cooked (SLL, SLL2) captures of the `any` device;
  * - fragmented datagrams are counted as tshark does with IP reassembly off;
  * - per-conversation TCP retransmissions agree with Wireshark's tcp.analysis flags on a capture
  *   with real loss (tolerance below).
@@ -22,6 +23,7 @@ const root = resolve(__dirname, '../../..')
 const mkpcap = resolve(root, '../shared/tools/mkpcap.sh')
 const lossy = resolve(__dirname, 'lossy-capture.sh')
 const fragments = resolve(__dirname, 'fragment-capture.sh')
+const cooked = resolve(__dirname, 'cooked-capture.sh')
 
 function missing(): string | null {
   if (process.getuid?.() !== 0) return 'not root (captures need network namespaces)'
@@ -136,24 +138,41 @@ function tsharkConversations(file: string, options: string[] = []): Map<string, 
   return convs
 }
 
+/** Every tcp/udp/icmp/icmpv6 conversation equal to tshark's, per direction, nothing extra. */
+function expectSameConversations(file: string, ours: ConversationRecord[], v6prefix: string): void {
+  const theirs = tsharkConversations(file)
+  const mine = ourConversations(ours)
+  const protos = new Set([...theirs.keys()].map((k) => k.split(' ')[0]))
+  console.log(
+    `tshark: ${theirs.size} conversations (${[...protos].join(', ')}); ours: ${mine.size}`,
+  )
+  for (const p of ['tcp', 'udp', 'icmp', 'icmpv6']) expect(protos).toContain(p)
+  expect([...theirs.keys()].some((k) => k.includes(v6prefix))).toBe(true)
+  for (const [key, t] of theirs) {
+    expect(mine.get(key), key).toEqual({ first: 0, packets: t.packets, bytes: t.bytes })
+  }
+  // Nothing extra on our side for these protocols.
+  for (const key of mine.keys()) expect(theirs.has(key), key).toBe(true)
+}
+
 describe.skipIf(skipReason !== null)('capture core vs tshark', () => {
+  it.each(['LINUX_SLL', 'LINUX_SLL2'])(
+    'matches tshark on a %s capture of the any device',
+    (dlt) => {
+      const file = join(dir, `${dlt}.pcap`)
+      execFileSync('bash', [cooked, file, dlt, '128'], { stdio: 'ignore', timeout: 60_000 })
+      const { linkType } = readPcapFile(file)
+      expect(linkType).toBe(dlt === 'LINUX_SLL' ? 113 : 276)
+      expectSameConversations(file, aggregate(file), 'fd80::')
+    },
+    120_000,
+  )
+
   it('matches tshark per conversation and direction, to the packet and byte (snaplen 128)', () => {
     const file = join(dir, 'mix.pcap')
     execFileSync('bash', [mkpcap, file, '2', '20M', '128'], { stdio: 'ignore', timeout: 60_000 })
     const ours = aggregate(file)
-    const theirs = tsharkConversations(file)
-    const mine = ourConversations(ours)
-    const protos = new Set([...theirs.keys()].map((k) => k.split(' ')[0]))
-    console.log(
-      `tshark: ${theirs.size} conversations (${[...protos].join(', ')}); ours: ${mine.size}`,
-    )
-    for (const p of ['tcp', 'udp', 'icmp', 'icmpv6']) expect(protos).toContain(p)
-    expect([...theirs.keys()].some((k) => k.includes('fd77::'))).toBe(true)
-    for (const [key, t] of theirs) {
-      expect(mine.get(key), key).toEqual({ first: 0, packets: t.packets, bytes: t.bytes })
-    }
-    // Nothing extra on our side for these protocols.
-    for (const key of mine.keys()) expect(theirs.has(key), key).toBe(true)
+    expectSameConversations(file, ours, 'fd77::')
 
     // Handshake RTT = Wireshark's ack_rtt of the SYN/ACK (time since the SYN it acknowledges).
     const rtts = new Map<string, number>()
