@@ -39,10 +39,17 @@ const MAX_LINK_HEADERS = 8
 /**
  * Decode one frame of the given link type into s. Returns s.kind: KIND_IP, KIND_NON_IP or
  * KIND_MALFORMED. Never throws for any bytes. An unsupported link type yields KIND_NON_IP
- * 'other' (callers check isSupportedLinkType up front).
+ * 'other' (callers check isSupportedLinkType up front). wireLen (orig_len, default the captured
+ * length) only matters when an IP header leaves its length to the NIC (0).
  */
-export function decodeFrame(linkType: number, d: Uint8Array, s: DecodeScratch): number {
+export function decodeFrame(
+  linkType: number,
+  d: Uint8Array,
+  s: DecodeScratch,
+  wireLen = d.length,
+): number {
   const n = d.length
+  s.uncaptured = wireLen > n ? wireLen - n : 0
   switch (linkType) {
     case LINKTYPE_ETHERNET:
       if (n < 14) return malformed(s, R_TRUNCATED_LINK)

@@ -41,8 +41,8 @@ export function decodeIPv4(d: Uint8Array, o: number, n: number, s: DecodeScratch
   if (ihl < 20) return malformed(s, R_BAD_IP_HEADER_LENGTH)
   if (n - o < ihl) return malformed(s, R_TRUNCATED_IP)
   let total = u16(d, o + 2)
-  // 0 = length left to the NIC (TSO seen on the sending host): use what was captured.
-  if (total === 0) total = n - o
+  // 0 = length left to the NIC (TSO / BIG TCP seen on the sending host): the rest of the frame.
+  if (total === 0) total = n - o + s.uncaptured
   if (total < ihl) return malformed(s, R_BAD_IP_TOTAL_LENGTH)
   const frag = u16(d, o + 6)
   const fragOffset = frag & 0x1fff
@@ -67,9 +67,9 @@ export function decodeIPv4(d: Uint8Array, o: number, n: number, s: DecodeScratch
 export function decodeIPv6(d: Uint8Array, o: number, n: number, s: DecodeScratch): number {
   if (n - o < 40) return malformed(s, R_TRUNCATED_IP)
   if (d[o]! >> 4 !== 6) return malformed(s, R_BAD_IP_VERSION)
-  // 0 = jumbogram or TSO: use what was captured.
+  // 0 = jumbogram or TSO / BIG TCP: the rest of the frame.
   let left = u16(d, o + 4)
-  if (left === 0) left = n - o - 40
+  if (left === 0) left = n - o - 40 + s.uncaptured
   let nh = d[o + 6]!
   const src = s.src
   const dst = s.dst

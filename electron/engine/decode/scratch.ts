@@ -65,6 +65,8 @@ export class DecodeScratch {
   label = ''
   /** Malformed reason (KIND_MALFORMED). */
   reason = ''
+  /** Input: bytes of the frame beyond the captured ones (orig_len - caplen), set by decodeFrame. */
+  uncaptured = 0
 }
 
 export function malformed(s: DecodeScratch, reason: string): number {

@@ -126,7 +126,7 @@ export class Aggregator {
       this.totalRing[sec % RING_S] = this.totalRing[sec % RING_S]! + wireLen
 
     const s = this.s
-    const kind = decodeFrame(this.linkType, data, s)
+    const kind = decodeFrame(this.linkType, data, s, wireLen)
     if (kind !== KIND_IP) {
       if (kind === KIND_MALFORMED) this.countMalformed(s.reason, wireLen)
       else this.countOther(s.label, wireLen)

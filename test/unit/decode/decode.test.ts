@@ -190,9 +190,25 @@ describe('IPv4', () => {
     expectV4Tcp(s)
   })
 
-  it('treats total length 0 (TSO) as the captured length', () => {
+  it('treats IP length 0 (TSO, BIG TCP) as the rest of the frame on the wire', () => {
     const s = decode(101, ipv4(tcp({ payload: 30 }), { totalLength: 0 }))
     expect([s.kind, s.payloadLen]).toEqual([KIND_IP, 30])
+    const big = new DecodeScratch()
+    decodeFrame(
+      1,
+      u8(ether(0x0800, ipv4(tcp({ payload: 30 }), { totalLength: 0 })).slice(0, 54)),
+      big,
+      65_000,
+    )
+    expect([big.kind, big.payloadLen]).toEqual([KIND_IP, 65_000 - 54])
+    const big6 = new DecodeScratch()
+    decodeFrame(
+      229,
+      u8(ipv6(6, tcp({ payload: 30 }), { payloadLength: 0 }).slice(0, 60)),
+      big6,
+      70_000,
+    )
+    expect([big6.kind, big6.payloadLen]).toEqual([KIND_IP, 70_000 - 60])
   })
 
   it('fragments: ports from the first only', () => {
