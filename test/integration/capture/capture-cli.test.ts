@@ -2,9 +2,8 @@
  * `flowscope capture` ends on Ctrl-C (SIGINT) and prints the report of what it saw, drop counts
  * on stderr. Captures on loopback with a filter on a port of our own (root needed).
  */
-import { createSocket } from 'node:dgram'
 import { describe, expect, it } from 'vitest'
-import { csvObjects, flowscopeAsync, unavailable } from './helpers'
+import { csvObjects, flowscopeAsync, ownUdpPort, unavailable } from './helpers'
 
 const skip = unavailable({ root: true })
 if (skip) console.warn(`capture/capture-cli.test.ts skipped: ${skip}`)
@@ -13,7 +12,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 describe.skipIf(skip !== null)('flowscope capture', () => {
   it('stops on SIGINT and reports what it saw', async () => {
-    const port = 30000 + (process.pid % 20000)
+    const udp = await ownUdpPort()
+    const port = udp.port
     const run = flowscopeAsync([
       'capture',
       '-i',
@@ -24,12 +24,8 @@ describe.skipIf(skip !== null)('flowscope capture', () => {
       'csv',
     ])
     await sleep(1500)
-    const sock = createSocket('udp4')
-    for (let i = 0; i < 25; i++) {
-      await new Promise<void>((res) => sock.send(Buffer.alloc(100), port, '127.0.0.1', () => res()))
-      await sleep(2)
-    }
-    sock.close()
+    await udp.send(25, 100)
+    udp.close()
     await sleep(300)
     run.child.kill('SIGINT')
     const r = await run.done
@@ -51,18 +47,20 @@ describe.skipIf(skip !== null)('flowscope capture', () => {
   })
 
   it('stops after --duration', async () => {
+    const udp = await ownUdpPort()
     const t0 = Date.now()
     const r = await flowscopeAsync([
       'capture',
       '-i',
       'lo',
       '--filter',
-      'udp and port 9',
+      `udp and port ${udp.port}`,
       '--duration',
       '1.5',
       '--by',
       'protocol',
     ]).done
+    udp.close()
     expect(r.code, r.stderr).toBe(0)
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1500)
     expect(r.stdout).toContain('(no traffic)')

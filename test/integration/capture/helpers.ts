@@ -1,4 +1,5 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { createSocket, type Socket } from 'node:dgram'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 
@@ -191,5 +192,35 @@ export class FscNetns {
       spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' })
     }
     process.off('exit', this.onExit)
+  }
+}
+
+/**
+ * A UDP port on 127.0.0.1 that we hold (bound, silent), so loopback captures filtered on it see
+ * only our own datagrams: other work on this host may use loopback ports of its own.
+ */
+export async function ownUdpPort(): Promise<{
+  port: number
+  send(count: number, bytes: number): Promise<void>
+  close(): void
+}> {
+  const rx: Socket = createSocket('udp4')
+  await new Promise<void>((res) => rx.bind(0, '127.0.0.1', () => res()))
+  const port = rx.address().port
+  const tx = createSocket('udp4')
+  return {
+    port,
+    async send(count, bytes) {
+      for (let i = 0; i < count; i++) {
+        await new Promise<void>((res) =>
+          tx.send(Buffer.alloc(bytes), port, '127.0.0.1', () => res()),
+        )
+        await new Promise((r) => setTimeout(r, 3))
+      }
+    },
+    close() {
+      rx.close()
+      tx.close()
+    },
   }
 }

@@ -5,7 +5,6 @@
  * ticks in flight, the rest are skipped (merged into the next).
  */
 import { fork } from 'node:child_process'
-import { createSocket } from 'node:dgram'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -20,7 +19,7 @@ import {
   FILE_IDLE_TIMEOUT_S,
 } from '../../../electron/engine/capture/pipeline'
 import { pcapFile, udp4 } from '../../unit/capture/pcap-file'
-import { WORKER, unavailable } from './helpers'
+import { WORKER, ownUdpPort, unavailable } from './helpers'
 
 const skip = unavailable({})
 const skipLive = skip ?? unavailable({ root: true })
@@ -32,15 +31,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 const T0 = Date.UTC(2026, 10, 26, 7, 0, 0) * 1000
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-async function sendUdp(port: number, count: number): Promise<void> {
-  const sock = createSocket('udp4')
-  for (let i = 0; i < count; i++) {
-    await new Promise<void>((res) => sock.send(Buffer.alloc(32), port, '127.0.0.1', () => res()))
-    await sleep(5)
-  }
-  sock.close()
-}
 
 describe.skipIf(skip !== null)('capture worker', () => {
   it('replays a file with the same conversations as in-process analysis', async () => {
@@ -88,7 +78,8 @@ describe.skipIf(skip !== null)('capture worker', () => {
   it.skipIf(skipLive !== null)(
     'captures live on loopback: one snapshot per tick, all flows at the end',
     async () => {
-      const port = 20000 + (process.pid % 20000)
+      const udp = await ownUdpPort()
+      const port = udp.port
       const client = CaptureClient.start(
         {
           source: { kind: 'live', iface: 'lo', filter: `udp and port ${port}` },
@@ -100,9 +91,10 @@ describe.skipIf(skip !== null)('capture worker', () => {
       const ticks: TickMessage[] = []
       client.on('tick', (t) => ticks.push(t))
       await new Promise((r) => client.once('started', r))
-      await sendUdp(port, 40)
+      await udp.send(40, 32)
       await sleep(400)
       const end = await client.stop()
+      udp.close()
       expect(end.type).toBe('ended')
       if (end.type !== 'ended') return
       expect(end.reason).toBe('signal')
@@ -133,9 +125,10 @@ describe.skipIf(skip !== null)('capture worker', () => {
         const m = FromWorker.parse(raw)
         if (m.type === 'tick') ticks.push(m)
       })
+      const udp = await ownUdpPort()
       child.send({
         type: 'start',
-        source: { kind: 'live', iface: 'lo', filter: 'udp and port 9' },
+        source: { kind: 'live', iface: 'lo', filter: `udp and port ${udp.port}` },
         tickMs: 50,
       })
       await sleep(700)
@@ -146,6 +139,7 @@ describe.skipIf(skip !== null)('capture worker', () => {
       expect(ticks[2]!.skipped).toBeGreaterThan(0)
       child.send({ type: 'stop' })
       await new Promise((r) => child.on('exit', r))
+      udp.close()
     },
   )
 })
