@@ -123,7 +123,12 @@ export const HistoryRow = z.union([
 ])
 export type HistoryRow = z.infer<typeof HistoryRow>
 
-export const HistoryResult = z.object({ meta: HistoryQueryMeta, rows: z.array(HistoryRow) })
+export const HistoryResult = z.object({
+  meta: HistoryQueryMeta,
+  rows: z.array(HistoryRow),
+  /** More rows matched than the caller's limit (use top, a coarser bucket, or an export). */
+  truncated: z.boolean(),
+})
 export type HistoryResult = z.infer<typeof HistoryResult>
 
 /**
@@ -147,3 +152,54 @@ export const StoreFailure = z.object({
   dropped_rows: count,
 })
 export type StoreFailure = z.infer<typeof StoreFailure>
+
+/** Probe results over a range, per probe (kind + target), optionally bucketed. */
+export const ProbeHistoryQuery = z
+  .object({
+    from_s: z.number().int().nonnegative(),
+    to_s: z.number().int().nonnegative(),
+    bucket: HistoryStep.nullable().default(null),
+    kind: z.string().nullable().default(null),
+    target: z.string().nullable().default(null),
+  })
+  .refine((q) => q.from_s < q.to_s, { message: 'from must be before to' })
+export type ProbeHistoryQuery = z.infer<typeof ProbeHistoryQuery>
+
+const ms = z.number().nonnegative().nullable()
+
+/** Aggregates are exact over any range: null where nothing was received. */
+export const ProbeHistoryRow = z.object({
+  bucket_start: z.string().nullable(),
+  kind: z.string(),
+  target: z.string(),
+  sent: count,
+  received: count,
+  /** 100 * (1 - received / sent); null when nothing was sent. */
+  loss_pct: z.number().nullable(),
+  rtt_avg_ms: ms,
+  rtt_min_ms: ms,
+  rtt_max_ms: ms,
+  /** Population standard deviation of the RTTs. */
+  rtt_stddev_ms: ms,
+  /** mtr's jitter: mean |RTT(n) - RTT(n-1)|. */
+  jitter_ms: ms,
+})
+export type ProbeHistoryRow = z.infer<typeof ProbeHistoryRow>
+
+export const AlertHistoryQuery = z
+  .object({
+    from_s: z.number().int().nonnegative(),
+    to_s: z.number().int().nonnegative(),
+    limit: z.number().int().positive().max(100_000).default(1000),
+  })
+  .refine((q) => q.from_s < q.to_s, { message: 'from must be before to' })
+export type AlertHistoryQuery = z.infer<typeof AlertHistoryQuery>
+
+export const AlertHistoryRow = z.object({
+  time: z.string(),
+  rule: z.string(),
+  severity: z.string(),
+  message: z.string(),
+  value: z.number().nullable(),
+})
+export type AlertHistoryRow = z.infer<typeof AlertHistoryRow>

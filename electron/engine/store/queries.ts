@@ -268,11 +268,19 @@ export function* iterateHistory(db: Db, plan: Plan): Generator<HistoryRow> {
 }
 
 /**
- * The engine function behind a contract method such as 'history.query': the whole result in
- * memory, so callers should pass `top` or a bucket for large ranges; exports use
- * iterateHistory().
+ * The engine function behind a contract method such as 'history.query': the result in memory,
+ * at most `max_rows` rows (then `truncated`); exports stream with iterateHistory() instead.
  */
-export function queryHistory(db: Db, q: HistoryQuery): HistoryResult {
+export function queryHistory(db: Db, q: HistoryQuery, max_rows = 100_000): HistoryResult {
   const plan = planQuery(db, q)
-  return { meta: plan.meta, rows: [...iterateHistory(db, plan)] }
+  const rows: HistoryRow[] = []
+  let truncated = false
+  for (const row of iterateHistory(db, plan)) {
+    if (rows.length === max_rows) {
+      truncated = true
+      break // leaving the loop ends the statement's iteration
+    }
+    rows.push(row)
+  }
+  return { meta: plan.meta, rows, truncated }
 }
