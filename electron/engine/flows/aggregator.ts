@@ -116,8 +116,9 @@ export class Aggregator {
   }
 
   private addFrame(tsUs: number, data: Uint8Array, wireLen: number): void {
-    if (!(tsUs >= 0)) tsUs = this.nowUs >= 0 ? this.nowUs : 0
-    if (!(wireLen >= 0)) wireLen = data.length
+    // Whole µs and bytes whatever the source hands over (records cross a schema of integers).
+    tsUs = tsUs >= 0 ? Math.floor(tsUs) : this.nowUs >= 0 ? this.nowUs : 0
+    wireLen = wireLen >= 0 ? Math.floor(wireLen) : data.length
     const sec = Math.floor(tsUs / 1e6)
     if (tsUs > this.nowUs) this.moveClock(tsUs, sec)
     this.packets++
@@ -268,6 +269,7 @@ export class Aggregator {
 
   /** Move windows and expiry to nowUs (live ticks without packets; end of a file). */
   advance(nowUs: number): void {
+    nowUs = Math.floor(nowUs)
     if (nowUs > this.nowUs) this.moveClock(nowUs, Math.floor(nowUs / 1e6))
   }
 
