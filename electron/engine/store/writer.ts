@@ -105,6 +105,7 @@ export class HistoryWriter {
   /** Batches committed so far. */
   batches = 0
 
+  private closed = false
   private pending = new Map<string, Pending>()
   private pendingOffered = 0
   private alerts: AlertEvent[] = []
@@ -307,7 +308,8 @@ export class HistoryWriter {
 
   /** Final flush, then closes the database. Returns the failure, if any. */
   close(): StoreFailure | null {
-    if (this.state === 'closed') return this.failure
+    if (this.closed) return this.failure
+    this.closed = true
     this.flush()
     if (this.timer) clearInterval(this.timer)
     this.timer = null

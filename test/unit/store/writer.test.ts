@@ -132,5 +132,6 @@ describe('HistoryWriter', () => {
     expect(failures[0]!.message).toMatch(/read-only/)
     expect(w.addConversation(conv(2))).toBe(false)
     expect(w.close()?.code).toBe('READ_ONLY')
+    expect(w.close()?.code, 'close twice is harmless').toBe('READ_ONLY')
   })
 })
