@@ -47,8 +47,10 @@ function mutate(base: Buffer, r: () => number): Buffer {
     const at = Math.floor(r() * (b.length - 4)) & ~3
     b.writeUInt32LE([0xffffffff, 0x7fffffff, 0x40000, 0, 1, 0x10000][Math.floor(r() * 6)]!, at)
   } else {
-    for (let i = 0; i < 4; i++)
-      b[Math.floor(r() * Math.min(64, b.length))] ^= 1 << Math.floor(r() * 8)
+    for (let i = 0; i < 4; i++) {
+      const at = Math.floor(r() * Math.min(64, b.length))
+      b[at] = b[at]! ^ (1 << Math.floor(r() * 8))
+    }
   }
   return b
 }
