@@ -73,6 +73,19 @@ describe.skipIf(skip !== null)('flowscope analyze / capture errors', () => {
       /no such interface: fscnope0|no permission/,
     ))
 
+  it.skipIf(process.getuid?.() !== 0 || unavailable({ tools: ['setpriv'] }) !== null)(
+    'capture without CAP_NET_RAW says how to grant it',
+    () => {
+      const r = flowscope(
+        ['capture', '-i', 'lo', '--duration', '1'],
+        ['setpriv', '--bounding-set', '-net_raw', '--inh-caps', '-net_raw', '--'],
+      )
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1)
+      expect(r.stderr).toMatch(/^flowscope: no permission to capture on lo: .*setcap cap_net_raw/)
+    },
+  )
+
   it('a file cut off in a record: the packets before it are reported, with a warning', () => {
     const frames = [0, 1, 2].map((i) => ({
       tsUs: 1_700_000_000_000_000 + i,
