@@ -3,6 +3,7 @@ import { rename, rm } from 'node:fs/promises'
 import { once } from 'node:events'
 import { HistoryGroupBy, HistoryStep, type HistoryRow } from '../../../common/history'
 import {
+  describeFailure,
   iterateHistory,
   openHistoryDb,
   parseTime,
@@ -111,6 +112,12 @@ export const reportCommand: Command = {
         await emit(values.out, io.stdout, (out) => writeCsv(rows, plan.columns, out))
       }
       return 0
+    } catch (err) {
+      // A database damaged past its first pages fails while reading: one clear line.
+      if (String((err as { code?: unknown }).code ?? '').startsWith('SQLITE_')) {
+        throw new CliError(`report: ${describeFailure(err, path).message}`)
+      }
+      throw err
     } finally {
       db.close()
     }
@@ -177,7 +184,8 @@ async function emit(
     file.destroy()
     await rm(tmp, { force: true })
     const code = (err as NodeJS.ErrnoException).code
-    if (code) throw new CliError(`report: cannot write ${outPath}: ${code}`)
+    if (code && !code.startsWith('SQLITE_'))
+      throw new CliError(`report: cannot write ${outPath}: ${code}`)
     throw err
   }
 }

@@ -17,12 +17,13 @@ import { neutraliseFormula } from '../report/writers'
 /** ' before text cells a spreadsheet would run as formulas (= + - @ TAB CR); numbers stay raw. */
 export const neutraliseCell = neutraliseFormula
 
-async function pump(source: Readable, out: NodeJS.WritableStream): Promise<void> {
-  await pipeline(source, async function (chunks: AsyncIterable<string | Buffer>) {
+/** Final pipeline stage: writes into `out` with backpressure, without ending it. */
+function into(out: NodeJS.WritableStream) {
+  return async function (chunks: AsyncIterable<string | Buffer>): Promise<void> {
     for await (const chunk of chunks) {
       if (!out.write(chunk)) await once(out, 'drain')
     }
-  })
+  }
 }
 
 /** Writes rows as CSV with a header row; `out` is not ended. */
@@ -36,7 +37,8 @@ export async function writeCsv(
     columns: columns.map((key) => ({ key })),
     cast: { string: neutraliseCell },
   })
-  await pump(Readable.from(rows).pipe(stringifier), out)
+  // pipeline() carries an error from any stage (e.g. SQLite reading) to the caller.
+  await pipeline(Readable.from(rows), stringifier, into(out))
 }
 
 /**
@@ -60,5 +62,5 @@ export async function writeJson(
     }
     yield first ? '[]\n' : '\n]\n'
   }
-  await pump(Readable.from(lines()), out)
+  await pipeline(Readable.from(lines()), into(out))
 }

@@ -1,7 +1,7 @@
 /** `flowscope report` end to end on the built CLI. */
 import Database from 'better-sqlite3'
 import { createHash } from 'node:crypto'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openHistoryDb } from '../../../electron/engine/store/open'
@@ -143,6 +143,44 @@ describe.skipIf(!built())('flowscope report', () => {
       expect(res.stderr).toMatch(why)
       expect(sha(file)).toBe(before)
     }
+  })
+
+  it('fails with one line on a database damaged past its header, leaving no partial --out', () => {
+    const path = join(tmp.dir, 'damaged.db')
+    const w = new HistoryWriter(openHistoryDb(path), path, { flush_ms: 0 })
+    for (let i = 0; i < 20_000; i++) {
+      const t = now_us - i * 10e6
+      w.addConversation({
+        time_us: t,
+        protocol: 'tcp',
+        address_a: `10.0.${(i >> 8) & 255}.${i & 255}`,
+        port_a: 1000,
+        address_b: '10.9.9.9',
+        port_b: 443,
+        packets_a_to_b: 1,
+        bytes_a_to_b: 100,
+        packets_b_to_a: 1,
+        bytes_b_to_a: 60,
+        retransmissions: 0,
+        first_seen_us: t,
+        last_seen_us: t,
+        handshake_rtt_ms: null,
+      })
+    }
+    w.close()
+    const plain = new Database(path)
+    plain.pragma('journal_mode = DELETE')
+    const pageSize = plain.pragma('page_size', { simple: true }) as number
+    plain.close()
+    const bytes = readFileSync(path)
+    bytes.fill(0xa5, 40 * pageSize, 60 * pageSize)
+    writeFileSync(path, bytes)
+    const out = join(tmp.dir, 'damaged.csv')
+    const res = flowscope(['report', '--db', path, '--format', 'csv', '--out', out])
+    expect(res.code).toBe(2)
+    expect(lines(res.stderr)).toEqual([expect.stringMatching(/corrupt/)])
+    expect(existsSync(out)).toBe(false)
+    expect(readdirSync(tmp.dir).filter((f) => f.includes('partial'))).toEqual([])
   })
 
   it('reads FLOWSCOPE_DB and says clearly when there is no database', () => {
