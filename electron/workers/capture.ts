@@ -73,6 +73,7 @@ async function run(
   try {
     const idle = start.idleTimeoutS ?? (source.kind === 'file' ? FILE_IDLE_TIMEOUT_S : undefined)
     const agg = aggregate(source, {
+      keepEnded: start.finalConversations === true,
       ...(start.maxFlows !== undefined && { maxFlows: start.maxFlows }),
       ...(idle !== undefined && { idleTimeoutS: idle }),
     })

@@ -15,6 +15,11 @@ const IDLE_POLL_MS = 2
 export interface AggregatorOptions {
   maxFlows?: number
   idleTimeoutS?: number
+  /**
+   * Keep every ended flow for a final report (default true). A long-running monitor that only
+   * shows snapshots passes false, so memory stays bounded by the flow table.
+   */
+  keepEnded?: boolean
 }
 
 /** A file is one analysis: a conversation idle for a while is still the same conversation, as tshark reports it. */
@@ -33,7 +38,9 @@ export function aggregate(source: CaptureSource, options: AggregatorOptions = {}
       linkType: source.linkType,
       ...(options.maxFlows !== undefined && { maxFlows: options.maxFlows }),
       ...(options.idleTimeoutS !== undefined && { idleTimeoutS: options.idleTimeoutS }),
-      onFlowEnd: (rec) => ended.push(rec),
+      ...(options.keepEnded !== false && {
+        onFlowEnd: (rec: ConversationRecord) => ended.push(rec),
+      }),
     })
     return { aggregator, ended }
   } catch (err) {

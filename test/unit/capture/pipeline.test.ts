@@ -67,6 +67,14 @@ describe('pipeline', () => {
     expect(allConversations(agg).map((c) => c.protocol)).toEqual(['tcp', 'udp'])
   })
 
+  it('keeps no ended flows when asked not to (long-running monitors)', async () => {
+    const source = new SyntheticSource(frames)
+    const agg = aggregate(source, { maxFlows: 1, keepEnded: false })
+    await drain(source, agg.aggregator)
+    expect(agg.aggregator.snapshot(0).flows_evicted).toBe(1)
+    expect(agg.ended).toHaveLength(0)
+  })
+
   it('turns an unsupported link type into a clear CaptureError', () => {
     const source = new SyntheticSource([], 195, 'IEEE802_15_4')
     let err: unknown
