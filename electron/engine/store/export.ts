@@ -11,7 +11,9 @@ import { stringify } from 'csv-stringify'
 import { once } from 'node:events'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import type { HistoryRow } from '../../../common/history'
+import type { HistoryQuery, HistoryQueryMeta, HistoryRow } from '../../../common/history'
+import type { Db } from './open'
+import { iterateHistory, planQuery } from './queries'
 import { neutraliseFormula } from '../report/writers'
 
 /** ' before text cells a spreadsheet would run as formulas (= + - @ TAB CR); numbers stay raw. */
@@ -63,4 +65,24 @@ export async function writeJson(
     yield first ? '[]\n' : '\n]\n'
   }
   await pipeline(Readable.from(lines()), into(out))
+}
+
+export type ExportFormat = 'csv' | 'json'
+
+/**
+ * The whole export in one call, for the UI's "export" (an Electron save dialog's file stream,
+ * or a serve-mode HTTP response): plans the query, streams its rows in `format` into `out`
+ * (not ended), and returns what was read.
+ */
+export async function exportHistory(
+  db: Db,
+  q: HistoryQuery,
+  format: ExportFormat,
+  out: NodeJS.WritableStream,
+): Promise<HistoryQueryMeta> {
+  const plan = planQuery(db, q)
+  const rows = iterateHistory(db, plan)
+  if (format === 'json') await writeJson(rows, out, plan.columns)
+  else await writeCsv(rows, plan.columns, out)
+  return plan.meta
 }

@@ -1,6 +1,6 @@
 /** The history store: open, record, roll up, query, export. See docs/history.md. */
 export { StoreError, describeFailure, failureCode } from './errors'
-export { writeCsv, writeJson, neutraliseCell } from './export'
+export { writeCsv, writeJson, neutraliseCell, exportHistory, type ExportFormat } from './export'
 export { openHistoryDb, inspectDb, migrate, type Db } from './open'
 export { defaultDbPath, resolveDbPath } from './paths'
 export { queryProbes, queryAlerts, probeRow } from './probe-queries'

@@ -1,4 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest'
+import { Writable } from 'node:stream'
+import { exportHistory } from '../../../electron/engine/store/export'
 import { openHistoryDb } from '../../../electron/engine/store/open'
 import { planSegments, queryHistory } from '../../../electron/engine/store/queries'
 import { HistoryWriter } from '../../../electron/engine/store/writer'
@@ -175,6 +177,26 @@ describe('queryHistory', () => {
     const top = q({ bucket: '10s', top: 1 }).rows
     expect(top).toHaveLength(1)
     expect(top[0]).toMatchObject({ bucket_start: '2026-09-22T00:01:10.000000Z', address_a: '=cmd' })
+  })
+
+  it('exports a query as CSV into a stream in one call', async () => {
+    const chunks: string[] = []
+    const out = new Writable({
+      write(chunk, _enc, done) {
+        chunks.push(String(chunk))
+        done()
+      },
+    })
+    const meta = await exportHistory(
+      db,
+      { from_s: S, to_s: S + 3600, by: 'protocol', bucket: null, top: null },
+      'csv',
+      out,
+    )
+    expect(meta.tier).toBe('10s')
+    expect(chunks.join('')).toBe(
+      'protocol,packets,bytes,conversations\ntcp,2,5000,1\nudp,4,2200,1\nicmp,2,20,1\n',
+    )
   })
 
   it('rejects an empty or reversed range', () => {
