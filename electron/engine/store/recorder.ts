@@ -10,6 +10,7 @@
  *    last packets are filed and its memory freed.
  */
 import type { ConversationRecord } from '../../../common/capture'
+import type { BandwidthTick } from '../../../common/contract'
 import type { StoreFailure } from '../../../common/history'
 import type {
   AlertEvent,
@@ -58,6 +59,10 @@ export interface RecorderOptions {
 
 export class Recorder {
   private readonly filed = new Map<string, Filed>()
+  private readonly ifaceTotals = new Map<
+    string,
+    { rx_bytes: number; tx_bytes: number; rx_packets: number; tx_packets: number; drops: number }
+  >()
   private readonly max: number
 
   constructor(
@@ -76,9 +81,47 @@ export class Recorder {
     return this.writer.onFailure(listener)
   }
 
-  /** One tick of the bandwidth monitor: deltas per interface. */
+  /** Per-interface deltas for one tick. */
   interfaces(deltas: readonly InterfaceDelta[]): void {
     for (const d of deltas) this.writer.addInterface(d)
+  }
+
+  /**
+   * One 'bandwidth.tick' of the engine's Monitor (cumulative totals since monitoring began):
+   * filed as the difference from the previous tick of each interface. A total that went down
+   * (the monitor restarted, the interface was re-created) starts that interface over.
+   */
+  bandwidthTick(tick: BandwidthTick): void {
+    const time_us = Date.parse(tick.time) * 1000
+    if (!Number.isFinite(time_us)) return
+    const seen = new Set<string>()
+    for (const i of tick.interfaces) {
+      seen.add(i.name)
+      const now = {
+        rx_bytes: i.rx.total_bytes,
+        tx_bytes: i.tx.total_bytes,
+        rx_packets: i.rx.total_packets,
+        tx_packets: i.tx.total_packets,
+        drops: i.rx_dropped,
+      }
+      const prev = this.ifaceTotals.get(i.name)
+      this.ifaceTotals.set(i.name, now)
+      const restarted =
+        prev && (Object.keys(now) as (keyof typeof now)[]).some((k) => now[k] < prev[k])
+      const base = prev && !restarted ? prev : null
+      const d: InterfaceDelta = {
+        time_us,
+        name: i.name,
+        rx_bytes: now.rx_bytes - (base?.rx_bytes ?? 0),
+        tx_bytes: now.tx_bytes - (base?.tx_bytes ?? 0),
+        rx_packets: now.rx_packets - (base?.rx_packets ?? 0),
+        tx_packets: now.tx_packets - (base?.tx_packets ?? 0),
+        drops: now.drops - (base?.drops ?? 0),
+      }
+      if (d.rx_bytes || d.tx_bytes || d.rx_packets || d.tx_packets || d.drops)
+        this.writer.addInterface(d)
+    }
+    for (const name of this.ifaceTotals.keys()) if (!seen.has(name)) this.ifaceTotals.delete(name)
   }
 
   /**

@@ -131,4 +131,64 @@ describe('Recorder', () => {
     expect((r as unknown as { filed: Map<string, unknown> }).filed.size).toBe(2)
     w.close()
   })
+
+  it('files bandwidth ticks (cumulative totals) as per-interface deltas', () => {
+    const path = `${tmp.dir}/bw.db`
+    const db = openHistoryDb(path)
+    const w = new HistoryWriter(db, path, { flush_ms: 0 })
+    const r = new Recorder(w)
+    const dir = (bytes: number, packets: number) => ({
+      current_bps: 0,
+      average_bps: 0,
+      min_bps: 0,
+      max_bps: 0,
+      total_bytes: bytes,
+      total_packets: packets,
+    })
+    const tick = (t: number, rx: number, tx: number, dropped: number) => ({
+      time: new Date((S + t) * 1000).toISOString(),
+      interfaces: [
+        {
+          name: 'eth0',
+          rx: dir(rx, rx / 100),
+          tx: dir(tx, tx / 100),
+          rx_dropped: dropped,
+          elapsed_s: t,
+        },
+      ],
+    })
+    r.bandwidthTick(tick(1, 1000, 500, 0))
+    r.bandwidthTick(tick(2, 3000, 700, 1))
+    r.bandwidthTick(tick(12, 3000, 700, 1)) // idle: nothing filed
+    r.bandwidthTick(tick(13, 200, 100, 0)) // monitor restarted: counts from zero again
+    w.flush()
+    const res = queryHistory(db, {
+      from_s: S,
+      to_s: S + 60,
+      by: 'interface',
+      bucket: '10s',
+      top: null,
+    })
+    expect(res.rows).toEqual([
+      {
+        bucket_start: '2026-09-21T14:13:20.000000Z',
+        interface: 'eth0',
+        rx_bytes: 3000,
+        tx_bytes: 700,
+        rx_packets: 30,
+        tx_packets: 7,
+        drops: 1,
+      },
+      {
+        bucket_start: '2026-09-21T14:13:30.000000Z',
+        interface: 'eth0',
+        rx_bytes: 200,
+        tx_bytes: 100,
+        rx_packets: 2,
+        tx_packets: 1,
+        drops: 0,
+      },
+    ])
+    w.close()
+  })
 })
