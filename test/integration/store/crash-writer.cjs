@@ -5,10 +5,17 @@ const path = require('node:path')
 const fs = require('node:fs')
 const store = require(path.join(__dirname, '..', '..', '..', 'out', 'main', 'store.js'))
 
-const [dbPath, batchArg] = process.argv.slice(2)
+// mode 'explicit': add BATCH rows, flush, log, repeat. mode 'timer': add BATCH rows per event
+// loop turn and let the writer's own 50 ms timer commit; log the committed count as it grows
+// (a logged count is always at most what is on disk).
+const [dbPath, batchArg, mode = 'explicit'] = process.argv.slice(2)
 const BATCH = Number(batchArg)
+const TIMER = mode === 'timer'
 const db = store.openHistoryDb(dbPath)
-const writer = new store.HistoryWriter(db, dbPath, { flush_ms: 0, max_rows: 1e9 })
+const writer = new store.HistoryWriter(db, dbPath, {
+  flush_ms: TIMER ? 50 : 0,
+  max_rows: 1e9,
+})
 const t0_us = 1_790_000_000_000_000
 let n = 0
 
@@ -33,11 +40,28 @@ function batch() {
       handshake_rtt_ms: null,
     })
   }
+  if (TIMER) {
+    setTimeout(batch, 5)
+    return
+  }
   if (!writer.flush()) {
     fs.writeSync(2, `failed ${JSON.stringify(writer.failure)}\n`)
     process.exit(3)
   }
   fs.writeSync(1, `committed ${writer.committed_rows}\n`)
   setImmediate(batch)
+}
+if (TIMER) {
+  let logged = 0
+  writer.onFailure((f) => {
+    fs.writeSync(2, `failed ${JSON.stringify(f)}\n`)
+    process.exit(3)
+  })
+  setInterval(() => {
+    if (writer.committed_rows !== logged) {
+      logged = writer.committed_rows
+      fs.writeSync(1, `committed ${logged}\n`)
+    }
+  }, 1)
 }
 batch()
