@@ -28,7 +28,7 @@ import { CliError, UsageError, type CliIo, type Command } from '../io'
 const usage = `Usage: flowscope analyze FILE [--filter BPF] [--by conversation|host|protocol]
                          [--format table|csv|json] [--out PATH]
 
-Reads a pcap or pcapng file and reports its traffic:
+Reads a pcap or pcapng file ('-' for standard input) and reports its traffic:
   --by conversation  one row per conversation (protocol + both endpoints; A sent the first packet):
                      protocol,address_a,port_a,address_b,port_b,packets_a_to_b,bytes_a_to_b,
                      packets_b_to_a,bytes_b_to_a,first_seen,last_seen,retransmissions,handshake_rtt_ms

@@ -125,14 +125,13 @@ function nativeCode(err: unknown): string | undefined {
   return (err as { code?: string } | null)?.code
 }
 
-/** Opens a pcap or pcapng file (libpcap reads both). */
-export function openFile(path: string, options: { filter?: string } = {}): CaptureSource {
-  let size: number
+/** Size of a capture file for progress; a clear CaptureError when it is missing or not a file. */
+function fileSize(path: string): number {
   try {
     const st = statSync(path)
     if (st.isDirectory())
       throw new CaptureError('UNREADABLE_FILE', `${path} is a directory, not a capture file`)
-    size = st.size
+    return st.size
   } catch (err) {
     if (err instanceof CaptureError) throw err
     const code = nativeCode(err)
@@ -143,6 +142,12 @@ export function openFile(path: string, options: { filter?: string } = {}): Captu
       `cannot read ${path}: ${firstLine(nativeMessage(err))}`,
     )
   }
+}
+
+/** Opens a pcap or pcapng file (libpcap reads both); "-" reads standard input. */
+export function openFile(path: string, options: { filter?: string } = {}): CaptureSource {
+  const size = path === '-' ? 0 : fileSize(path)
+  const label = path === '-' ? 'standard input' : path
   const native = loadNative()
   let handle: NativeHandle
   try {
@@ -150,10 +155,10 @@ export function openFile(path: string, options: { filter?: string } = {}): Captu
   } catch (err) {
     const message = firstLine(nativeMessage(err))
     if (/permission denied/i.test(message))
-      throw new CaptureError('UNREADABLE_FILE', `cannot read ${path}: permission denied`)
+      throw new CaptureError('UNREADABLE_FILE', `cannot read ${label}: permission denied`)
     throw new CaptureError(
       'NOT_A_CAPTURE',
-      `${path} is not a readable pcap or pcapng file (${message.replace(`${path}: `, '')})`,
+      `${label} is not a readable pcap or pcapng file (${message.replace(`${path}: `, '')})`,
     )
   }
   applyFilter(handle, options.filter)

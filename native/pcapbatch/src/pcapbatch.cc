@@ -8,6 +8,8 @@
 //   f64 ts_us | u32 caplen | u32 wirelen | caplen bytes | pad to 8
 #include <napi.h>
 #include <pcap/pcap.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <condition_variable>
 #include <cstdio>
@@ -69,7 +71,8 @@ class Handle : public Napi::ObjectWrap<Handle> {
     if (kind == "file") {
       // Our own FILE with a 1 MiB buffer: libpcap would read through stdio's default 4 KiB,
       // one read() syscall per 4 KiB, which costs as much as parsing the records.
-      FILE* fp = std::fopen(target.c_str(), "rb");
+      // "-" is standard input (a pipe from tcpdump -w -), as for libpcap's pcap_open_offline.
+      FILE* fp = target == "-" ? fdopen(dup(0), "rb") : std::fopen(target.c_str(), "rb");
       if (!fp) {
         std::string msg = target + ": " + std::strerror(errno);
         MakeError(env, "OPEN_FAILED", msg).ThrowAsJavaScriptException();

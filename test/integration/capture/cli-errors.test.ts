@@ -1,10 +1,11 @@
 /** User mistakes end as one line on stderr and exit code 2, never a stack trace. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { pcapFile, udp4 } from '../../unit/capture/pcap-file'
-import { flowscope, unavailable } from './helpers'
+import { CLI, flowscope, unavailable } from './helpers'
 
 const skip = unavailable({})
 if (skip) console.warn(`capture/cli-errors.test.ts skipped: ${skip}`)
@@ -100,6 +101,24 @@ describe.skipIf(skip !== null)('flowscope analyze / capture errors', () => {
     expect(JSON.parse(r.stdout)).toEqual([
       { protocol: 'udp', packets: 2, bytes: 2 * frames[0]!.data.length, conversations: 1 },
     ])
+  })
+
+  it("reads standard input for '-'", () => {
+    const r = spawnSync(
+      process.execPath,
+      [CLI, 'analyze', '-', '--by', 'protocol', '--format', 'csv'],
+      { input: readFileSync(good), encoding: 'utf8' },
+    )
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stdout).toBe('protocol,packets,bytes,conversations\nudp,1,58,1\n')
+    const bad = spawnSync(process.execPath, [CLI, 'analyze', '-'], {
+      input: 'not a capture',
+      encoding: 'utf8',
+    })
+    expect(bad.status).toBe(2)
+    expect(bad.stderr).toBe(
+      'flowscope: standard input is not a readable pcap or pcapng file (unknown file format)\n',
+    )
   })
 
   it('a good file works, with --out', () => {
