@@ -45,8 +45,17 @@ export const ConversationRecord = z.object({
   bytes_b_to_a: count,
   first_seen_us: count,
   last_seen_us: count,
-  /** TCP segments carrying sequence space already seen in their direction (0 for non-TCP). */
+  /**
+   * TCP segments carrying sequence space already seen in their direction, as Wireshark's
+   * tcp.analysis.retransmission (retransmission, fast and spurious retransmission); 0 for non-TCP.
+   */
   retransmissions: count,
+  /**
+   * TCP segments Wireshark would call out-of-order (arrived below the next expected sequence
+   * within one RTT of the newest segment); not included in retransmissions. Always set by the
+   * Aggregator; optional so records built elsewhere stay valid.
+   */
+  out_of_order: count.optional(),
   /** Capture-side time from the first SYN to the SYN/ACK, in milliseconds; null when not seen. */
   handshake_rtt_ms: z.number().nonnegative().nullable(),
   rate_a_to_b_bps: RateWindows,

@@ -143,6 +143,7 @@ function decodeTransport(
     s.seq = u32(d, o + 4)
     s.ack = u32(d, o + 8)
     s.tcpFlags = d[o + 13]!
+    s.window = u16(d, o + 14)
     s.payloadLen = len - doff
     s.hasPorts = true
   } else if (proto === IPPROTO_UDP) {

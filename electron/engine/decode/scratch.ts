@@ -53,10 +53,12 @@ export class DecodeScratch {
   hasPorts = false
   srcPort = 0
   dstPort = 0
-  /** TCP only: flags byte, sequence / acknowledgement numbers, payload bytes from IP length. */
+  /** TCP only: flags byte, sequence / acknowledgement numbers; payload bytes from IP length. */
   tcpFlags = 0
   seq = 0
   ack = 0
+  /** TCP receive window field as sent (unscaled). */
+  window = 0
   payloadLen = 0
   /** FRAG_NONE | FRAG_FIRST | FRAG_LATER, and the datagram's identification field. */
   fragment = FRAG_NONE

@@ -20,7 +20,7 @@ import {
 import { DIR_AB, DIR_BA, Flow } from './flow'
 import { FragmentMap } from './fragments'
 import { FlowTable, KEY_WORDS, hashKey } from './table'
-import { analyzeTcp } from './tcp'
+import { TcpState } from './tcp'
 import { RING_S, pairRate, rollRing, windowDivisor, windowPeak, windowSum } from './windows'
 
 export class UnsupportedLinkTypeError extends Error {
@@ -142,7 +142,15 @@ export class Aggregator {
     f.count(dir, wireLen, tsUs, sec, this.startSec)
     this.table.touch(f)
     if (s.proto === IPPROTO_TCP && s.hasPorts && s.fragment === FRAG_NONE) {
-      analyzeTcp(f, dir, s.tcpFlags, s.seq, s.payloadLen, tsUs)
+      ;(f.tcp ??= new TcpState()).segment(
+        dir,
+        s.tcpFlags,
+        s.seq,
+        s.ack,
+        s.window,
+        s.payloadLen,
+        tsUs,
+      )
     }
   }
 

@@ -3,6 +3,7 @@
  * here, never per packet); updated in place for every packet.
  */
 import type { ConversationRecord } from '../../../common/capture'
+import type { TcpState } from './tcp'
 import { RING_S, pairRate, windowDivisor, windowPeak, windowSum } from './windows'
 
 /** Read-only stand-in ring for flows that have not needed their own yet. */
@@ -40,14 +41,8 @@ export class Flow {
   peakEverAB = 0
   peakEverBA = 0
 
-  // TCP analysis (see tcp.ts)
-  retransmissions = 0
-  /** Next expected sequence number per direction (highest seq + len seen), -1 = none yet. */
-  nextSeqAB = -1
-  nextSeqBA = -1
-  synUs = -1
-  synDir = 0
-  handshakeRttMs: number | null = null
+  /** TCP analysis (tcp.ts), created with the first TCP segment. */
+  tcp: TcpState | null = null
 
   constructor(
     readonly protocol: string,
@@ -169,8 +164,9 @@ export class Flow {
       bytes_b_to_a: this.bytesBA,
       first_seen_us: this.firstUs,
       last_seen_us: this.lastUs,
-      retransmissions: this.retransmissions,
-      handshake_rtt_ms: this.handshakeRttMs,
+      retransmissions: this.tcp?.retransmissions ?? 0,
+      handshake_rtt_ms: this.tcp?.handshakeRttMs ?? null,
+      out_of_order: this.tcp?.outOfOrder ?? 0,
       rate_a_to_b_bps: this.rates(DIR_AB, nowSec, startSec),
       rate_b_to_a_bps: this.rates(DIR_BA, nowSec, startSec),
       peak_a_to_b_bps: this.peak(DIR_AB, nowSec, startSec),

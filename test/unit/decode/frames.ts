@@ -28,6 +28,8 @@ export interface TcpOpts {
   payload?: number
   /** Header length in bytes (default 20). */
   hlen?: number
+  /** Receive window field (default 65535). */
+  win?: number
 }
 
 export function tcp(o: TcpOpts = {}): Bytes {
@@ -39,7 +41,7 @@ export function tcp(o: TcpOpts = {}): Bytes {
     ...be32(o.ack ?? 0),
     (hlen >> 2) << 4,
     o.flags ?? 0x18,
-    ...be16(65535),
+    ...be16(o.win ?? 65535),
     0,
     0,
     0,

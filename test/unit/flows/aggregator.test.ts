@@ -220,28 +220,100 @@ describe('Aggregator', () => {
     agg.add(S + 250, down({ flags: 0x12, seq: 900, ack: 101 }), 60)
     agg.add(S + 300, up({ flags: 0x10, seq: 101, ack: 901 }), 60)
     expect(only(agg).handshake_rtt_ms).toBe(0.25)
+    expect(only(agg).out_of_order).toBe(0)
     expect(only(agg).retransmissions).toBe(0)
   })
 
-  it('TCP: retransmissions per Wireshark basic heuristic', () => {
-    const agg = new Aggregator({ linkType: RAW })
-    let t = S
-    const send = (f: Uint8Array) => agg.add((t += 10), f, 100)
-    send(up({ flags: 0x02, seq: 0xffffff00 }))
-    send(up({ flags: 0x02, seq: 0xffffff00 })) // SYN again: retransmission (1)
-    send(down({ flags: 0x12, seq: 5000, ack: 0xffffff01 }))
-    send(up({ flags: 0x10, seq: 0xffffff01, ack: 5001 })) // pure ACK: no sequence space
-    send(up({ flags: 0x18, seq: 0xffffff01, payload: 200 })) // wraps past 2^32
-    send(up({ flags: 0x18, seq: (0xffffff01 + 200) >>> 0, payload: 100 }))
-    send(up({ flags: 0x18, seq: 0xffffff01, payload: 200 })) // resent (2)
-    send(up({ flags: 0x18, seq: (0xffffff01 + 250) >>> 0, payload: 100 })) // overlaps, extends (3)
-    send(up({ flags: 0x10, seq: (0xffffff01 + 349) >>> 0, payload: 1 })) // keep-alive: not
-    send(up({ flags: 0x10, seq: (0xffffff01 + 349) >>> 0, payload: 0 })) // keep-alive, zero length: not
-    send(down({ flags: 0x18, seq: 5001, payload: 10 }))
-    send(down({ flags: 0x11, seq: 5011 })) // FIN takes one
-    send(down({ flags: 0x11, seq: 5011 })) // FIN again (4)
-    send(up({ flags: 0x04, seq: (0xffffff01 + 350) >>> 0 })) // RST: no sequence space
-    expect(only(agg).retransmissions).toBe(4)
+  describe('TCP sequence analysis (Wireshark verdicts)', () => {
+    const ISN = 0xffffff00 // client data wraps past 2^32
+    const c = (n: number) => (ISN + 1 + n) >>> 0 // client sequence after n bytes
+    const MS = 1000
+    /** Handshake with a 20 ms first RTT, then the client's first 300 bytes in two segments. */
+    function open() {
+      const agg = new Aggregator({ linkType: RAW })
+      let t = S
+      const at = (dt: number, f: Uint8Array) => agg.add((t += dt), f, 100)
+      at(0, up({ flags: 0x02, seq: ISN }))
+      at(10 * MS, down({ flags: 0x12, seq: 5000, ack: c(0) }))
+      at(10 * MS, up({ flags: 0x10, seq: c(0), ack: 5001 }))
+      at(1 * MS, up({ flags: 0x18, seq: c(0), ack: 5001, payload: 200 }))
+      at(1 * MS, up({ flags: 0x18, seq: c(200), ack: 5001, payload: 100 }))
+      return { agg, at }
+    }
+    const tcpOf = (agg: Aggregator) => {
+      const r = only(agg)
+      return {
+        retransmissions: r.retransmissions,
+        out_of_order: r.out_of_order,
+        rtt: r.handshake_rtt_ms,
+      }
+    }
+
+    it('handshake and in-order data: nothing flagged', () => {
+      const { agg } = open()
+      expect(tcpOf(agg)).toEqual({ retransmissions: 0, out_of_order: 0, rtt: 10 })
+    })
+
+    it('a resent or overlapping segment after an RTT is a retransmission', () => {
+      const { agg, at } = open()
+      at(200 * MS, up({ flags: 0x18, seq: c(0), ack: 5001, payload: 200 }))
+      at(200 * MS, up({ flags: 0x18, seq: c(250), ack: 5001, payload: 100 })) // extends nextseq
+      expect(tcpOf(agg)).toMatchObject({ retransmissions: 2, out_of_order: 0 })
+    })
+
+    it('a SYN or FIN sent again is a retransmission', () => {
+      const agg = new Aggregator({ linkType: RAW })
+      agg.add(S, up({ flags: 0x02, seq: ISN }), 60)
+      agg.add(2 * S, up({ flags: 0x02, seq: ISN }), 60)
+      agg.add(2 * S + 50, down({ flags: 0x12, seq: 5000, ack: c(0) }), 60)
+      agg.add(3 * S, down({ flags: 0x11, seq: 5001, ack: c(0) }), 60)
+      agg.add(4 * S, down({ flags: 0x11, seq: 5001, ack: c(0) }), 60)
+      expect(tcpOf(agg)).toMatchObject({ retransmissions: 2, out_of_order: 0 })
+    })
+
+    it('keep-alives, pure ACKs and RSTs are not', () => {
+      const { agg, at } = open()
+      at(1 * S, up({ flags: 0x10, seq: c(299), ack: 5001, payload: 1 }))
+      at(1 * S, up({ flags: 0x10, seq: c(299), ack: 5001 }))
+      at(1 * S, down({ flags: 0x10, seq: 5001, ack: c(300) }))
+      at(1 * S, up({ flags: 0x04, seq: c(300) }))
+      expect(tcpOf(agg)).toMatchObject({ retransmissions: 0, out_of_order: 0 })
+    })
+
+    it('a segment below nextseq within the first RTT of the newest one is out-of-order', () => {
+      const { agg, at } = open()
+      at(1 * MS, up({ flags: 0x18, seq: c(400), ack: 5001, payload: 100 })) // 300..400 missing
+      at(2 * MS, up({ flags: 0x18, seq: c(300), ack: 5001, payload: 100 })) // arrives late: OOO
+      at(100 * MS, up({ flags: 0x18, seq: c(300), ack: 5001, payload: 50 })) // much later: retransmission
+      expect(tcpOf(agg)).toMatchObject({ retransmissions: 1, out_of_order: 1 })
+    })
+
+    it('after two duplicate ACKs the segment they ask for is a (fast) retransmission, even at once', () => {
+      const { agg, at } = open()
+      at(1 * MS, up({ flags: 0x18, seq: c(300), ack: 5001, payload: 100 }))
+      at(1 * MS, down({ flags: 0x10, seq: 5001, ack: c(200), win: 500 }))
+      at(0, down({ flags: 0x10, seq: 5001, ack: c(200), win: 500 })) // dup 1
+      at(0, down({ flags: 0x10, seq: 5001, ack: c(200), win: 500 })) // dup 2
+      at(0, up({ flags: 0x18, seq: c(200), ack: 5001, payload: 100 })) // within 20 ms, < first RTT
+      expect(tcpOf(agg)).toMatchObject({ retransmissions: 1, out_of_order: 0 })
+    })
+
+    it('data the peer already acknowledged is a (spurious) retransmission', () => {
+      const { agg, at } = open()
+      at(1 * MS, down({ flags: 0x10, seq: 5001, ack: c(300) }))
+      at(0, up({ flags: 0x18, seq: c(100), ack: 5001, payload: 100 })) // even at once
+      expect(tcpOf(agg)).toMatchObject({ retransmissions: 1, out_of_order: 0 })
+    })
+
+    it('a zero-window probe neither counts nor advances nextseq', () => {
+      const { agg, at } = open()
+      at(1 * MS, down({ flags: 0x10, seq: 5001, ack: c(300), win: 0 }))
+      at(500 * MS, up({ flags: 0x10, seq: c(300), ack: 5001, payload: 1 })) // probe
+      at(500 * MS, up({ flags: 0x10, seq: c(300), ack: 5001, payload: 1 })) // probe again
+      at(1 * MS, down({ flags: 0x10, seq: 5001, ack: c(300), win: 500 }))
+      at(1 * MS, up({ flags: 0x18, seq: c(300), ack: 5001, payload: 100 })) // the data itself
+      expect(tcpOf(agg)).toMatchObject({ retransmissions: 0, out_of_order: 0 })
+    })
   })
 
   describe('IP fragments', () => {
