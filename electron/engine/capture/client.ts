@@ -5,6 +5,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { EventEmitter } from 'node:events'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import {
   FromWorker,
@@ -29,13 +30,19 @@ export interface CaptureClientOptions {
   workerPath?: string
 }
 
+/** The built worker entry (out/main/capture.js), from an entry or from a shared chunk below it. */
+function defaultWorkerPath(): string {
+  const candidates = [join(__dirname, 'capture.js'), join(__dirname, '..', 'capture.js')]
+  return candidates.find((p) => existsSync(p)) ?? candidates[0]!
+}
+
 export class CaptureClient extends EventEmitter<CaptureClientEvents> {
   private readonly child: ChildProcess
   private exited = false
 
   private constructor(start: StartMessage, options: CaptureClientOptions) {
     super()
-    const workerPath = options.workerPath ?? join(__dirname, 'capture.js')
+    const workerPath = options.workerPath ?? defaultWorkerPath()
     this.child = fork(workerPath, [], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
