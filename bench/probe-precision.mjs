@@ -12,6 +12,7 @@
 // columns measured in the same run, not runs with each other.
 import { execFileSync, fork, spawn } from 'node:child_process'
 import dgram from 'node:dgram'
+import { once } from 'node:events'
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -253,41 +254,69 @@ async function drift() {
   }
 }
 
+/** Samples this process's own timer lateness (setTimeout(1) overshoot) until stop(): machine noise. */
+function noiseProbe() {
+  const late = []
+  let on = true
+  const step = () => {
+    const t = performance.now()
+    setTimeout(() => {
+      late.push(performance.now() - t - 1)
+      if (on) step()
+    }, 1)
+  }
+  step()
+  return () => {
+    on = false
+    return stats(late)
+  }
+}
+
 async function capacity() {
   const counts = quick ? [100, 500] : [250, 500, 1000, 2000, 4000, 8000]
   const base = 21000
   console.log('\n3. Targets at 1 s intervals in one worker (UDP echo on loopback, 5 rounds each)')
-  console.log('   targets   probes   loss %   lateness mean    p99     max   ms')
+  console.log(
+    '   "noise" = overshoot of setTimeout(1) in this bench process at the same time (the machine)',
+  )
+  console.log('   targets   probes   loss %   lateness mean    p99     max | noise p99  ms')
   const rows = []
   for (const n of counts) {
     const echo = fork(fileURLToPath(import.meta.url), ['--echo-ports', `${base}`, `${n}`], {
       stdio: 'ignore',
     })
-    await new Promise((r) => echo.once('message', r))
+    await new Promise((resolve, reject) => {
+      echo.once('message', resolve)
+      echo.once('exit', () => reject(new Error(`echo server for ${n} ports failed to start`)))
+    })
     const specs = Array.from({ length: n }, (_, i) => ({
       target: `udp://127.0.0.1:${base + i}`,
       interval_ms: 1000,
       timeout_ms: 1000,
       count: quick ? 3 : 5,
     }))
+    const noise = noiseProbe()
     const { results, lateness } = await runWorker(specs, 1024)
+    const machine = noise()
     echo.kill()
+    await once(echo, 'exit') // its ports are free again before the next round binds them
     const lost = results.filter((r) => r.status !== 'ok').length
     const row = {
       targets: n,
       probes: results.length,
       loss_pct: (100 * lost) / results.length,
       ...lateness,
+      noise_p99_ms: machine.p99,
     }
     rows.push(row)
     console.log(
-      `   ${`${n}`.padStart(7)}  ${`${results.length}`.padStart(7)}  ${f(row.loss_pct, 2).padStart(7)}  ${f(lateness.mean_ms).padStart(13)}  ${f(lateness.p99_ms).padStart(6)}  ${f(lateness.max_ms).padStart(6)}`,
+      `   ${`${n}`.padStart(7)}  ${`${results.length}`.padStart(7)}  ${f(row.loss_pct, 2).padStart(7)}  ${f(lateness.mean_ms).padStart(13)}  ${f(lateness.p99_ms).padStart(6)}  ${f(lateness.max_ms).padStart(6)} | ${f(machine.p99).padStart(8)}`,
     )
-    if (lateness.p99_ms > 5 || lost > 0) break
+    if (lateness.p99_ms > 50 || lost > 0) break
   }
   const ok = rows.filter((r) => r.p99_ms <= 5 && r.loss_pct === 0)
   console.log(
-    `   → sustained without drift (p99 lateness ≤ 5 ms, no loss): ${ok.length ? ok.at(-1).targets : 'none'} targets${ok.length === rows.length ? ' (largest tried)' : ''}`,
+    `   → largest count with p99 lateness ≤ 5 ms and no loss: ${ok.length ? ok.at(-1).targets : 'none'}`,
   )
   return rows
 }
@@ -312,6 +341,10 @@ if (process.argv[2] === '--echo-ports') {
   for (let i = 0; i < n; i++) {
     const s = dgram.createSocket('udp4')
     s.on('message', (m, r) => s.send(m, r.port, r.address))
+    s.on('error', (err) => {
+      console.error(`echo port ${base + i}: ${err.message}`)
+      process.exit(1)
+    })
     s.bind(base + i, '127.0.0.1', () => {
       if (++bound === n) process.send?.('ready')
     })
