@@ -6,6 +6,8 @@
 import { existsSync, readdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { CaptureSnapshot, ConversationRecord } from '../../../common/capture'
 import { DecodeScratch, decodeFrame, supportedLinkTypes } from '../../../electron/engine/decode'
 import { Aggregator, UnsupportedLinkTypeError } from '../../../electron/engine/flows/aggregator'
 import { readPcapFile, type PcapRecord } from './pcap-reader'
@@ -66,6 +68,9 @@ describe.skipIf(!haveCorpus)('tcpdump corpus', () => {
         file,
       ).toBe(mine.length)
       expect(snap.malformed.internal_error, file).toBeUndefined()
+      // Whatever the bytes, what crosses the worker boundary passes its schema.
+      expect(() => CaptureSnapshot.parse(snap), file).not.toThrow()
+      expect(() => z.array(ConversationRecord).parse(agg.conversations()), file).not.toThrow()
       for (const [k, v] of Object.entries(snap.malformed)) reasons.set(k, (reasons.get(k) ?? 0) + v)
       framesFed += mine.length
       filesFed++
