@@ -33,7 +33,7 @@ export class UnsupportedLinkTypeError extends Error {
 export interface AggregatorOptions {
   /** pcap LINKTYPE_ number of the source. */
   linkType: number
-  /** Most flows kept at once; when full, the least recently seen is evicted. Default 100 000. */
+  /** Most flows kept at once (default 100 000, at most 2 000 000); when full, the least recently seen is evicted. */
   maxFlows?: number
   /** A flow with no packet for this long (capture time) is expired. Default 300 s. */
   idleTimeoutS?: number
@@ -50,6 +50,10 @@ export interface AggregatorOptions {
 
 /** Default number of conversations in a snapshot. */
 export const DEFAULT_TOP = 100
+export const DEFAULT_MAX_FLOWS = 100_000
+export const DEFAULT_IDLE_TIMEOUT_S = 300
+/** The table's storage is allocated up front (~70 B per slot): cap what a caller may ask for. */
+export const MAX_FLOWS_LIMIT = 2_000_000
 
 /** Protocol names by IP protocol number: tcp/udp/icmp/icmpv6, else the number as text. */
 const PROTO_NAMES: string[] = Array.from({ length: 256 }, (_, p) =>
@@ -98,8 +102,13 @@ export class Aggregator {
   constructor(opts: AggregatorOptions) {
     if (!isSupportedLinkType(opts.linkType)) throw new UnsupportedLinkTypeError(opts.linkType)
     this.linkType = opts.linkType
-    this.maxFlows = Math.max(1, Math.floor(opts.maxFlows ?? 100_000))
-    this.idleUs = (opts.idleTimeoutS ?? 300) * 1e6
+    // Always a bounded table: non-numbers get the default, huge numbers the limit.
+    const maxFlows = opts.maxFlows ?? DEFAULT_MAX_FLOWS
+    this.maxFlows = Number.isFinite(maxFlows)
+      ? Math.min(Math.max(1, Math.floor(maxFlows)), MAX_FLOWS_LIMIT)
+      : DEFAULT_MAX_FLOWS
+    const idleS = opts.idleTimeoutS ?? DEFAULT_IDLE_TIMEOUT_S
+    this.idleUs = idleS >= 0 ? idleS * 1e6 : DEFAULT_IDLE_TIMEOUT_S * 1e6
     this.onFlowEnd = opts.onFlowEnd
     this.fragments = opts.mapFragments ? new FragmentMap() : null
     this.table = new FlowTable(this.maxFlows)

@@ -37,6 +37,15 @@ describe('Aggregator', () => {
     )
   })
 
+  it('accepts any numbers as options', () => {
+    for (const maxFlows of [0, -5, 2.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      const agg = new Aggregator({ linkType: RAW, maxFlows, idleTimeoutS: Number.NaN })
+      agg.add(S, up(), 60)
+      agg.add(S, down({ sport: 81 }), 60)
+      expect(agg.snapshot().packets).toBe(2)
+    }
+  })
+
   it('makes the first packet source endpoint A and counts orig_len bytes per direction', () => {
     const agg = new Aggregator({ linkType: RAW })
     agg.add(10 * S, down(), 1500) // first seen from the server: the server is A
