@@ -11,6 +11,9 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       rollupOptions: {
+        // Shared chunks sit beside the entries, so __dirname is out/main in every module and
+        // paths to the renderer and worker entries resolve the same from any of them.
+        output: { chunkFileNames: '[name]-[hash].js' },
         input: {
           index: r('electron/main/index.ts'),
           cli: r('electron/cli/main.ts'),

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod'
 import { CaptureSnapshot } from './capture'
+import { HistoryQuery, HistoryResult, StoreFailure } from './history'
 
 /** Error codes that cross boundaries as data. */
 export const ErrorCode = z.enum([
@@ -136,6 +137,16 @@ export const CaptureTick = z.object({
 })
 export type CaptureTick = z.infer<typeof CaptureTick>
 
+export const HistoryStatus = z.object({
+  /** The database file. */
+  path: z.string(),
+  /** Whether this engine is recording into it now. */
+  recording: z.boolean(),
+  /** Why recording stopped or never started (the engine goes on in memory). */
+  failure: StoreFailure.nullable(),
+})
+export type HistoryStatus = z.infer<typeof HistoryStatus>
+
 // ---------------------------------------------------------------------------------------------
 // The invoke map: method -> params schema and result schema.
 
@@ -157,6 +168,18 @@ export const invokeSchemas = {
   },
   'capture.stop': { params: NoParams, result: CaptureState },
   'capture.state': { params: NoParams, result: CaptureState },
+  /** Where history is kept and whether it is being recorded. */
+  'history.status': { params: NoParams, result: HistoryStatus },
+  /** Recorded totals over a time range, grouped and optionally bucketed, top N by bytes. */
+  'history.query': { params: HistoryQuery, result: HistoryResult },
+  /**
+   * Reserves a streamed export of a query. The ticket is redeemed once, within a minute, at the
+   * transport's download address (serve mode: /api/export/TICKET; desktop: flowscope-export://TICKET).
+   */
+  'history.export': {
+    params: z.object({ query: HistoryQuery, format: z.enum(['csv', 'json']) }).strict(),
+    result: z.object({ ticket: z.string(), filename: z.string() }),
+  },
 } as const
 
 export type InvokeMap = typeof invokeSchemas
@@ -176,6 +199,8 @@ export const eventSchemas = {
   'capture.tick': CaptureTick,
   /** Capture started, stopped or failed. */
   'capture.state': CaptureState,
+  /** The history store stopped writing (disk full, read-only, ...); live views go on. */
+  'history.failure': StoreFailure,
 } as const
 
 export type EventMap = typeof eventSchemas

@@ -10,7 +10,9 @@ if ! { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock
 fi
 npm run build
 if node -e "require('fs').accessSync(require('electron'))" 2>/dev/null && [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  npx electron-builder install-app-deps # native modules for Electron's ABI
   exec npx electron-vite preview --skipBuild
 fi
 echo "Electron or a display is not available here: starting serve mode instead." >&2
+node -e "require('better-sqlite3')" 2>/dev/null || npm rebuild better-sqlite3
 exec node bin/flowscope.cjs serve "$@"

@@ -2,6 +2,7 @@
  * Live capture for the UI (iftop view): one capture worker at a time, its ticks republished as
  * contract events. The worker process isolates libpcap from the engine; its failures arrive as data.
  */
+import type { ConversationRecord } from '../../common/capture'
 import type { CaptureState } from '../../common/contract'
 import { EngineError } from './api'
 import { CaptureClient } from './capture/client'
@@ -36,6 +37,11 @@ export class LiveCapture {
     private readonly events: EventBus,
     private readonly launch: LaunchCapture = (start) => CaptureClient.start(start),
     private readonly tickMs = 1000,
+    /** Receives every changed and ended conversation of each tick, for the history store. */
+    private readonly onFlows: (
+      active: ConversationRecord[],
+      ended: ConversationRecord[],
+    ) => void = () => {},
   ) {}
 
   state(): CaptureState {
@@ -48,6 +54,7 @@ export class LiveCapture {
       source: { kind: 'live', iface, filter },
       tickMs: this.tickMs,
       top: UI_TOP,
+      record: true,
     })
     this.client = client
     const opened = await new Promise<true | WorkerFailure>((resolve) => {
@@ -74,6 +81,7 @@ export class LiveCapture {
       throw new EngineError(engineCode(opened.code), opened.message)
     }
     client.on('tick', (m) => {
+      if (m.flows) this.onFlows(m.flows.active, m.flows.ended)
       if (this.client === client)
         this.events.emit('capture.tick', {
           iface,
@@ -81,6 +89,9 @@ export class LiveCapture {
           health: m.stats,
           skipped: m.skipped,
         })
+    })
+    client.on('ended', (m) => {
+      if (m.flows) this.onFlows(m.flows.active, m.flows.ended)
     })
     client.on('failure', (f) => {
       if (this.client === client)

@@ -3,9 +3,10 @@
  * keeps live state and answers the contract. Plain Node; never imports electron.
  */
 import { version } from '../../package.json'
-import type { Handlers } from './api'
+import { EngineError, type Handlers } from './api'
 import { BandwidthMeter } from './bandwidth/meter'
 import { EventBus } from './events'
+import type { History } from './history'
 import { LiveCapture, type LaunchCapture } from './live-capture'
 import { LinuxSysNet, type SysNet } from './sysnet/linux'
 
@@ -17,6 +18,8 @@ export interface MonitorOptions {
   historyLength?: number
   /** Starts a capture worker; tests pass a fake. */
   launchCapture?: LaunchCapture
+  /** Opens the history store on the monitor's events (serve and desktop do; tests may not). */
+  history?: (events: EventBus) => History
 }
 
 export class Monitor {
@@ -26,6 +29,7 @@ export class Monitor {
   private readonly now: () => number
   private readonly bandwidth: BandwidthMeter
   readonly capture: LiveCapture
+  readonly history: History | null
   private timer: NodeJS.Timeout | null = null
   private lastError: string | null = null
 
@@ -33,7 +37,10 @@ export class Monitor {
     this.tickMs = opts.tickMs ?? 1000
     this.sysnet = opts.sysnet ?? new LinuxSysNet()
     this.now = opts.now ?? (() => performance.now())
-    this.capture = new LiveCapture(this.events, opts.launchCapture, this.tickMs)
+    this.history = opts.history?.(this.events) ?? null
+    this.capture = new LiveCapture(this.events, opts.launchCapture, this.tickMs, (active, ended) =>
+      this.history?.recordFlows(active, ended),
+    )
     const speeds = new Map<string, number | null>()
     this.bandwidth = new BandwidthMeter(opts.historyLength ?? 300, (name) => {
       if (!speeds.has(name)) {
@@ -54,6 +61,7 @@ export class Monitor {
     if (this.timer) clearInterval(this.timer)
     this.timer = null
     await this.capture.stop()
+    this.history?.close()
   }
 
   /** Reads the counters once and publishes a tick. Public so tests can drive time themselves. */
@@ -87,6 +95,15 @@ export class Monitor {
     'capture.start': (p) => this.capture.start(p.iface, p.filter),
     'capture.stop': () => this.capture.stop(),
     'capture.state': () => this.capture.state(),
+    'history.status': () => this.requireHistory().status(),
+    'history.query': (q) => this.requireHistory().query(q),
+    'history.export': (p) => this.requireHistory().exportTicket(p.query, p.format),
+  }
+
+  private requireHistory(): History {
+    if (!this.history)
+      throw new EngineError('UNAVAILABLE', 'history is off in this session (--no-store)')
+    return this.history
   }
 
   get error(): string | null {

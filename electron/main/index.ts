@@ -3,7 +3,9 @@
  * Node (electron/engine) and is the same one serve mode and the CLI use.
  */
 import { app, BrowserWindow, session } from 'electron'
+import { History } from '../engine/history'
 import { Monitor } from '../engine/monitor'
+import { registerExportScheme, setupExports } from './exports'
 import { CSP } from '../../common/security'
 import { setupIpc } from './ipc'
 import { createMainWindow, isTrustedUrl } from './window'
@@ -23,9 +25,14 @@ async function main(): Promise<void> {
     app.quit()
     return
   }
+  registerExportScheme()
   await app.whenReady()
   setupSecurity()
-  const monitor = new Monitor()
+  // Like serve mode: history is recorded by default ($FLOWSCOPE_DB or the data directory).
+  const monitor = new Monitor({
+    history: (events) => new History(events, undefined, process.env, true),
+  })
+  setupExports(monitor)
   const register = setupIpc(monitor, isTrustedUrl)
   const open = () => register(createMainWindow().webContents)
   monitor.start()

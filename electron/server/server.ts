@@ -49,6 +49,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     res.setHeader('X-Content-Type-Options', 'nosniff')
     res.setHeader('Referrer-Policy', 'no-referrer')
     if (req.method !== 'GET' && req.method !== 'HEAD') return reject(res, 405, 'method not allowed')
+    const exportMatch = /^\/api\/export\/([A-Za-z0-9_-]{16,64})$/.exec(req.url ?? '')
+    if (exportMatch) return void serveExport(opts.monitor, exportMatch[1]!, res)
     statics(req, res, () => reject(res, 404, 'not found'))
   })
 
@@ -85,6 +87,29 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         server.close(() => resolve())
         server.closeAllConnections()
       }),
+  }
+}
+
+/** Streams a history export reserved through the contract ('history.export'); the ticket is the secret. */
+async function serveExport(monitor: Monitor, ticket: string, res: ServerResponse): Promise<void> {
+  const download = monitor.history?.redeem(ticket)
+  if (!download) {
+    res
+      .writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
+      .end('unknown or expired export\n')
+    return
+  }
+  res.writeHead(200, {
+    'content-type': download.contentType,
+    'content-disposition': `attachment; filename="${download.filename}"`,
+    'cache-control': 'no-store',
+  })
+  try {
+    await download.write(res)
+    res.end()
+  } catch {
+    // Headers are gone: cutting the response short is the only honest signal left.
+    res.destroy()
   }
 }
 

@@ -11,6 +11,7 @@ import {
   aggregate,
   allConversations,
   FILE_IDLE_TIMEOUT_S,
+  FlowChanges,
   runLive,
 } from '../engine/capture/pipeline'
 import type { CaptureSource } from '../engine/capture/source'
@@ -73,7 +74,7 @@ async function run(
   try {
     const idle = start.idleTimeoutS ?? (source.kind === 'file' ? FILE_IDLE_TIMEOUT_S : undefined)
     const agg = aggregate(source, {
-      keepEnded: start.finalConversations === true,
+      keepEnded: start.finalConversations === true || start.record === true,
       ...(start.maxFlows !== undefined && { maxFlows: start.maxFlows }),
       ...(idle !== undefined && { idleTimeoutS: idle }),
     })
@@ -83,6 +84,7 @@ async function run(
       link_type: source.linkType,
       link_type_name: source.linkTypeName,
     })
+    const changes = start.record ? new FlowChanges(agg, start.finalConversations !== true) : null
     let seq = 0
     let skipped = 0
     const result = await runLive(source, agg.aggregator, {
@@ -95,7 +97,7 @@ async function run(
           return
         }
         seq++
-        port.send({ type: 'tick', seq, snapshot, stats, skipped })
+        port.send({ type: 'tick', seq, snapshot, stats, skipped, flows: changes?.take() ?? null })
       },
     })
     const conversations: ConversationRecord[] | null = start.finalConversations
@@ -109,6 +111,7 @@ async function run(
       snapshot: agg.aggregator.snapshot(start.top ?? 20),
       warning: result.warning,
       conversations,
+      flows: changes?.take() ?? null,
     }
   } finally {
     source.close()

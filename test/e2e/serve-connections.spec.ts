@@ -3,10 +3,12 @@
  * capture worker on a veth, iperf3 and ping run across it, and the page must list those
  * conversations with rates in line with the kernel counters, sortable and filterable.
  */
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { chromium, expect, test } from '@playwright/test'
 import { parseRate } from '../../common/units'
-import { hasCommand, isRoot, VethPair } from './netns'
+import { hasCommand, isRoot, VethPair } from '../support/netns'
 
 const missing = [
   !isRoot && 'root (network namespaces, capture)',
@@ -29,7 +31,17 @@ test.describe('serve mode: live connections', () => {
   test.afterAll(() => net?.destroy())
 
   test('lists the conversations crossing a veth with their rates', async () => {
-    const serve = net.spawn(net.a, process.execPath, 'bin/flowscope.cjs', 'serve', '--port', '0')
+    const db = join(mkdtempSync(join(tmpdir(), 'fsk-db-')), 'history.db')
+    const serve = net.spawn(
+      net.a,
+      process.execPath,
+      'bin/flowscope.cjs',
+      'serve',
+      '--port',
+      '0',
+      '--db',
+      db,
+    )
     const url = await new Promise<string>((resolve, reject) => {
       let out = ''
       serve.stdout!.on('data', (d) => {
@@ -59,6 +71,7 @@ test.describe('serve mode: live connections', () => {
       await expect(page.getByTestId('capture-toggle')).toHaveText('Start capture')
 
       await page.getByTestId('capture-bpf').fill('')
+      const captureFrom = net.counter(net.a, net.ifA, 'rx_bytes')
       await page.getByTestId('capture-toggle').click()
       await expect(page.getByTestId('capture-toggle')).toHaveText('Stop')
 
@@ -116,6 +129,25 @@ test.describe('serve mode: live connections', () => {
       await page.screenshot({ path: 'test/e2e/artifacts/connections.png' })
       await page.getByTestId('capture-toggle').click()
       await expect(page.getByTestId('capture-toggle')).toHaveText('Start capture')
+      const kernelDuringCapture = net.counter(net.a, net.ifA, 'rx_bytes') - captureFrom
+
+      // The capture was recorded: the UDP stream's bytes are in history, and they are nearly all
+      // the veth received while capturing (the rest is ping and neighbour discovery).
+      await page.waitForTimeout(3000) // the history writer commits every 2 s
+      await page.getByTestId('nav-history').click()
+      await page.getByTestId('history-range').selectOption('15m')
+      await page.getByTestId('history-by').selectOption('conversation')
+      await page.getByTestId('history-load').click()
+      const udp = page.locator(
+        '[data-testid=history-row]:has(td[data-raw="udp"]):has(td[data-raw="5302"]) td[data-col=bytes_a_to_b]',
+      )
+      await expect(udp).toBeVisible()
+      const recorded = Number(await udp.getAttribute('data-raw'))
+      console.log(
+        `recorded udp ${recorded} bytes; veth received ${kernelDuringCapture} bytes while capturing`,
+      )
+      expect(recorded).toBeLessThanOrEqual(kernelDuringCapture)
+      expect(recorded).toBeGreaterThan(0.97 * kernelDuringCapture)
       expect(problems).toEqual([])
     } finally {
       await browser.close()

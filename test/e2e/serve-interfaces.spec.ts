@@ -3,10 +3,12 @@
  * a private network namespace, iperf3 pushes UDP at a fixed rate across a veth pair, and the rate
  * the page shows must be within 5% of the rate the kernel's own counters imply.
  */
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { expect, test, chromium, type Page } from '@playwright/test'
 import { parseRate } from '../../common/units'
-import { hasCommand, isRoot, VethPair } from './netns'
+import { hasCommand, isRoot, VethPair } from '../support/netns'
 
 const ARTIFACTS = 'test/e2e/artifacts'
 const missing = [
@@ -36,7 +38,17 @@ test.describe('serve mode: live interfaces', () => {
   }
 
   test('shows rates that follow the kernel counters within 5%', async () => {
-    const serve = net.spawn(net.a, process.execPath, 'bin/flowscope.cjs', 'serve', '--port', '0')
+    const db = join(mkdtempSync(join(tmpdir(), 'fse-db-')), 'history.db')
+    const serve = net.spawn(
+      net.a,
+      process.execPath,
+      'bin/flowscope.cjs',
+      'serve',
+      '--port',
+      '0',
+      '--db',
+      db,
+    )
     const url = await new Promise<string>((resolve, reject) => {
       let out = ''
       serve.stdout!.on('data', (d) => {
@@ -63,6 +75,7 @@ test.describe('serve mode: live interfaces', () => {
       await expect(card).toBeVisible()
       // The token moved out of the address bar.
       expect(page.url()).not.toContain('token=')
+      const recordedFrom = net.counter(net.a, net.ifA, 'rx_bytes')
 
       // Idle first: a veth with no traffic shows (almost) nothing.
       await page.waitForTimeout(2500)
@@ -125,6 +138,32 @@ test.describe('serve mode: live interfaces', () => {
       mkdirSync(ARTIFACTS, { recursive: true })
       await page.getByTestId('unit-bits').click()
       await page.screenshot({ path: `${ARTIFACTS}/interfaces.png`, fullPage: true })
+
+      // History: once iperf3 is done and the writer has flushed, the recorded bytes of the veth
+      // equal what the kernel counted over the same time, in the page and in the CSV export.
+      await page.waitForTimeout(9000)
+      const kernelRecorded = net.counter(net.a, net.ifA, 'rx_bytes') - recordedFrom
+      await page.getByTestId('nav-history').click()
+      await page.getByTestId('history-range').selectOption('15m')
+      await page.getByTestId('history-by').selectOption('interface')
+      await page.getByTestId('history-load').click()
+      const cell = page.locator(
+        `[data-testid=history-row]:has(td[data-raw="${net.ifA}"]) td[data-col=rx_bytes]`,
+      )
+      await expect(cell).toBeVisible()
+      const recorded = Number(await cell.getAttribute('data-raw'))
+      console.log(`recorded ${recorded} bytes, kernel ${kernelRecorded} bytes`)
+      expect(Math.abs(recorded - kernelRecorded) / kernelRecorded).toBeLessThan(0.01)
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByTestId('history-export-csv').click(),
+      ])
+      const csv = readFileSync((await download.path())!, 'utf8')
+        .trim()
+        .split('\n')
+      expect(csv[0]).toBe('interface,rx_bytes,tx_bytes,rx_packets,tx_packets,drops')
+      expect(csv.find((l) => l.startsWith(`${net.ifA},`))?.split(',')[1]).toBe(String(recorded))
+      await page.screenshot({ path: `${ARTIFACTS}/history.png`, fullPage: true })
       expect(problems).toEqual([])
     } finally {
       await browser.close()
@@ -133,7 +172,15 @@ test.describe('serve mode: live interfaces', () => {
   })
 
   test('the page without the token explains how to get in', async () => {
-    const serve = net.spawn(net.a, process.execPath, 'bin/flowscope.cjs', 'serve', '--port', '0')
+    const serve = net.spawn(
+      net.a,
+      process.execPath,
+      'bin/flowscope.cjs',
+      'serve',
+      '--port',
+      '0',
+      '--no-store',
+    )
     const url = await new Promise<string>((resolve) => {
       serve.stdout!.on('data', (d) => {
         const m = /(http:\/\/\S+)/.exec(String(d))

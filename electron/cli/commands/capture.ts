@@ -1,6 +1,7 @@
 import { intOption, parseCommandArgs } from '../args'
 import { openLive, DEFAULT_SNAPLEN } from '../../engine/capture/libpcap-source'
-import { aggregate, allConversations, runLive } from '../../engine/capture/pipeline'
+import { aggregate, allConversations, FlowChanges, runLive } from '../../engine/capture/pipeline'
+import { openRecorder, type Recorder } from '../../engine/store'
 import type { CaptureStats } from '../../engine/capture/source'
 import { formatAmount } from '../../../common/units'
 import { UsageError, type CliIo, type Command } from '../io'
@@ -15,6 +16,7 @@ import {
 
 const usage = `Usage: flowscope capture -i IFACE [--duration SECONDS] [--filter BPF] [--snaplen N]
                          [--by conversation|host|protocol] [--format table|csv|json] [--out PATH]
+                         [--db PATH | --no-store]
 
 Captures live on an interface until Ctrl-C or --duration, then prints the same report as
 \`flowscope analyze\` for what it saw (including conversations that ended or expired meanwhile).
@@ -22,6 +24,8 @@ Kernel and interface drop counts go to standard error. Needs CAP_NET_RAW (or roo
   -i, --interface IFACE  interface to capture on ('any' for all)
   --duration SECONDS     stop after this many seconds (decimals allowed)
   --snaplen N            bytes kept per packet (default ${DEFAULT_SNAPLEN}: headers only)
+  --db PATH              also record the conversations into this history database while capturing
+  --no-store             record nothing (overrides --db)
   --filter, --by, --format, --out: as for flowscope analyze`
 
 function describeStats(stats: CaptureStats | null): string {
@@ -35,6 +39,8 @@ async function capture(args: string[], io: CliIo): Promise<number> {
     interface: { type: 'string', short: 'i' },
     duration: { type: 'string' },
     snaplen: { type: 'string' },
+    db: { type: 'string' },
+    'no-store': { type: 'boolean' },
   })
   const iface = values.interface
   if (!iface) throw new UsageError('capture: -i IFACE is required (see flowscope interfaces)')
@@ -53,18 +59,30 @@ async function capture(args: string[], io: CliIo): Promise<number> {
     snaplen,
     ...(values.filter !== undefined && { filter: values.filter }),
   })
+  let recorder: Recorder | null = null
   try {
     const agg = aggregate(source)
+    if (values.db !== undefined && !values['no-store']) recorder = startRecording(values.db, io)
+    const changes = new FlowChanges(agg, false)
+    const record = () => {
+      if (!recorder) return
+      const { active, ended } = changes.take()
+      recorder.flowTick(active, ended)
+    }
     const status = statusLine(io)
     const result = await runLive(source, agg.aggregator, {
       signal: io.signal,
       ...(durationMs !== undefined && { durationMs }),
       top: 0,
-      onTick: (snap, stats) =>
+      onTick: (snap, stats) => {
+        record()
         status.show(
           `capturing on ${iface}: ${snap.packets.toLocaleString('en-US')} packets, ${formatAmount(snap.bytes, 'bytes')}, ${snap.flows_active} flows, ${stats?.dropped_kernel ?? 0} dropped`,
-        ),
+        )
+      },
     })
+    record()
+    recorder?.writer.close()
     status.clear()
     if (result.warning) io.stderr.write(`flowscope: warning: ${result.warning}\n`)
     io.stderr.write(`capture: ${describeStats(result.stats)}\n`)
@@ -72,8 +90,22 @@ async function capture(args: string[], io: CliIo): Promise<number> {
     await emitReport(io, values.out, format, buildReport(by, snapshot, allConversations(agg)))
     return 0
   } finally {
+    recorder?.writer.close()
     source.close()
   }
+}
+
+/** Opens the history store; one that can't be used is a warning, and the capture goes on. */
+function startRecording(db: string, io: CliIo): Recorder | null {
+  const opened = openRecorder(db, io.env)
+  if (!opened.ok) {
+    io.stderr.write(`flowscope: warning: not recording: ${opened.failure.message}\n`)
+    return null
+  }
+  opened.recorder.onFailure((f) =>
+    io.stderr.write(`flowscope: warning: recording stopped: ${f.message}\n`),
+  )
+  return opened.recorder
 }
 
 export const captureCommand: Command = {

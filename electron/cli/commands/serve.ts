@@ -1,19 +1,22 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { History } from '../../engine/history'
 import { Monitor } from '../../engine/monitor'
 import { isLoopback } from '../../server/access'
 import { startServer } from '../../server/server'
 import { intOption, parseCommandArgs } from '../args'
 import { CliError, type Command } from '../io'
 
-const usage = `Usage: flowscope serve [--host ADDRESS] [--port PORT]
+const usage = `Usage: flowscope serve [--host ADDRESS] [--port PORT] [--db PATH | --no-store]
 
 Serves the Flowscope UI and its API on http://ADDRESS:PORT (default 127.0.0.1:7878) and prints
-the URL to open, which carries a random access token. Runs until Ctrl-C.
+the URL to open, which carries a random access token. Records history while it runs. Runs until Ctrl-C.
 
 Options:
   --host ADDRESS  address to listen on (default 127.0.0.1; anything else exposes the UI to the network)
-  --port PORT     TCP port (default 7878; 0 picks a free one)`
+  --port PORT     TCP port (default 7878; 0 picks a free one)
+  --db PATH       history database (default $FLOWSCOPE_DB, else the user's data directory)
+  --no-store      record no history`
 
 export const serveCommand: Command = {
   summary: 'serve the UI and API to a browser (headless mode)',
@@ -22,6 +25,8 @@ export const serveCommand: Command = {
     const { values } = parseCommandArgs('serve', args, {
       host: { type: 'string', default: '127.0.0.1' },
       port: { type: 'string' },
+      db: { type: 'string' },
+      'no-store': { type: 'boolean' },
     })
     const host = values.host
     const port = intOption('port', values.port, 7878, 0, 65535)
@@ -30,7 +35,12 @@ export const serveCommand: Command = {
     if (!existsSync(join(staticDir, 'index.html')))
       throw new CliError('the UI is not built: run `npm run build` first')
 
-    const monitor = new Monitor()
+    const record = !values['no-store']
+    const monitor = new Monitor({
+      history: (events) => new History(events, values.db, io.env, record),
+    })
+    const failure = monitor.history?.status().failure
+    if (failure) io.stderr.write(`flowscope: history is off: ${failure.message}\n`)
     let server
     try {
       server = await startServer({ monitor, staticDir, host, port })

@@ -36,6 +36,8 @@ export const StartMessage = z.object({
   idleTimeoutS: z.number().positive().optional(),
   /** Send every conversation (active and ended) with the final message, for reports. */
   finalConversations: z.boolean().optional(),
+  /** Send with each tick the conversations that changed or ended since the last one (history). */
+  record: z.boolean().optional(),
 })
 export type StartMessage = z.infer<typeof StartMessage>
 
@@ -68,6 +70,10 @@ export const FromWorker = z.discriminatedUnion('type', [
     snapshot: CaptureSnapshot,
     stats: CaptureStatsSchema.nullable(),
     skipped: z.number().int().nonnegative(),
+    /** With `record`: conversations changed (cumulative records) or ended since the last tick sent. */
+    flows: z
+      .object({ active: z.array(ConversationRecord), ended: z.array(ConversationRecord) })
+      .nullable(),
   }),
   /** A capture failure as data; the worker ends after sending it. */
   z.object({
@@ -86,6 +92,11 @@ export const FromWorker = z.discriminatedUnion('type', [
     snapshot: CaptureSnapshot,
     warning: z.string().nullable(),
     conversations: z.array(ConversationRecord).nullable(),
+    /** With `record`: what changed after the last tick, so nothing is left unrecorded. */
+    flows: z
+      .object({ active: z.array(ConversationRecord), ended: z.array(ConversationRecord) })
+      .nullable()
+      .optional(),
   }),
 ])
 export type FromWorker = z.infer<typeof FromWorker>

@@ -60,6 +60,36 @@ export function allConversations(agg: Aggregation): ConversationRecord[] {
   return all.sort((x, y) => x.first_seen_us - y.first_seen_us)
 }
 
+/**
+ * What changed since the previous take, for the history store: the flows that ended since then,
+ * and the active flows that saw packets since then (cumulative records; the recorder files the
+ * difference). `release` drops ended flows once taken, so a long-running worker stays bounded.
+ */
+export class FlowChanges {
+  private sinceUs = 0
+  private endedIndex = 0
+
+  constructor(
+    private readonly agg: Aggregation,
+    private readonly release: boolean,
+  ) {}
+
+  take(): { active: ConversationRecord[]; ended: ConversationRecord[] } {
+    const ended = this.agg.ended.slice(this.endedIndex)
+    if (this.release) this.agg.ended.length = 0
+    this.endedIndex = this.agg.ended.length
+    const active: ConversationRecord[] = []
+    let latest = this.sinceUs
+    for (const c of this.agg.aggregator.conversations()) {
+      // >=: a flow updated again within the same microsecond is filed again, harmlessly (cumulative).
+      if (c.last_seen_us >= this.sinceUs) active.push(c)
+      if (c.last_seen_us > latest) latest = c.last_seen_us
+    }
+    this.sinceUs = latest
+    return { active, ended }
+  }
+}
+
 export interface DrainOptions {
   signal?: AbortSignal
   /** Called after each batch with the fraction of the file read (null if unknown) and packets so far. */

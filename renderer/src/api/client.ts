@@ -24,6 +24,8 @@ export type ConnectionState = 'connecting' | 'open' | 'closed' | 'unauthorized'
 export interface ClientApi extends FlowscopeApi {
   transport: 'ipc' | 'websocket'
   state: Ref<ConnectionState>
+  /** Where the browser downloads an export reserved with 'history.export'. */
+  downloadUrl(ticket: string): string
 }
 
 type Listener = (payload: unknown) => void
@@ -62,6 +64,7 @@ function ipcClient(bridge: FlowscopeApi): ClientApi {
   return {
     transport: 'ipc',
     state: ref<ConnectionState>('open'),
+    downloadUrl: (ticket) => `flowscope-export://download/${encodeURIComponent(ticket)}`,
     async invoke(method, params) {
       return checkResult(method, (await bridge.invoke(method, params)) as Result<unknown>)
     },
@@ -145,6 +148,7 @@ function wsClient(): ClientApi {
   return {
     transport: 'websocket',
     state,
+    downloadUrl: (ticket) => `/api/export/${encodeURIComponent(ticket)}`,
     async invoke<M extends Method>(method: M, params: ParamsOf<M>): Promise<Result<ResultOf<M>>> {
       await opened
       const id = nextId++
