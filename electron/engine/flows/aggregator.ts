@@ -212,7 +212,7 @@ export class Aggregator {
     if (f === null) {
       if (this.table.size >= this.maxFlows) {
         this.evicted++
-        this.endFlow(this.table.head!)
+        this.endFlow(this.table.head!, this.nowSec)
       }
       f = new Flow(
         PROTO_NAMES[s.proto]!,
@@ -252,14 +252,16 @@ export class Aggregator {
     const limit = tsUs - this.idleUs
     for (let f = this.table.head; f !== null && f.lastUs < limit; f = this.table.head) {
       this.expired++
-      this.endFlow(f)
+      // Its record is as of the moment it went idle, however late a packet or tick noticed it.
+      this.endFlow(f, Math.floor((f.lastUs + this.idleUs) / 1e6))
     }
   }
 
-  private endFlow(f: Flow): void {
+  /** Remove f and report its record with rates as of capture second atSec. */
+  private endFlow(f: Flow, atSec: number): void {
     this.table.remove(f)
     if (this.onFlowEnd) {
-      const rec = f.record(this.nowSec, this.startSec)
+      const rec = f.record(Math.min(atSec, this.nowSec), this.startSec)
       try {
         this.onFlowEnd(rec)
       } catch {
