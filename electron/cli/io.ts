@@ -24,10 +24,18 @@ export class CliError extends Error {
 }
 
 export interface Command {
-  /** One line shown by `flowscope --help`. */
-  summary: string
   /** Full usage text shown by `flowscope COMMAND --help`. */
   usage: string
   /** Returns the process exit code. Throw UsageError / CliError for clean one-line failures. */
   run(args: string[], io: CliIo): Promise<number>
+}
+
+/**
+ * A command as the CLI lists it: its help line, and its module loaded only when it runs, so a
+ * command pays only for its own dependencies at start-up.
+ */
+export interface CommandEntry {
+  /** One line shown by `flowscope --help`. */
+  summary: string
+  load: () => Promise<Command>
 }

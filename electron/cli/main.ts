@@ -37,8 +37,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     }
     if (first.startsWith('-'))
       throw new UsageError(`unknown option '${first}' (see flowscope --help)`)
-    const command = commands[first]
-    if (!command) throw new UsageError(`unknown command '${first}' (see flowscope --help)`)
+    const entry = Object.hasOwn(commands, first) ? commands[first] : undefined
+    if (!entry) throw new UsageError(`unknown command '${first}' (see flowscope --help)`)
+    const command = await entry.load()
     if (rest.includes('--help') || rest.includes('-h')) {
       io.stdout.write(command.usage.endsWith('\n') ? command.usage : `${command.usage}\n`)
       return 0

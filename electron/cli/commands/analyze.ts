@@ -134,7 +134,6 @@ export function statusLine(io: CliIo): { show(text: string): void; clear(): void
 }
 
 export const analyzeCommand: Command = {
-  summary: 'report the conversations, hosts or protocols of a pcap/pcapng file',
   usage,
   run(args, io) {
     return cliCapture(() => analyze(args, io))

@@ -109,7 +109,6 @@ function startRecording(db: string, io: CliIo): Recorder | null {
 }
 
 export const captureCommand: Command = {
-  summary: 'capture live on an interface and report conversations, hosts or protocols',
   usage,
   run(args, io) {
     return cliCapture(() => capture(args, io))

@@ -11,7 +11,6 @@ Lists this host's network interfaces: name, state, MTU, link speed where the dri
 addresses, and whether this process may capture on it (and how to allow it if not).`
 
 export const interfacesCommand: Command = {
-  summary: 'list network interfaces, their state and capture rights',
   usage,
   async run(args, io) {
     const { values } = parseCommandArgs('interfaces', args, {

@@ -30,7 +30,6 @@ prints what was measured.`
 const FORMATS = ['table', 'json', 'csv'] as const
 
 export const probeCommand: Command = {
-  summary: 'latency, jitter and loss by ICMP, TCP, UDP, DNS or HTTP probes',
   usage,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(

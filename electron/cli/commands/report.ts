@@ -38,7 +38,6 @@ Database: --db PATH, else $FLOWSCOPE_DB, else the user's data directory
 const FORMATS = ['csv', 'json', 'table'] as const
 
 export const reportCommand: Command = {
-  summary: 'export recorded history (CSV, JSON or a table)',
   usage,
   async run(args, io) {
     const { values } = parseCommandArgs('report', attachTimeValues(args), {

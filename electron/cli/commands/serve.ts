@@ -19,7 +19,6 @@ Options:
   --no-store      record no history`
 
 export const serveCommand: Command = {
-  summary: 'serve the UI and API to a browser (headless mode)',
   usage,
   async run(args, io) {
     const { values } = parseCommandArgs('serve', args, {
