@@ -5,8 +5,13 @@
  * first byte / the answer, so each measured phase is D plus the loopback stack and event-loop
  * overhead: D − 0.2 ≤ mean ≤ D + 5 ms (a loaded shared machine can add a few ms).
  */
-import { execFileSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { execFileSync, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import https from 'node:https'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { CLI, Responder, ROOT, type ProbeJson } from './netns'
 
@@ -14,6 +19,16 @@ const reason = existsSync(`${ROOT}/out/main/probe.js`)
   ? null
   : 'not built: run `npm run build` first'
 if (reason) console.warn(`skipping http/dns probe tests: ${reason}`)
+
+let hasOpenssl = true
+try {
+  execFileSync('openssl', ['version'], { stdio: 'ignore' })
+} catch {
+  hasOpenssl = false
+  console.warn(
+    'skipping the https:// phase test: openssl (to make a test certificate) is not installed',
+  )
+}
 
 const probe = (...args: string[]) =>
   JSON.parse(
@@ -96,5 +111,80 @@ describe.skipIf(reason !== null)('http:// and dns:// phases against delayed resp
     expect(r!.received).toBe(0)
     expect(r!.loss_pct).toBe(100)
     expect(r!.rtt_ms.avg).toBeNull()
+  })
+
+  it.skipIf(!hasOpenssl)('measures the TLS handshake and TTFB over https://', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fsp-tls-'))
+    try {
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:prime256v1',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+        ],
+        { stdio: 'ignore' },
+      )
+      const server = https.createServer(
+        { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+        (_req, res) => {
+          setTimeout(() => res.end('ok'), 50)
+        },
+      )
+      server.listen(0, '127.0.0.1')
+      await once(server, 'listening')
+      const { port } = server.address() as AddressInfo
+      const out = await new Promise<string>((resolve, reject) => {
+        // The CLI must not block this process: the server lives here.
+        const child = spawn(
+          process.execPath,
+          [
+            CLI,
+            'probe',
+            `https://127.0.0.1:${port}/`,
+            '--count',
+            '5',
+            '--interval',
+            '100',
+            '--timeout',
+            '3000',
+            '--format',
+            'json',
+          ],
+          { env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') } },
+        )
+        let stdout = ''
+        child.stdout.on('data', (d: Buffer) => (stdout += d))
+        child.on('close', (code: number) =>
+          code === 0 ? resolve(stdout) : reject(new Error(`exit ${code}`)),
+        )
+      })
+      server.close()
+      const [r] = JSON.parse(out) as ProbeJson[]
+      console.log('https', JSON.stringify(r!.phases_ms))
+      expect(r!.received).toBe(5)
+      expect(Object.keys(r!.phases_ms!)).toEqual(['dns', 'connect', 'tls', 'ttfb', 'total'])
+      expect(r!.phases_ms!.tls).toBeGreaterThan(0)
+      expect(r!.phases_ms!.ttfb).toBeGreaterThanOrEqual(49.8)
+      expect(r!.phases_ms!.ttfb).toBeLessThanOrEqual(60) // Node's own timer adds ~1 ms
+      const { dns, connect, tls, ttfb, total } = r!.phases_ms!
+      expect(total!).toBeGreaterThanOrEqual(dns! + connect! + tls! + ttfb! - 0.01)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
