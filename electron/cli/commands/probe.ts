@@ -1,8 +1,7 @@
 import { stringify } from 'csv-stringify/sync'
-import type { ProbeResult, ProbeSpec } from '../../../common/probes'
-import { ProbeClient } from '../../engine/probes/client'
+import type { ProbeSpec } from '../../../common/probes'
 import { statsToCsvRows, statsToJson, statsToTableRows } from '../../engine/probes/format'
-import { ProbeAccumulator } from '../../engine/probes/stats'
+import { ProbeSession, type ProbeFailure } from '../../engine/probes/session'
 import { ProbeTargetError, parseProbeTarget } from '../../engine/probes/target'
 import { intOption, parseCommandArgs } from '../args'
 import { CliError, UsageError, type Command } from '../io'
@@ -52,23 +51,26 @@ export const probeCommand: Command = {
     if (positionals.length === 0)
       throw new UsageError('probe: give at least one TARGET (see flowscope probe --help)')
     const targets = [...new Set(positionals)]
-    const kinds = new Map<string, ReturnType<typeof parseProbeTarget>['kind']>()
     for (const t of targets) {
       try {
-        kinds.set(t, parseProbeTarget(t).kind)
+        parseProbeTarget(t)
       } catch (err) {
         if (err instanceof ProbeTargetError) throw new UsageError(`probe: ${err.message}`)
         throw err
       }
     }
 
-    const acc = new Map(targets.map((t) => [t, new ProbeAccumulator(t, kinds.get(t)!)]))
+    const specs: ProbeSpec[] = targets.map((target) => ({ target, interval_ms, timeout_ms, count }))
+    const session = new ProbeSession(specs)
     const last = new Map<string, number | null>()
+    session.on('results', (results) => {
+      for (const r of results) last.set(r.target, r.rtt_ms)
+    })
     const live = format === 'table' && io.stdout.isTTY === true
     let drawnLines = 0
     const table = () => {
       const { header, rows } = statsToTableRows(
-        targets.map((t) => acc.get(t)!.run()),
+        session.snapshot().map((s) => s.run),
         last,
       )
       return renderTable(header, rows)
@@ -79,46 +81,24 @@ export const probeCommand: Command = {
       drawnLines = text.split('\n').length - 1
     }
 
-    const specs: ProbeSpec[] = targets.map((target) => ({ target, interval_ms, timeout_ms, count }))
-    const client = new ProbeClient()
-    let fatal: string | null = null
-    const finished = new Promise<void>((resolve) => {
-      client.on('results', (results: ProbeResult[], counters) => {
-        for (const r of results) {
-          acc.get(r.target)?.add(r)
-          last.set(r.target, r.rtt_ms)
-        }
-        for (const [t, c] of Object.entries(counters)) {
-          const a = acc.get(t)
-          if (a) a.counters = c
-        }
-      })
-      client.on('fatal', (target, _code, message) => {
-        fatal = target === '*' ? message : `${target}: ${message}`
-        client.kill()
-        resolve()
-      })
-      client.on('done', () => resolve())
-      client.on('exit', () => resolve())
-    })
-    const onAbort = () => {
-      client.stop()
-      // A worker that does not wind down in time is ended; what was measured is still printed.
-      setTimeout(() => client.kill(), timeout_ms + 500).unref()
-    }
+    const onAbort = () => void session.stop(timeout_ms + 500)
     io.signal.addEventListener('abort', onAbort, { once: true })
     const ticker = live ? setInterval(redraw, 250) : null
     if (live) redraw()
-    client.start(specs)
+    session.start()
+    let failure: ProbeFailure | null
     try {
-      await finished
+      ;({ failure } = await session.finished)
     } finally {
       if (ticker) clearInterval(ticker)
       io.signal.removeEventListener('abort', onAbort)
     }
-    if (fatal) throw new CliError(`probe: ${fatal}`)
+    if (failure)
+      throw new CliError(
+        `probe: ${failure.target === '*' ? '' : `${failure.target}: `}${failure.message}`,
+      )
 
-    const stats = targets.map((t) => acc.get(t)!.run())
+    const stats = session.snapshot().map((s) => s.run)
     if (format === 'json') {
       io.stdout.write(`${JSON.stringify(stats.map(statsToJson), null, 2)}\n`)
     } else if (format === 'csv') {

@@ -46,7 +46,8 @@ const ADDON = join('native', 'icmp', 'build', 'Release', 'fsp_icmp.node')
 
 /** Looks for the built addon above this module (source tree or out/main) and the working dir. */
 export function findAddon(env: NodeJS.ProcessEnv = process.env): string | null {
-  if (env.FLOWSCOPE_ICMP_ADDON) return env.FLOWSCOPE_ICMP_ADDON
+  if (env.FLOWSCOPE_ICMP_ADDON)
+    return existsSync(env.FLOWSCOPE_ICMP_ADDON) ? env.FLOWSCOPE_ICMP_ADDON : null
   const starts = [typeof __dirname === 'string' ? __dirname : null, process.cwd()].filter(
     (s): s is string => s !== null,
   )
