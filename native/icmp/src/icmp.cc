@@ -133,6 +133,8 @@ class IcmpSocket : public Napi::ObjectWrap<IcmpSocket> {
     uv_poll_init(loop, poll_, fd_);
     poll_->data = this;
     uv_poll_start(poll_, UV_READABLE, OnReadable);
+    // An open socket alone does not keep Node running: pending probe timers do, while they wait.
+    uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
 
     on_replies_ = Napi::Persistent(info[2].As<Napi::Function>());
     async_ = new Napi::AsyncContext(env, "fsp_icmp");
