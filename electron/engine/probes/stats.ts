@@ -95,8 +95,9 @@ export function computeStats(
 }
 
 /**
- * Keeps one target's results for a run (all of them, up to `cap`, then the newest) and answers
- * window (last `windowN` probes by seq) and run statistics.
+ * Keeps one target's results in seq order and answers window (last `windowN` probes) and run
+ * statistics. The run keeps the newest `cap` probes (100,000: a day at 1 s), trimmed in chunks so
+ * memory stays bounded on an endless run.
  */
 export class ProbeAccumulator {
   private results: ProbeResult[] = []
@@ -107,28 +108,35 @@ export class ProbeAccumulator {
     readonly target: string,
     readonly kind: ProbeKind,
     readonly windowN = 60,
-    private readonly cap = 1_000_000,
+    private readonly cap = 100_000,
   ) {}
 
   add(r: ProbeResult): void {
-    this.results.push(r)
-    if (this.results.length > this.cap) {
+    // Results arrive almost in seq order (several probes may be in flight): insert from the end.
+    let i = this.results.length
+    while (i > 0 && this.results[i - 1]!.seq > r.seq) i--
+    if (i === this.results.length) this.results.push(r)
+    else this.results.splice(i, 0, r)
+    if (this.results.length > this.cap * 1.1) {
       const cut = this.results.length - this.cap
       this.results.splice(0, cut)
       this.dropped += cut
     }
   }
 
+  /** Probes seen over the whole run, including those trimmed from memory. */
   get count(): number {
     return this.results.length + this.dropped
   }
 
   run(): ProbeStats {
-    return computeStats(this.target, this.kind, this.results, this.counters)
+    return computeStats(this.target, this.kind, this.results.slice(-this.cap), this.counters)
   }
 
   window(): ProbeStats {
-    const last = [...this.results].sort((a, b) => a.seq - b.seq).slice(-this.windowN)
-    return computeStats(this.target, this.kind, last, { late: 0, duplicates: 0 })
+    return computeStats(this.target, this.kind, this.results.slice(-this.windowN), {
+      late: 0,
+      duplicates: 0,
+    })
   }
 }

@@ -93,3 +93,19 @@ describe('ProbeAccumulator', () => {
     expect(a.window()).toMatchObject({ sent: 3, received: 3, rtt_ms: { min: 30, max: 50 } })
   })
 })
+
+describe('ProbeAccumulator memory', () => {
+  it('keeps the newest `cap` probes of an endless run, in seq order', () => {
+    const a = new ProbeAccumulator('t', 'udp', 3, 100)
+    for (let seq = 0; seq < 1000; seq += 2) {
+      a.add(res(seq + 1, seq + 1)) // out of order pairs
+      a.add(res(seq, seq))
+    }
+    expect(a.count).toBe(1000)
+    const run = a.run()
+    expect(run.sent).toBe(100)
+    expect(run.rtt_ms.min).toBe(900)
+    expect(a.window().rtt_ms).toMatchObject({ min: 997, max: 999 })
+    expect(a.window().jitter_ms.mean).toBe(1)
+  })
+})
