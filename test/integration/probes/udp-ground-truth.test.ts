@@ -8,13 +8,13 @@
  *   → 3..37.
  * - Mean RTT: the delays the responder actually applied have mean 20 ms, sd 10/√12 = 2.89 ms, so
  *   their sample mean is within 4 SE = 4 × 2.89 / √380 = 0.59 ms of 20. flowscope's mean may only
- *   exceed the applied mean by the stack + event-loop overhead: 0 ≤ error ≤ 2 ms (−0.05 for clock
- *   granularity), generous for a shared 2-core machine.
+ *   exceed the applied mean by the stack + event-loop overhead: 0 ≤ error ≤ 3 ms (−0.05 for clock
+ *   granularity); typically 0.5-0.9 ms here, the rest is headroom for a loaded shared machine.
  * - Jitter: for i.i.d. uniform(15, 25) delays E|X − Y| = 10/3 = 3.33 ms, sd of one term 2.36 ms;
  *   adjacent terms share a delay (lag-1 correlation 0.1), so the mean over ~380 pairs has
  *   SE = 2.36 × √1.2 / √380 = 0.13 ms: 4 SE = 0.53 ms. Overhead jitter only adds, so allow
- *   +0.5 ms more above: 2.80 ≤ jitter ≤ 4.37. And it must agree with the responder's own jitter of
- *   the applied delays within 0.6 ms.
+ *   +0.8 ms more above: 2.80 ≤ jitter ≤ 4.67. And it must agree with the responder's own jitter of
+ *   the applied delays (same packets, same order) within 0.8 ms; typically 0.01-0.05 ms.
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -111,12 +111,12 @@ describe.skipIf(reason !== null)('udp:// against a delaying, dropping echo respo
     expect(Math.abs(truth.delay_mean_ms! - 20)).toBeLessThanOrEqual(0.59)
     const err = r!.rtt_ms.avg! - truth.delay_mean_ms!
     expect(err).toBeGreaterThanOrEqual(-0.05)
-    expect(err).toBeLessThanOrEqual(2)
+    expect(err).toBeLessThanOrEqual(3)
     expect(r!.rtt_ms.min!).toBeGreaterThanOrEqual(15 - 0.05)
 
     // Jitter.
     expect(r!.jitter_ms.mean!).toBeGreaterThanOrEqual(2.8)
-    expect(r!.jitter_ms.mean!).toBeLessThanOrEqual(4.37)
-    expect(Math.abs(r!.jitter_ms.mean! - truth.delay_jitter_ms!)).toBeLessThanOrEqual(0.6)
+    expect(r!.jitter_ms.mean!).toBeLessThanOrEqual(4.67)
+    expect(Math.abs(r!.jitter_ms.mean! - truth.delay_jitter_ms!)).toBeLessThanOrEqual(0.8)
   }, 60_000)
 })
