@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto'
-import { explainOpenError, loadAddon, type IcmpReply, type IcmpSocketHandle } from '../icmp-addon'
+import {
+  explainOpenError,
+  loadAddon,
+  type IcmpAddon,
+  type IcmpReply,
+  type IcmpSocketHandle,
+} from '../icmp-addon'
 import { PendingTable, errorCode, type ProbeOutcome, type Prober } from '../prober'
 import type { ReplyCounters } from '../stats'
 
@@ -31,13 +37,17 @@ export class IcmpService {
   // counted against the right target (at most 65536 entries per family).
   private readonly owners = new Map<4 | 6, Map<number, ReplyCounters>>()
 
-  constructor(private readonly mode: 'auto' | 'raw' | 'dgram' = 'auto') {}
+  constructor(
+    private readonly mode: 'auto' | 'raw' | 'dgram' = 'auto',
+    /** The native addon; tests pass a fake. */
+    private readonly addon: () => IcmpAddon = loadAddon,
+  ) {}
 
   /** Opens (once) the socket for `family`; throws IcmpUnavailableError with the fix. */
   socket(family: 4 | 6): IcmpSocketHandle {
     let s = this.sockets.get(family)
     if (s) return s
-    const addon = loadAddon()
+    const addon = this.addon()
     try {
       s = new addon.IcmpSocket(family, this.mode, (replies) => this.onReplies(family, replies))
     } catch (err) {
