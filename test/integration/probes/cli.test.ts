@@ -1,6 +1,8 @@
 /** `flowscope probe` as a user runs it: exit codes, formats, live table, Ctrl-C (loopback only). */
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { once } from 'node:events'
 import { existsSync } from 'node:fs'
+import net, { type AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CLI, Responder, ROOT, type ProbeJson } from './netns'
 
@@ -71,6 +73,34 @@ describe.skipIf(reason !== null)('flowscope probe', () => {
     expect(lines[0]!.startsWith('target,kind,sent,received,loss_pct,rtt_min_ms,')).toBe(true)
     expect(lines[1]!.startsWith(`${target},udp,3,3,0,`)).toBe(true)
     expect(lines[2]!.startsWith('tcp://127.0.0.1:1,tcp,3,0,100,')).toBe(true)
+  })
+
+  it('measures tcp:// connect time to a listening port', async () => {
+    const server = net.createServer((s) => s.destroy()).listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const { port } = server.address() as AddressInfo
+    const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, [
+        CLI,
+        'probe',
+        `tcp://127.0.0.1:${port}`,
+        '--count',
+        '5',
+        '--interval',
+        '20',
+        '--format',
+        'json',
+      ])
+      let out = ''
+      child.stdout.on('data', (d) => (out += d))
+      child.on('close', (code) => resolve({ code, out }))
+    })
+    server.close()
+    expect(r.code).toBe(0)
+    const [j] = JSON.parse(r.out) as ProbeJson[]
+    expect(j).toMatchObject({ kind: 'tcp', sent: 5, received: 5, loss_pct: 0 })
+    expect(j!.rtt_ms.max!).toBeLessThan(100) // a loopback handshake
+    expect(j!.phases_ms).toBeUndefined()
   })
 
   it('prints the final table once, without cursor movement, when stdout is not a terminal', () => {
