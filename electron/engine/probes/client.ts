@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { EventEmitter } from 'node:events'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ProbeResult, ProbeSpec } from '../../../common/probes'
 import { FromWorker, type ToWorker } from './protocol'
@@ -12,8 +13,14 @@ export interface ProbeClientEvents {
   exit: [code: number | null]
 }
 
-/** The built worker entry beside the built engine (out/main/probe.js). */
-export const defaultWorkerPath = (): string => join(__dirname, 'probe.js')
+/** The built worker entry (out/main/probe.js), beside this chunk or one level up. */
+export function defaultWorkerPath(): string {
+  for (const dir of [__dirname, join(__dirname, '..')]) {
+    const file = join(dir, 'probe.js')
+    if (existsSync(file)) return file
+  }
+  return join(__dirname, 'probe.js')
+}
 
 /**
  * Engine side of the probe worker: forks it, sends one 'start', and re-emits validated messages.
