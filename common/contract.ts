@@ -7,7 +7,15 @@
  */
 import { z } from 'zod'
 import { CaptureSnapshot } from './capture'
-import { HistoryQuery, HistoryResult, StoreFailure } from './history'
+import {
+  HistoryQuery,
+  HistoryQueryMeta,
+  HistoryResult,
+  ProbeHistoryQuery,
+  ProbeHistoryRow,
+  StoreFailure,
+} from './history'
+import { ProbeResult, ProbeSpec, ProbeTargetStats } from './probes'
 
 /** Error codes that cross boundaries as data. */
 export const ErrorCode = z.enum([
@@ -147,6 +155,30 @@ export const HistoryStatus = z.object({
 })
 export type HistoryStatus = z.infer<typeof HistoryStatus>
 
+/** Active probes (latency, jitter, loss) running in the probe worker. */
+export const ProbesState = z.object({
+  active: z.boolean(),
+  targets: z.array(ProbeSpec),
+  /** Why the last run ended early or could not start (e.g. no ICMP rights), with the fix. */
+  error: z.object({ target: z.string(), code: z.string(), message: z.string() }).nullable(),
+})
+export type ProbesState = z.infer<typeof ProbesState>
+
+export const ProbesStart = z
+  .object({
+    targets: z
+      .array(
+        z.object({
+          target: z.string().min(1).max(2048),
+          interval_ms: z.number().int().min(10).max(3_600_000).default(1000),
+          timeout_ms: z.number().int().min(10).max(60_000).default(2000),
+        }),
+      )
+      .min(1)
+      .max(1000),
+  })
+  .strict()
+
 // ---------------------------------------------------------------------------------------------
 // The invoke map: method -> params schema and result schema.
 
@@ -168,10 +200,19 @@ export const invokeSchemas = {
   },
   'capture.stop': { params: NoParams, result: CaptureState },
   'capture.state': { params: NoParams, result: CaptureState },
+  /** Starts probing these targets (replacing any running probes); each runs until stopped. */
+  'probes.start': { params: ProbesStart, result: ProbesState },
+  'probes.stop': { params: NoParams, result: ProbesState },
+  'probes.state': { params: NoParams, result: ProbesState },
   /** Where history is kept and whether it is being recorded. */
   'history.status': { params: NoParams, result: HistoryStatus },
   /** Recorded totals over a time range, grouped and optionally bucketed, top N by bytes. */
   'history.query': { params: HistoryQuery, result: HistoryResult },
+  /** Recorded probe results over a range, per target, optionally bucketed. */
+  'history.probes': {
+    params: ProbeHistoryQuery,
+    result: z.object({ meta: HistoryQueryMeta, rows: z.array(ProbeHistoryRow) }),
+  },
   /**
    * Reserves a streamed export of a query. The ticket is redeemed once, within a minute, at the
    * transport's download address (serve mode: /api/export/TICKET; desktop: flowscope-export://TICKET).
@@ -199,6 +240,12 @@ export const eventSchemas = {
   'capture.tick': CaptureTick,
   /** Capture started, stopped or failed. */
   'capture.state': CaptureState,
+  /** Each probe's outcome, in batches as they complete (for latency graphs). */
+  'probes.results': z.object({ results: z.array(ProbeResult) }),
+  /** Every target's window and run statistics, once per tick. */
+  'probes.stats': z.object({ time: z.string(), targets: z.array(ProbeTargetStats) }),
+  /** Probes started, stopped or failed. */
+  'probes.state': ProbesState,
   /** The history store stopped writing (disk full, read-only, ...); live views go on. */
   'history.failure': StoreFailure,
 } as const

@@ -6,15 +6,22 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { ConversationRecord } from '../../common/capture'
-import type { HistoryQuery, HistoryResult, StoreFailure } from '../../common/history'
+import type {
+  HistoryQuery,
+  HistoryResult,
+  ProbeHistoryQuery,
+  StoreFailure,
+} from '../../common/history'
 import type { HistoryStatus } from '../../common/contract'
 import { EngineError } from './api'
 import type { EventBus } from './events'
+import type { ProbeAggregate } from './probes/aggregate'
 import {
   exportHistory,
   openHistoryDb,
   openRecorder,
   queryHistory,
+  queryProbes,
   resolveDbPath,
   type Db,
   type ExportFormat,
@@ -72,12 +79,21 @@ export class History {
     this.recorder?.flowTick(active, ended)
   }
 
+  /** One period's probe sums per target (additive, so buckets merge exactly). */
+  recordProbes(samples: readonly ProbeAggregate[], time_us: number): void {
+    for (const sample of samples) this.recorder?.probe({ ...sample, time_us })
+  }
+
   status(): HistoryStatus {
     return { path: this.path, recording: this.recorder?.recording ?? false, failure: this.failure }
   }
 
   query(q: HistoryQuery): HistoryResult {
     return queryHistory(this.db(), q, 20_000)
+  }
+
+  probes(q: ProbeHistoryQuery): ReturnType<typeof queryProbes> {
+    return queryProbes(this.db(), q)
   }
 
   /** Reserves an export of `q`; the transport streams it when the ticket is redeemed. */

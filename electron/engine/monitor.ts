@@ -8,6 +8,7 @@ import { BandwidthMeter } from './bandwidth/meter'
 import { EventBus } from './events'
 import type { History } from './history'
 import { LiveCapture, type LaunchCapture } from './live-capture'
+import { LiveProbes } from './live-probes'
 import { LinuxSysNet, type SysNet } from './sysnet/linux'
 
 export interface MonitorOptions {
@@ -30,6 +31,7 @@ export class Monitor {
   private readonly bandwidth: BandwidthMeter
   readonly capture: LiveCapture
   readonly history: History | null
+  readonly probes: LiveProbes
   private timer: NodeJS.Timeout | null = null
   private lastError: string | null = null
 
@@ -40,6 +42,11 @@ export class Monitor {
     this.history = opts.history?.(this.events) ?? null
     this.capture = new LiveCapture(this.events, opts.launchCapture, this.tickMs, (active, ended) =>
       this.history?.recordFlows(active, ended),
+    )
+    this.probes = new LiveProbes(
+      this.events,
+      (samples, time_us) => this.history?.recordProbes(samples, time_us),
+      this.tickMs,
     )
     const speeds = new Map<string, number | null>()
     this.bandwidth = new BandwidthMeter(opts.historyLength ?? 300, (name) => {
@@ -60,7 +67,7 @@ export class Monitor {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer)
     this.timer = null
-    await this.capture.stop()
+    await Promise.all([this.capture.stop(), this.probes.stop()])
     this.history?.close()
   }
 
@@ -95,8 +102,12 @@ export class Monitor {
     'capture.start': (p) => this.capture.start(p.iface, p.filter),
     'capture.stop': () => this.capture.stop(),
     'capture.state': () => this.capture.state(),
+    'probes.start': (p) => this.probes.start(p.targets),
+    'probes.stop': () => this.probes.stop(),
+    'probes.state': () => this.probes.state(),
     'history.status': () => this.requireHistory().status(),
     'history.query': (q) => this.requireHistory().query(q),
+    'history.probes': (q) => this.requireHistory().probes(q),
     'history.export': (p) => this.requireHistory().exportTicket(p.query, p.format),
   }
 
