@@ -1,24 +1,8 @@
 import type { ProbeResult } from '../../../common/probes'
+import type { ProbeSums } from '../store/writer'
 
-/**
- * Additive aggregates of one target's results over a period, the shape history stores
- * (structurally the store's ProbeSample without time): sums let buckets merge exactly
- * (mean = sum / count, stddev from sumsq), and jitter keeps mtr's definition across periods.
- */
-export interface ProbeAggregate {
-  kind: string
-  target: string
-  sent: number
-  received: number
-  rtt_count: number
-  rtt_sum_ms: number
-  rtt_sumsq_ms2: number
-  rtt_min_ms: number | null
-  rtt_max_ms: number | null
-  /** Sum of |RTT(n) - RTT(n-1)| over consecutive replies, and how many differences it holds. */
-  jitter_sum_ms: number
-  jitter_count: number
-}
+/** Additive aggregates of one target's results over a period: the store's probe sums. */
+export type ProbeAggregate = ProbeSums
 
 /**
  * Folds results into per-target aggregates, one period at a time. Within a batch results are

@@ -12,20 +12,10 @@ import type { Db } from './open'
 import { MAX_BUCKETS, planSegments } from './queries'
 import { readPrunedBelow, readWatermarks } from './rollup'
 import { STEP_S, STEPS } from './tiers'
+import type { ProbeSums } from './writer'
 
-interface RawProbe {
+interface RawProbe extends ProbeSums {
   b: number | null
-  kind: string
-  target: string
-  sent: number
-  received: number
-  rtt_count: number
-  rtt_sum_ms: number
-  rtt_sumsq_ms2: number
-  rtt_min_ms: number | null
-  rtt_max_ms: number | null
-  jitter_sum_ms: number
-  jitter_count: number
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000

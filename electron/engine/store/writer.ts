@@ -45,9 +45,11 @@ export interface ConversationDelta {
   handshake_rtt_ms: number | null
 }
 
-/** Probe results since the previous sample, in aggregatable form. */
-export interface ProbeSample {
-  time_us: number
+/**
+ * One probe target's results over a period as additive sums, so buckets merge exactly (mean =
+ * sum / count, stddev from the sum of squares, mtr's jitter from its sum of differences).
+ */
+export interface ProbeSums {
   kind: string
   target: string
   sent: number
@@ -60,6 +62,11 @@ export interface ProbeSample {
   /** Sum of |RTT(n) - RTT(n-1)| and how many differences it holds (mtr's jitter). */
   jitter_sum_ms: number
   jitter_count: number
+}
+
+/** Probe results since the previous sample, in aggregatable form. */
+export interface ProbeSample extends ProbeSums {
+  time_us: number
 }
 
 export interface AlertEvent {
