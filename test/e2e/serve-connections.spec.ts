@@ -3,12 +3,11 @@
  * capture worker on a veth, iperf3 and ping run across it, and the page must list those
  * conversations with rates in line with the kernel counters, sortable and filterable.
  */
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { chromium, expect, test } from '@playwright/test'
+import { existsSync, mkdirSync } from 'node:fs'
+import { expect, test } from '@playwright/test'
 import { parseRate } from '../../common/units'
-import { hasCommand, isRoot, VethPair } from '../support/netns'
+import { hasCommand, isRoot, Netns } from '../support/netns'
+import { openPage, startServe, tempDb } from '../support/serve'
 
 const missing = [
   !isRoot && 'root (network namespaces, capture)',
@@ -23,46 +22,24 @@ if (missing.length > 0) console.log(`SKIP serve-connections e2e: needs ${missing
 test.describe('serve mode: live connections', () => {
   test.skip(missing.length > 0, `needs ${missing.join(', ')}`)
 
-  let net: VethPair
+  let net: Netns
   test.beforeAll(() => {
-    net = new VethPair('fsk')
+    net = new Netns('fsk', '10.76.0', 'fd76')
     net.create()
   })
   test.afterAll(() => net?.destroy())
 
   test('lists the conversations crossing a veth with their rates', async () => {
-    const db = join(mkdtempSync(join(tmpdir(), 'fsk-db-')), 'history.db')
-    const serve = net.spawn(
+    const { url, serve } = await startServe(net, net.a, '--db', tempDb('fsk'))
+    const { browser, page, problems } = await openPage(
+      net,
       net.a,
-      process.execPath,
-      'bin/flowscope.cjs',
-      'serve',
-      '--port',
-      '0',
-      '--db',
-      db,
+      url,
+      test.info().project.use.launchOptions?.args,
     )
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = ''
-      serve.stdout!.on('data', (d) => {
-        out += d
-        const m = /(http:\/\/\S+)/.exec(out)
-        if (m) resolve(m[1]!)
-      })
-      serve.on('exit', (code) => reject(new Error(`serve exited with ${code}`)))
-    })
-    const browser = await chromium.launch({
-      executablePath: net.chromiumIn(net.a),
-      args: test.info().project.use.launchOptions?.args,
-    })
     try {
-      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
-      const problems: string[] = []
-      page.on('console', (m) => m.type() === 'error' && problems.push(m.text()))
-      page.on('pageerror', (e) => problems.push(e.message))
-      await page.goto(url)
       await page.getByTestId('nav-connections').click()
-      await page.getByTestId('capture-iface').selectOption(net.ifA)
+      await page.getByTestId('capture-iface').selectOption(net.vethA)
 
       // A bad BPF expression is refused with a message, and nothing starts.
       await page.getByTestId('capture-bpf').fill('tcp port')
@@ -71,14 +48,13 @@ test.describe('serve mode: live connections', () => {
       await expect(page.getByTestId('capture-toggle')).toHaveText('Start capture')
 
       await page.getByTestId('capture-bpf').fill('')
-      const captureFrom = net.counter(net.a, net.ifA, 'rx_bytes')
+      const captureFrom = net.counter(net.a, net.vethA, 'rx_bytes')
       await page.getByTestId('capture-toggle').click()
       await expect(page.getByTestId('capture-toggle')).toHaveText('Stop')
 
-      net.spawn(net.a, 'iperf3', '-s', '-1', '-p', '5302')
+      net.spawn(net.a, ['iperf3', '-s', '-1', '-p', '5302'])
       await page.waitForTimeout(500)
-      net.spawn(
-        net.b,
+      net.spawn(net.b, [
         'iperf3',
         '-c',
         net.addrA,
@@ -91,8 +67,8 @@ test.describe('serve mode: live connections', () => {
         '1200',
         '-t',
         '14',
-      )
-      net.spawn(net.b, 'ping', '-i', '0.2', '-c', '60', net.addrA)
+      ])
+      net.spawn(net.b, ['ping', '-i', '0.2', '-c', '60', net.addrA])
       await page.waitForTimeout(6000)
 
       const rows = page.getByTestId('conversation')
@@ -106,10 +82,10 @@ test.describe('serve mode: live connections', () => {
       // Its 2 s rate agrees with the kernel's receive counter over the same seconds (UDP payload
       // plus headers on the wire, all in one conversation): within 5%.
       const t0 = performance.now()
-      const bytes0 = net.counter(net.a, net.ifA, 'rx_bytes')
+      const bytes0 = net.counter(net.a, net.vethA, 'rx_bytes')
       await page.waitForTimeout(4000)
       const kernel_bps =
-        (net.counter(net.a, net.ifA, 'rx_bytes') - bytes0) / ((performance.now() - t0) / 1000)
+        (net.counter(net.a, net.vethA, 'rx_bytes') - bytes0) / ((performance.now() - t0) / 1000)
       const cells = await rows.first().locator('[role=cell]').allTextContents()
       const shown2s = parseRate(cells[3]!)!
       console.log(`kernel ${(kernel_bps * 8e-6).toFixed(2)} Mbit/s, page A→B 2s ${cells[3]}`)
@@ -129,7 +105,7 @@ test.describe('serve mode: live connections', () => {
       await page.screenshot({ path: 'test/e2e/artifacts/connections.png' })
       await page.getByTestId('capture-toggle').click()
       await expect(page.getByTestId('capture-toggle')).toHaveText('Start capture')
-      const kernelDuringCapture = net.counter(net.a, net.ifA, 'rx_bytes') - captureFrom
+      const kernelDuringCapture = net.counter(net.a, net.vethA, 'rx_bytes') - captureFrom
 
       // The capture was recorded: the UDP stream's bytes are in history, and they are nearly all
       // the veth received while capturing (the rest is ping and neighbour discovery).

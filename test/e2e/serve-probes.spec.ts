@@ -4,11 +4,10 @@
  * show loss, RTT and jitter near the truth and plot every probe; history keeps the results.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { chromium, expect, test } from '@playwright/test'
-import { hasCommand, isRoot, VethPair } from '../support/netns'
+import { existsSync } from 'node:fs'
+import { expect, test } from '@playwright/test'
+import { hasCommand, isRoot, Netns } from '../support/netns'
+import { openPage, startServe, tempDb } from '../support/serve'
 
 const missing = [
   !isRoot && 'root (network namespaces)',
@@ -23,16 +22,15 @@ if (missing.length > 0) console.log(`SKIP serve-probes e2e: needs ${missing.join
 test.describe('serve mode: probes', () => {
   test.skip(missing.length > 0, `needs ${missing.join(', ')}`)
 
-  let net: VethPair
+  let net: Netns
   test.beforeAll(() => {
-    net = new VethPair('fsq')
+    net = new Netns('fsq', '10.75.0', 'fd75')
     net.create()
   })
   test.afterAll(() => net?.destroy())
 
   test('shows loss, RTT and jitter of a responder with known delay and loss', async () => {
-    const responder = net.spawn(
-      net.b,
+    const responder = net.spawn(net.b, [
       'python3',
       'test/fixtures/probes/responder.py',
       'udp-echo',
@@ -46,39 +44,19 @@ test.describe('serve mode: probes', () => {
       '0.1',
       '--seed',
       '7',
-    )
+    ])
     await new Promise<void>((resolve) =>
       responder.stdout!.on('data', (d) => String(d).includes('ready') && resolve()),
     )
-    const db = join(mkdtempSync(join(tmpdir(), 'fsq-db-')), 'history.db')
-    const serve = net.spawn(
+    const db = tempDb('fsq')
+    const { url, serve } = await startServe(net, net.a, '--db', db)
+    const { browser, page, problems } = await openPage(
+      net,
       net.a,
-      process.execPath,
-      'bin/flowscope.cjs',
-      'serve',
-      '--port',
-      '0',
-      '--db',
-      db,
+      url,
+      test.info().project.use.launchOptions?.args,
     )
-    const url = await new Promise<string>((resolve) => {
-      let out = ''
-      serve.stdout!.on('data', (d) => {
-        out += d
-        const m = /(http:\/\/\S+)/.exec(out)
-        if (m) resolve(m[1]!)
-      })
-    })
-    const browser = await chromium.launch({
-      executablePath: net.chromiumIn(net.a),
-      args: test.info().project.use.launchOptions?.args,
-    })
     try {
-      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
-      const problems: string[] = []
-      page.on('console', (m) => m.type() === 'error' && problems.push(m.text()))
-      page.on('pageerror', (e) => problems.push(e.message))
-      await page.goto(url)
       await page.getByTestId('nav-probes').click()
 
       // A malformed target is refused with a message.

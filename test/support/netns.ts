@@ -1,8 +1,10 @@
 /**
- * Two private network namespaces joined by a veth pair, for tests that need real traffic.
- * Traffic never leaves them. Always call destroy() (it is safe to call twice).
+ * Two private network namespaces joined by a veth pair: the test hosts of every test that needs
+ * real traffic. Names carry a per-suite prefix and our pid; traffic never leaves them; offloads
+ * are off so the wire carries real segments. destroy() (also run at exit) kills what still runs
+ * inside and deletes both namespaces.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { chmodSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,68 +12,103 @@ import { join } from 'node:path'
 export const isRoot = process.getuid?.() === 0
 
 export function hasCommand(cmd: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0
 }
 
-export class VethPair {
+const ip = (args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] })
+
+export class Netns {
   readonly a: string
   readonly b: string
-  readonly ifA: string
-  readonly ifB: string
-  readonly addrA = '10.78.0.1'
-  readonly addrB = '10.78.0.2'
+  readonly vethA: string
+  readonly vethB: string
+  readonly addrA: string
+  readonly addrB: string
+  readonly addr6A: string
+  readonly addr6B: string
   private readonly children: ChildProcess[] = []
   private readonly files: string[] = []
+  private readonly onExit = () => this.destroy()
 
-  constructor(prefix: string) {
-    const id = `${process.pid % 100000}`
-    this.a = `${prefix}a${id}`
-    this.b = `${prefix}b${id}`
+  /** `v4`: the first three octets of a /24 ('10.79.0'); `v6`: the first group of a /64 ('fd79'). */
+  constructor(prefix: string, v4: string, v6: string) {
+    this.a = `${prefix}a${process.pid}`
+    this.b = `${prefix}b${process.pid}`
     // Interface names are at most 15 characters.
-    this.ifA = `${prefix}A${id}`.slice(0, 15)
-    this.ifB = `${prefix}B${id}`.slice(0, 15)
+    this.vethA = `${prefix}${process.pid}a`.slice(-15)
+    this.vethB = `${prefix}${process.pid}b`.slice(-15)
+    this.addrA = `${v4}.1`
+    this.addrB = `${v4}.2`
+    this.addr6A = `${v6}::1`
+    this.addr6B = `${v6}::2`
   }
 
   create(): void {
-    const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' })
-    ip('netns', 'add', this.a)
-    ip('netns', 'add', this.b)
-    ip('link', 'add', this.ifA, 'type', 'veth', 'peer', 'name', this.ifB)
-    ip('link', 'set', this.ifA, 'netns', this.a)
-    ip('link', 'set', this.ifB, 'netns', this.b)
-    ip('-n', this.a, 'addr', 'add', `${this.addrA}/24`, 'dev', this.ifA)
-    ip('-n', this.b, 'addr', 'add', `${this.addrB}/24`, 'dev', this.ifB)
-    for (const [ns, dev] of [
-      [this.a, this.ifA],
-      [this.b, this.ifB],
+    this.destroy()
+    process.on('exit', this.onExit)
+    ip(['netns', 'add', this.a])
+    ip(['netns', 'add', this.b])
+    ip([
+      'link',
+      'add',
+      this.vethA,
+      'netns',
+      this.a,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      this.vethB,
+      'netns',
+      this.b,
+    ])
+    for (const [ns, dev, v4, v6] of [
+      [this.a, this.vethA, `${this.addrA}/24`, `${this.addr6A}/64`],
+      [this.b, this.vethB, `${this.addrB}/24`, `${this.addr6B}/64`],
     ] as const) {
-      ip('-n', ns, 'link', 'set', dev, 'up')
-      ip('-n', ns, 'link', 'set', 'lo', 'up')
+      ip(['-n', ns, 'link', 'set', 'lo', 'up'])
+      ip(['-n', ns, 'addr', 'add', v4, 'dev', dev])
+      ip(['-n', ns, 'addr', 'add', v6, 'dev', dev, 'nodad'])
+      ip(['-n', ns, 'link', 'set', dev, 'up'])
+      spawnSync(
+        'ip',
+        ['netns', 'exec', ns, 'ethtool', '-K', dev, 'tso', 'off', 'gso', 'off', 'gro', 'off'],
+        {
+          stdio: 'ignore',
+        },
+      )
     }
   }
 
-  /** Runs a command inside a namespace and returns its stdout. */
-  exec(ns: string, cmd: string, ...args: string[]): string {
-    return execFileSync('ip', ['netns', 'exec', ns, cmd, ...args], { encoding: 'utf8' })
+  /** argv prefix that runs a command inside a namespace. */
+  in(ns: string): string[] {
+    return ['ip', 'netns', 'exec', ns]
   }
 
-  /** Starts a long-running process inside a namespace; killed by destroy(). */
-  spawn(ns: string, cmd: string, ...args: string[]): ChildProcess {
-    const child = spawn('ip', ['netns', 'exec', ns, cmd, ...args], {
+  /** Runs a command inside a namespace to its end and returns its stdout. */
+  run(
+    ns: string,
+    cmd: string[],
+    opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+  ): string {
+    return execFileSync('ip', ['netns', 'exec', ns, ...cmd], {
+      encoding: 'utf8',
+      timeout: opts.timeoutMs ?? 60_000,
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...opts.env },
     })
+  }
+
+  /** Starts a long-running process inside a namespace; destroy() kills it. */
+  spawn(ns: string, cmd: string[]): ChildProcess {
+    const child = spawn('ip', ['netns', 'exec', ns, ...cmd], { stdio: ['ignore', 'pipe', 'pipe'] })
     this.children.push(child)
     return child
   }
 
   /** A kernel counter of an interface, read from sysfs inside its namespace. */
   counter(ns: string, dev: string, name: 'rx_bytes' | 'tx_bytes' | 'rx_packets'): number {
-    return Number(this.exec(ns, 'cat', `/sys/class/net/${dev}/statistics/${name}`).trim())
+    return Number(this.run(ns, ['cat', `/sys/class/net/${dev}/statistics/${name}`]).trim())
   }
 
   /** A Chromium launcher that runs the browser inside namespace `ns` (so it sees that loopback). */
@@ -84,22 +121,22 @@ export class VethPair {
   }
 
   destroy(): void {
-    for (const c of this.children) c.kill('SIGKILL')
+    for (const c of this.children.splice(0)) c.kill('SIGKILL')
     for (const ns of [this.a, this.b]) {
-      try {
-        const pids = execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' })
-          .split('\n')
-          .filter(Boolean)
-        for (const pid of pids) process.kill(Number(pid), 'SIGKILL')
-      } catch {
-        // namespace already gone
+      const pids =
+        spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' })
+          .stdout?.split('\n')
+          .filter(Boolean) ?? []
+      for (const pid of pids) {
+        try {
+          process.kill(Number(pid), 'SIGKILL')
+        } catch {
+          // already gone
+        }
       }
-      try {
-        execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' })
-      } catch {
-        // already deleted
-      }
+      spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' })
     }
-    for (const f of this.files) rmSync(f, { force: true })
+    for (const f of this.files.splice(0)) rmSync(f, { force: true })
+    process.off('exit', this.onExit)
   }
 }

@@ -2,6 +2,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { createSocket, type Socket } from 'node:dgram'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { Netns } from '../../support/netns'
 
 export const ROOT = resolve(__dirname, '../../..')
 export const CLI = resolve(ROOT, 'bin/flowscope.cjs')
@@ -110,88 +111,10 @@ export function packetCount(file: string): number {
   return Number(m[1])
 }
 
-const ip = (args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] })
-
-/**
- * Two namespaces joined by a veth pair, names prefixed fsc + our pid: `a` (10.79.0.1, fd79::1)
- * captures, `b` (10.79.0.2, fd79::2) answers. Offloads off, so the wire carries real segments.
- */
-export class FscNetns {
-  readonly a = `fsca${process.pid}`
-  readonly b = `fscb${process.pid}`
-  readonly vethA = `fsc${process.pid}a`
-  readonly vethB = `fsc${process.pid}b`
-  readonly addrA = '10.79.0.1'
-  readonly addrB = '10.79.0.2'
-  readonly addr6A = 'fd79::1'
-  readonly addr6B = 'fd79::2'
-  private readonly onExit = () => this.destroy()
-
-  create(): void {
-    this.destroy()
-    process.on('exit', this.onExit)
-    ip(['netns', 'add', this.a])
-    ip(['netns', 'add', this.b])
-    ip([
-      'link',
-      'add',
-      this.vethA,
-      'netns',
-      this.a,
-      'type',
-      'veth',
-      'peer',
-      'name',
-      this.vethB,
-      'netns',
-      this.b,
-    ])
-    for (const [ns, dev, v4, v6] of [
-      [this.a, this.vethA, `${this.addrA}/24`, `${this.addr6A}/64`],
-      [this.b, this.vethB, `${this.addrB}/24`, `${this.addr6B}/64`],
-    ] as const) {
-      ip(['-n', ns, 'link', 'set', 'lo', 'up'])
-      ip(['-n', ns, 'addr', 'add', v4, 'dev', dev])
-      ip(['-n', ns, 'addr', 'add', v6, 'dev', dev, 'nodad'])
-      ip(['-n', ns, 'link', 'set', dev, 'up'])
-      spawnSync(
-        'ip',
-        ['netns', 'exec', ns, 'ethtool', '-K', dev, 'tso', 'off', 'gso', 'off', 'gro', 'off'],
-        { stdio: 'ignore' },
-      )
-    }
-  }
-
-  /** argv prefix that runs a command inside a namespace. */
-  in(ns: string): string[] {
-    return ['ip', 'netns', 'exec', ns]
-  }
-
-  run(ns: string, cmd: string[], timeoutMs = 60_000): string {
-    return execFileSync('ip', ['netns', 'exec', ns, ...cmd], {
-      encoding: 'utf8',
-      timeout: timeoutMs,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-  }
-
-  destroy(): void {
-    for (const ns of [this.a, this.b]) {
-      // Kill what still runs inside (our tcpdump/iperf3) before deleting the namespace.
-      const pids =
-        spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' })
-          .stdout?.split('\n')
-          .filter(Boolean) ?? []
-      for (const pid of pids) {
-        try {
-          process.kill(Number(pid), 'SIGKILL')
-        } catch {
-          // already gone
-        }
-      }
-      spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' })
-    }
-    process.off('exit', this.onExit)
+/** Our test hosts: `a` (10.79.0.1, fd79::1) captures, `b` (10.79.0.2, fd79::2) answers. */
+export class FscNetns extends Netns {
+  constructor() {
+    super('fsc', '10.79.0', 'fd79')
   }
 }
 

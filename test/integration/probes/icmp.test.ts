@@ -51,7 +51,7 @@ describe.skipIf(reason !== null)('icmp:// to a namespace peer', () => {
   let responder: Responder | null = null
   beforeAll(async () => {
     ns.create()
-    ns.exec(ns.a, ['sysctl', '-qw', 'net.ipv4.icmp_echo_ignore_all=1'])
+    ns.run(ns.a, ['sysctl', '-qw', 'net.ipv4.icmp_echo_ignore_all=1'])
     responder = new Responder(['icmp-echo', '--delay-ms', '10'], ns.a)
     await responder.ready()
   })
@@ -106,7 +106,7 @@ describe.skipIf(reason !== null)('icmp:// to a namespace peer', () => {
   })
 
   it('works over an unprivileged ping socket too (ping_group_range)', async () => {
-    ns.exec(ns.b, ['sysctl', '-qw', 'net.ipv4.ping_group_range=0 2147483647'])
+    ns.run(ns.b, ['sysctl', '-qw', 'net.ipv4.ping_group_range=0 2147483647'])
     const ours = await fs(
       [`icmp://${ns.addrA}`, '--count', '20', '--interval', '50', '--format', 'json'],
       { FLOWSCOPE_ICMP_SOCKET: 'dgram' },
@@ -117,7 +117,7 @@ describe.skipIf(reason !== null)('icmp:// to a namespace peer', () => {
     expect(r!.received).toBe(20)
     expect(r!.rtt_ms.avg!).toBeGreaterThanOrEqual(9.95)
     expect(r!.rtt_ms.avg!).toBeLessThanOrEqual(13)
-    ns.exec(ns.b, ['sysctl', '-qw', 'net.ipv4.ping_group_range=1 0'])
+    ns.run(ns.b, ['sysctl', '-qw', 'net.ipv4.ping_group_range=1 0'])
   })
 
   it('probes ICMPv6 beside ping -6', async () => {

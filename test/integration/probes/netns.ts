@@ -1,6 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { resolve } from 'node:path'
+import { Netns } from '../../support/netns'
 
 export const ROOT = resolve(__dirname, '../../..')
 export const CLI = resolve(ROOT, 'bin/flowscope.cjs')
@@ -18,69 +19,10 @@ export function netnsUnavailable(): string | null {
   return null
 }
 
-const sh = (args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] })
-
-/**
- * Two namespaces joined by a veth pair: `a` (10.201.0.1, fd20::1) runs responders, `b`
- * (10.201.0.2, fd20::2) runs the prober. Names carry the fsp prefix and our pid.
- */
-export class NsPair {
-  readonly a = `fspa${process.pid}`
-  readonly b = `fspb${process.pid}`
-  readonly vethA = `fsp${process.pid}a`
-  readonly vethB = `fsp${process.pid}b`
-  readonly addrA = '10.201.0.1'
-  readonly addrB = '10.201.0.2'
-  readonly addr6A = 'fd20::1'
-  private readonly onExit = () => this.destroy()
-
-  create(): void {
-    this.destroy()
-    process.on('exit', this.onExit)
-    sh(['netns', 'add', this.a])
-    sh(['netns', 'add', this.b])
-    sh([
-      'link',
-      'add',
-      this.vethA,
-      'netns',
-      this.a,
-      'type',
-      'veth',
-      'peer',
-      'name',
-      this.vethB,
-      'netns',
-      this.b,
-    ])
-    for (const [ns, dev, v4, v6] of [
-      [this.a, this.vethA, `${this.addrA}/24`, 'fd20::1/64'],
-      [this.b, this.vethB, `${this.addrB}/24`, 'fd20::2/64'],
-    ] as const) {
-      sh(['-n', ns, 'link', 'set', 'lo', 'up'])
-      sh(['-n', ns, 'addr', 'add', v4, 'dev', dev])
-      sh(['-n', ns, 'addr', 'add', v6, 'dev', dev, 'nodad'])
-      sh(['-n', ns, 'link', 'set', dev, 'up'])
-    }
-  }
-
-  /** Runs a command in a namespace and returns stdout. */
-  exec(ns: string, cmd: string[], env: NodeJS.ProcessEnv = {}): string {
-    return execFileSync('ip', ['netns', 'exec', ns, ...cmd], {
-      encoding: 'utf8',
-      env: { ...process.env, ...env },
-    })
-  }
-
-  destroy(): void {
-    for (const ns of [this.a, this.b]) {
-      try {
-        execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' })
-      } catch {
-        // not there
-      }
-    }
-    process.off('exit', this.onExit)
+/** Our test hosts: `a` (10.201.0.1, fd20::1) runs responders, `b` (10.201.0.2) the prober. */
+export class NsPair extends Netns {
+  constructor() {
+    super('fsp', '10.201.0', 'fd20')
   }
 }
 
