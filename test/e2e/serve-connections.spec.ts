@@ -3,20 +3,13 @@
  * capture worker on a veth, iperf3 and ping run across it, and the page must list those
  * conversations with rates in line with the kernel counters, sortable and filterable.
  */
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { expect, test } from '@playwright/test'
 import { parseRate } from '../../common/units'
-import { hasCommand, isRoot, Netns } from '../support/netns'
-import { openPage, startServe, tempDb } from '../support/serve'
+import { Netns } from '../support/netns'
+import { missingForE2e, openPage, startServe, tempDb } from '../support/serve'
 
-const missing = [
-  !isRoot && 'root (network namespaces, capture)',
-  !hasCommand('ip') && 'iproute2',
-  !hasCommand('iperf3') && 'iperf3',
-  !hasCommand('ping') && 'ping',
-  !existsSync('/usr/bin/chromium') && '/usr/bin/chromium',
-  !existsSync('out/renderer/index.html') && 'a build (npm run build)',
-].filter(Boolean)
+const missing = missingForE2e('iperf3', 'ping')
 if (missing.length > 0) console.log(`SKIP serve-connections e2e: needs ${missing.join(', ')}`)
 
 test.describe('serve mode: live connections', () => {

@@ -3,20 +3,14 @@
  * a private network namespace, iperf3 pushes UDP at a fixed rate across a veth pair, and the rate
  * the page shows must be within 5% of the rate the kernel's own counters imply.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { expect, test, type Page } from '@playwright/test'
 import { parseRate } from '../../common/units'
-import { hasCommand, isRoot, Netns } from '../support/netns'
-import { openPage, startServe, tempDb } from '../support/serve'
+import { Netns } from '../support/netns'
+import { missingForE2e, openPage, startServe, tempDb } from '../support/serve'
 
 const ARTIFACTS = 'test/e2e/artifacts'
-const missing = [
-  !isRoot && 'root (network namespaces)',
-  !hasCommand('ip') && 'iproute2',
-  !hasCommand('iperf3') && 'iperf3',
-  !existsSync('/usr/bin/chromium') && '/usr/bin/chromium',
-  !existsSync('out/renderer/index.html') && 'a build (npm run build)',
-].filter(Boolean)
+const missing = missingForE2e('iperf3')
 
 test.describe('serve mode: live interfaces', () => {
   test.skip(missing.length > 0, `needs ${missing.join(', ')}`)

@@ -4,19 +4,11 @@
  * show loss, RTT and jitter near the truth and plot every probe; history keeps the results.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { expect, test } from '@playwright/test'
-import { hasCommand, isRoot, Netns } from '../support/netns'
-import { openPage, startServe, tempDb } from '../support/serve'
+import { Netns } from '../support/netns'
+import { missingForE2e, openPage, startServe, tempDb } from '../support/serve'
 
-const missing = [
-  !isRoot && 'root (network namespaces)',
-  !hasCommand('ip') && 'iproute2',
-  !hasCommand('python3') && 'python3',
-  !hasCommand('sqlite3') && 'sqlite3',
-  !existsSync('/usr/bin/chromium') && '/usr/bin/chromium',
-  !existsSync('out/renderer/index.html') && 'a build (npm run build)',
-].filter(Boolean)
+const missing = missingForE2e('python3', 'sqlite3')
 if (missing.length > 0) console.log(`SKIP serve-probes e2e: needs ${missing.join(', ')}`)
 
 test.describe('serve mode: probes', () => {

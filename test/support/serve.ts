@@ -4,7 +4,8 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from '@playwright/test'
-import type { Netns } from './netns'
+import { existsSync } from 'node:fs'
+import { hasCommand, isRoot, type Netns } from './netns'
 
 /** Starts `flowscope serve` in namespace `ns` on a free port and resolves with the printed URL. */
 export function startServe(
@@ -53,4 +54,17 @@ export async function openPage(
   page.on('pageerror', (e) => problems.push(e.message))
   await page.goto(url)
   return { browser, page, problems }
+}
+
+/**
+ * What an e2e spec in namespaces needs and this machine lacks: root, iproute2, Chromium, a build,
+ * and the given commands. Empty when the spec can run.
+ */
+export function missingForE2e(...commands: string[]): string[] {
+  return [
+    !isRoot && 'root (network namespaces)',
+    ...['ip', ...commands].map((c) => !hasCommand(c) && c),
+    !existsSync('/usr/bin/chromium') && '/usr/bin/chromium',
+    !existsSync('out/renderer/index.html') && 'a build (npm run build)',
+  ].filter((x): x is string => typeof x === 'string')
 }
