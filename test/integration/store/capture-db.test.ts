@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CONVERSATION_COLUMNS } from '../../../electron/engine/report/rows'
 import { FscNetns, csvObjects, flowscope, flowscopeAsync, unavailable } from '../capture/helpers'
 
 const skip = unavailable({ root: true, tools: ['iperf3', 'ping', 'ip'] })
@@ -26,23 +27,9 @@ afterAll(() => {
 })
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-const COLUMNS = [
-  'protocol',
-  'address_a',
-  'port_a',
-  'address_b',
-  'port_b',
-  'packets_a_to_b',
-  'bytes_a_to_b',
-  'packets_b_to_a',
-  'bytes_b_to_a',
-  'first_seen',
-  'last_seen',
-  'retransmissions',
-]
 const rows = (csv: string) =>
   csvObjects(csv)
-    .map((r) => COLUMNS.map((c) => r[c]).join(' '))
+    .map((r) => CONVERSATION_COLUMNS.map((c) => r[c]).join(' '))
     .sort()
 
 describe.skipIf(skip !== null)('capture --db, then report', () => {
