@@ -5,7 +5,7 @@ export { openHistoryDb, inspectDb, migrate, type Db } from './open'
 export { defaultDbPath, resolveDbPath } from './paths'
 export { queryProbes, queryAlerts, probeRow } from './probe-queries'
 export { planQuery, planSegments, iterateHistory, queryHistory, COLUMNS } from './queries'
-export { Recorder, conversationKey, type ConversationTotals } from './recorder'
+export { Recorder, conversationKey } from './recorder'
 export { openRecorder, type OpenRecorderResult } from './recording'
 export { maintain, readWatermarks, readPrunedBelow } from './rollup'
 export { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema'
@@ -15,6 +15,7 @@ export {
   HistoryWriter,
   type AlertEvent,
   type ConversationDelta,
+  type ConversationTotals,
   type InterfaceDelta,
   type ProbeSample,
   type WriterOptions,

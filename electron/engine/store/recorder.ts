@@ -9,34 +9,16 @@
  *  - call conversationEnded() with the final record when a flow expires or is evicted, so its
  *    last packets are filed and its memory freed.
  */
-import type { ConversationRecord } from '../../../common/capture'
 import type { BandwidthTick } from '../../../common/contract'
 import type { StoreFailure } from '../../../common/history'
 import type {
   AlertEvent,
   ConversationDelta,
+  ConversationTotals,
   HistoryWriter,
   InterfaceDelta,
   ProbeSample,
 } from './writer'
-
-/** The cumulative fields the Recorder diffs. */
-export type ConversationTotals = Pick<
-  ConversationRecord,
-  | 'protocol'
-  | 'address_a'
-  | 'port_a'
-  | 'address_b'
-  | 'port_b'
-  | 'packets_a_to_b'
-  | 'bytes_a_to_b'
-  | 'packets_b_to_a'
-  | 'bytes_b_to_a'
-  | 'first_seen_us'
-  | 'last_seen_us'
-  | 'retransmissions'
-  | 'handshake_rtt_ms'
->
 
 interface Filed {
   first_seen_us: number

@@ -13,6 +13,7 @@ import type { Db } from './open'
 import { maintain, readWatermarks, type MaintainOptions } from './rollup'
 import { CONV, IFACE, PROBE, upsertSql, type SeriesKind } from './series'
 import { bucketStart, FINEST_STEP_S, STEP_S } from './tiers'
+import type { ConversationRecord } from '../../../common/capture'
 
 /** Bytes/packets one interface moved since the previous tick. */
 export interface InterfaceDelta {
@@ -25,24 +26,31 @@ export interface InterfaceDelta {
   drops: number
 }
 
-/** What one conversation did since the previous record of it (counts are deltas). */
-export interface ConversationDelta {
+/** The cumulative fields of a capture's conversation record that the store keeps. */
+export type ConversationTotals = Pick<
+  ConversationRecord,
+  | 'protocol'
+  | 'address_a'
+  | 'port_a'
+  | 'address_b'
+  | 'port_b'
+  | 'packets_a_to_b'
+  | 'bytes_a_to_b'
+  | 'packets_b_to_a'
+  | 'bytes_b_to_a'
+  | 'first_seen_us'
+  | 'last_seen_us'
+  | 'retransmissions'
+  | 'handshake_rtt_ms'
+>
+
+/**
+ * What one conversation did since the previous record of it: the same fields, with counts as
+ * deltas and first/last seen bounding the packets this delta covers.
+ */
+export interface ConversationDelta extends ConversationTotals {
   /** Time the delta is filed under (its last packet). */
   time_us: number
-  protocol: string
-  address_a: string
-  port_a: number | null
-  address_b: string
-  port_b: number | null
-  packets_a_to_b: number
-  bytes_a_to_b: number
-  packets_b_to_a: number
-  bytes_b_to_a: number
-  retransmissions: number
-  /** First and last packet covered by this delta, µs since the epoch. */
-  first_seen_us: number
-  last_seen_us: number
-  handshake_rtt_ms: number | null
 }
 
 /**
