@@ -17,9 +17,9 @@ export default defineConfig({
         input: {
           index: r('electron/main/index.ts'),
           cli: r('electron/cli/main.ts'),
-          store: r('electron/engine/store/index.ts'),
-          probe: r('electron/workers/probe.ts'),
-          capture: r('electron/workers/capture.ts'),
+          store: r('electron/shared/store/index.ts'),
+          probe: r('electron/workers/probe/main.ts'),
+          capture: r('electron/workers/capture/main.ts'),
         },
       },
     },

@@ -4,6 +4,7 @@ import tseslint from 'typescript-eslint'
 import pluginVue from 'eslint-plugin-vue'
 import prettier from 'eslint-config-prettier'
 import globals from 'globals'
+import layers from './scripts/eslint/layers.mjs'
 
 const nodeBuiltins = [
   'node:*',
@@ -92,6 +93,12 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // Relative imports follow the runtime layering: an allow-list per folder.
+    files: ['common/**', 'renderer/**', 'electron/**'],
+    plugins: { layers },
+    rules: { 'layers/allowed-imports': 'error' },
   },
   {
     files: ['**/*.cjs'],

@@ -25,8 +25,8 @@ const entry = join(dir, 'entry.ts')
 const { writeFileSync } = await import('node:fs')
 writeFileSync(
   entry,
-  `export { Aggregator } from ${JSON.stringify(join(root, 'electron/engine/flows/aggregator.ts'))}
-export { decodeFrame, DecodeScratch } from ${JSON.stringify(join(root, 'electron/engine/decode/index.ts'))}
+  `export { Aggregator } from ${JSON.stringify(join(root, 'electron/shared/flows/aggregator.ts'))}
+export { decodeFrame, DecodeScratch } from ${JSON.stringify(join(root, 'electron/shared/decode/index.ts'))}
 export { readPcapFile } from ${JSON.stringify(join(root, 'test/unit/flows/pcap-reader.ts'))}
 `,
 )

@@ -1,5 +1,5 @@
 /**
- * DTOs produced by the capture core (electron/engine/flows) that cross the capture worker's
+ * DTOs produced by the capture core (electron/shared/flows) that cross the capture worker's
  * process boundary once per tick. Pure TypeScript + zod: no Node, DOM or electron imports.
  *
  * Units: bytes are frame lengths on the wire (pcap orig_len, as tshark counts them); rates are

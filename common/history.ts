@@ -1,5 +1,5 @@
 /**
- * History queries over the SQLite store (electron/engine/store): typed params and result rows,
+ * History queries over the SQLite store (electron/shared/store): typed params and result rows,
  * ready to be added to the contract's invoke map (e.g. 'history.query'). Pure TypeScript + zod.
  *
  * Times at the edge are ISO 8601 UTC strings with microseconds; counts are raw numbers.

@@ -27,7 +27,7 @@ import {
   type ExportFormat,
   type OpenRecorderResult,
   type Recorder,
-} from './store'
+} from '../shared/store'
 
 /** An export waiting for its download; tickets are single-use and short-lived. */
 interface Ticket {

@@ -6,7 +6,7 @@ import type { ConversationRecord } from '../../common/capture'
 import type { CaptureState } from '../../common/contract'
 import { EngineError } from './api'
 import { CaptureClient } from './capture/client'
-import type { StartMessage, WorkerFailure } from './capture/messages'
+import type { StartMessage, WorkerFailure } from '../shared/protocol/capture'
 import type { EventBus } from './events'
 
 export type LaunchCapture = (start: Omit<StartMessage, 'type'>) => CaptureClient

@@ -8,7 +8,7 @@ import { EngineError } from './api'
 import type { EventBus } from './events'
 import { ProbeAggregator, type ProbeAggregate } from './probes/aggregate'
 import { ProbeSession } from './probes/session'
-import { parseProbeTarget, ProbeTargetError } from './probes/target'
+import { parseProbeTarget, ProbeTargetError } from '../shared/probes/target'
 
 export type ProbeSink = (samples: ProbeAggregate[], time_us: number) => void
 

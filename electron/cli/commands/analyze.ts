@@ -1,27 +1,27 @@
 import { closeSync, createWriteStream, openSync } from 'node:fs'
 import type { CaptureSnapshot, ConversationRecord } from '../../../common/capture'
-import { CaptureError } from '../../engine/capture/errors'
-import { openFile } from '../../engine/capture/libpcap-source'
+import { CaptureError } from '../../shared/capture/errors'
+import { openFile } from '../../shared/capture/libpcap-source'
 import {
   aggregate,
   allConversations,
   drain,
   FILE_IDLE_TIMEOUT_S,
-} from '../../engine/capture/pipeline'
-import type { CaptureSource } from '../../engine/capture/source'
+} from '../../shared/capture/pipeline'
+import type { CaptureSource } from '../../shared/capture/source'
 import {
   conversationRows,
   hostRows,
   protocolRows,
   REPORT_BY,
   type ReportBy,
-} from '../../engine/report/rows'
+} from '../../shared/report/rows'
 import {
   REPORT_FORMATS,
   writeReport,
   type Report,
   type ReportFormat,
-} from '../../engine/report/writers'
+} from '../../shared/report/writers'
 import { parseCommandArgs } from '../args'
 import { CliError, UsageError, type CliIo, type Command } from '../io'
 

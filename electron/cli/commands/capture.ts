@@ -1,8 +1,8 @@
 import { intOption, parseCommandArgs } from '../args'
-import { openLive, DEFAULT_SNAPLEN } from '../../engine/capture/libpcap-source'
-import { aggregate, allConversations, FlowChanges, runLive } from '../../engine/capture/pipeline'
-import { openRecorder, type Recorder } from '../../engine/store'
-import type { CaptureStats } from '../../engine/capture/source'
+import { openLive, DEFAULT_SNAPLEN } from '../../shared/capture/libpcap-source'
+import { aggregate, allConversations, FlowChanges, runLive } from '../../shared/capture/pipeline'
+import { openRecorder, type Recorder } from '../../shared/store'
+import type { CaptureStats } from '../../shared/capture/source'
 import { formatAmount } from '../../../common/units'
 import { UsageError, type CliIo, type Command } from '../io'
 import {

@@ -13,8 +13,8 @@ import {
   TimeParseError,
   writeCsv,
   writeJson,
-} from '../../engine/store'
-import { writeTable } from '../../engine/report/writers'
+} from '../../shared/store'
+import { writeTable } from '../../shared/report/writers'
 import { intOption, parseCommandArgs } from '../args'
 import { CliError, UsageError, type Command } from '../io'
 import { renderTable } from '../table'

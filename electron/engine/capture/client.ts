@@ -1,5 +1,5 @@
 /**
- * Engine side of the capture worker: forks electron/workers/capture.ts, validates what it sends
+ * Engine side of the capture worker: forks electron/workers/capture/main.ts, validates what it sends
  * and exposes it as events. Errors arrive as data (`failure` event with code + message), never as
  * exceptions from the worker.
  */
@@ -14,7 +14,7 @@ import {
   type TickMessage,
   type ToWorker,
   type WorkerFailure,
-} from './messages'
+} from '../../shared/protocol/capture'
 
 export interface CaptureClientEvents {
   started: [Extract<FromWorker, { type: 'started' }>]

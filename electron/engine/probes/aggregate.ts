@@ -1,5 +1,5 @@
 import type { ProbeResult } from '../../../common/probes'
-import type { ProbeSums } from '../store/writer'
+import type { ProbeSums } from '../../shared/store/writer'
 
 /** Additive aggregates of one target's results over a period: the store's probe sums. */
 export type ProbeAggregate = ProbeSums

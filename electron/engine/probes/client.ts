@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ProbeResult, ProbeSpec } from '../../../common/probes'
-import { FromWorker, type ToWorker } from './protocol'
+import { FromWorker, type ToWorker } from '../../shared/protocol/probe'
 
 export interface ProbeClientEvents {
   started: []

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events'
 import type { ProbeKind, ProbeResult, ProbeSpec, ProbeTargetStats } from '../../../common/probes'
 import { ProbeClient } from './client'
-import { ProbeAccumulator } from './stats'
-import { parseProbeTarget } from './target'
+import { ProbeAccumulator } from '../../shared/probes/stats'
+import { parseProbeTarget } from '../../shared/probes/target'
 
 export interface ProbeFailure {
   target: string

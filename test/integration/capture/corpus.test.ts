@@ -7,10 +7,10 @@
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { CaptureError } from '../../../electron/engine/capture/errors'
-import { openFile } from '../../../electron/engine/capture/libpcap-source'
-import { aggregate, allConversations, drain } from '../../../electron/engine/capture/pipeline'
-import { conversationRows } from '../../../electron/engine/report/rows'
+import { CaptureError } from '../../../electron/shared/capture/errors'
+import { openFile } from '../../../electron/shared/capture/libpcap-source'
+import { aggregate, allConversations, drain } from '../../../electron/shared/capture/pipeline'
+import { conversationRows } from '../../../electron/shared/report/rows'
 import { CORPUS, flowscope, unavailable } from './helpers'
 
 const skip = unavailable({ files: [CORPUS] })

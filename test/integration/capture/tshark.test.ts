@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CONVERSATION_COLUMNS } from '../../../electron/engine/report/rows'
+import { CONVERSATION_COLUMNS } from '../../../electron/shared/report/rows'
 import {
   MKPCAP,
   canonicalAddress,

@@ -10,14 +10,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { CaptureClient } from '../../../electron/engine/capture/client'
-import { FromWorker, type TickMessage } from '../../../electron/engine/capture/messages'
-import { openFile } from '../../../electron/engine/capture/libpcap-source'
+import { FromWorker, type TickMessage } from '../../../electron/shared/protocol/capture'
+import { openFile } from '../../../electron/shared/capture/libpcap-source'
 import {
   aggregate,
   allConversations,
   drain,
   FILE_IDLE_TIMEOUT_S,
-} from '../../../electron/engine/capture/pipeline'
+} from '../../../electron/shared/capture/pipeline'
 import { pcapFile, udp4 } from '../../unit/capture/pcap-file'
 import { WORKER, ownUdpPort, unavailable } from './helpers'
 

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { Aggregator } from '../../../electron/engine/flows/aggregator'
+import { Aggregator } from '../../../electron/shared/flows/aggregator'
 import { ipv4, tcp, u8, type TcpOpts } from '../../unit/decode/frames'
 
 const haveTshark = spawnSync('sh', ['-c', 'command -v tshark']).status === 0

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ConversationRecord } from '../../../common/capture'
-import { Aggregator } from '../../../electron/engine/flows/aggregator'
+import { Aggregator } from '../../../electron/shared/flows/aggregator'
 import { readPcapFile } from '../../unit/flows/pcap-reader'
 
 const root = resolve(__dirname, '../../..')

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CONVERSATION_COLUMNS } from '../../../electron/engine/report/rows'
+import { CONVERSATION_COLUMNS } from '../../../electron/shared/report/rows'
 import { FscNetns, csvObjects, flowscope, flowscopeAsync, unavailable } from '../capture/helpers'
 
 const skip = unavailable({ root: true, tools: ['iperf3', 'ping', 'ip'] })

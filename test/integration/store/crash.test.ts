@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
-import { openHistoryDb } from '../../../electron/engine/store/open'
+import { openHistoryDb } from '../../../electron/shared/store/open'
 import { tempDir } from '../../unit/store/helpers'
 import { built } from './helpers'
 

@@ -1,4 +1,4 @@
-import { loadNative } from '../../../electron/engine/capture/native'
+import { loadNative } from '../../../electron/shared/capture/native'
 
 /** Whether native/pcapbatch is built; tests that need it skip with the reason otherwise. */
 export function nativeBuilt(): boolean {

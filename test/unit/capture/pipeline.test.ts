@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest'
-import { CaptureError } from '../../../electron/engine/capture/errors'
+import { CaptureError } from '../../../electron/shared/capture/errors'
 import {
   aggregate,
   allConversations,
   drain,
   runLive,
-} from '../../../electron/engine/capture/pipeline'
-import type { CaptureSource, PumpResult } from '../../../electron/engine/capture/source'
+} from '../../../electron/shared/capture/pipeline'
+import type { CaptureSource, PumpResult } from '../../../electron/shared/capture/source'
 import {
   SyntheticSource,
   type SyntheticFrame,
-} from '../../../electron/engine/capture/synthetic-source'
+} from '../../../electron/shared/capture/synthetic-source'
 import { tcp4, udp4 } from './pcap-file'
 
 const T0 = Date.UTC(2026, 10, 26, 7, 0, 0) * 1000

@@ -11,7 +11,7 @@ import {
   formatAddress,
   formatIPv6,
   supportedLinkTypes,
-} from '../../../electron/engine/decode'
+} from '../../../electron/shared/decode'
 import {
   type Bytes,
   ah,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { CaptureSnapshot, type ConversationRecord } from '../../../common/capture'
-import { Aggregator, UnsupportedLinkTypeError } from '../../../electron/engine/flows/aggregator'
+import { Aggregator, UnsupportedLinkTypeError } from '../../../electron/shared/flows/aggregator'
 import { ether, ipv4, ipv6, tcp, u8, udp } from '../decode/frames'
 
 const S = 1e6 // µs per second

@@ -8,8 +8,8 @@ import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { CaptureSnapshot, ConversationRecord } from '../../../common/capture'
-import { DecodeScratch, decodeFrame, supportedLinkTypes } from '../../../electron/engine/decode'
-import { Aggregator, UnsupportedLinkTypeError } from '../../../electron/engine/flows/aggregator'
+import { DecodeScratch, decodeFrame, supportedLinkTypes } from '../../../electron/shared/decode'
+import { Aggregator, UnsupportedLinkTypeError } from '../../../electron/shared/flows/aggregator'
 import { readPcapFile, type PcapRecord } from './pcap-reader'
 
 const corpus = resolve(__dirname, '../../../../shared/corpus/tcpdump-tests')

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { Flow } from '../../../electron/engine/flows/flow'
-import { FlowTable, KEY_WORDS, hashKey } from '../../../electron/engine/flows/table'
+import { Flow } from '../../../electron/shared/flows/flow'
+import { FlowTable, KEY_WORDS, hashKey } from '../../../electron/shared/flows/table'
 
 function keyOf(id: number): Uint32Array {
   const k = new Uint32Array(KEY_WORDS)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { ProbeResult } from '../../../common/probes'
 import { ProbeAggregator } from '../../../electron/engine/probes/aggregate'
-import { computeStats } from '../../../electron/engine/probes/stats'
+import { computeStats } from '../../../electron/shared/probes/stats'
 
 const res = (seq: number, rtt: number | null): ProbeResult => ({
   target: 'icmp://h',

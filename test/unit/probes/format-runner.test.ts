@@ -3,10 +3,10 @@ import { once } from 'node:events'
 import { describe, expect, it } from 'vitest'
 import { ProbeResult } from '../../../common/probes'
 import { statsToCsvRows, statsToJson } from '../../../electron/engine/probes/format'
-import { explainOpenError } from '../../../electron/engine/probes/icmp-addon'
-import { FromWorker } from '../../../electron/engine/probes/protocol'
-import { ProbeRunner } from '../../../electron/engine/probes/runner'
-import { computeStats } from '../../../electron/engine/probes/stats'
+import { explainOpenError } from '../../../electron/workers/probe/icmp-addon'
+import { FromWorker } from '../../../electron/shared/protocol/probe'
+import { ProbeRunner } from '../../../electron/workers/probe/runner'
+import { computeStats } from '../../../electron/shared/probes/stats'
 
 const ok = (
   seq: number,

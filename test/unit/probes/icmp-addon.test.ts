@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { findAddon, loadAddon, type IcmpReply } from '../../../electron/engine/probes/icmp-addon'
+import { findAddon, loadAddon, type IcmpReply } from '../../../electron/workers/probe/icmp-addon'
 
 function canOpen(): string | null {
   if (process.platform !== 'linux') return 'ICMP sockets are Linux-only'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { IcmpAddon, IcmpReply } from '../../../electron/engine/probes/icmp-addon'
-import { IcmpProber, IcmpService } from '../../../electron/engine/probes/probers/icmp'
+import type { IcmpAddon, IcmpReply } from '../../../electron/workers/probe/icmp-addon'
+import { IcmpProber, IcmpService } from '../../../electron/workers/probe/probers/icmp'
 
 /** A fake fsp_icmp: records sends; the test delivers replies when it wants. */
 function fakeAddon() {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Scheduler, type SchedulerClock } from '../../../electron/engine/probes/scheduler'
+import { Scheduler, type SchedulerClock } from '../../../electron/workers/probe/scheduler'
 
 /** A simulated clock whose timers fire late by `lateness()` ms, like a busy event loop. */
 class FakeClock implements SchedulerClock {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { ProbeResult } from '../../../common/probes'
-import { ProbeAccumulator, computeStats, percentile } from '../../../electron/engine/probes/stats'
+import { ProbeAccumulator, computeStats, percentile } from '../../../electron/shared/probes/stats'
 
 const res = (
   seq: number,

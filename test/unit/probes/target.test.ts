@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ProbeTargetError, parseProbeTarget } from '../../../electron/engine/probes/target'
+import { ProbeTargetError, parseProbeTarget } from '../../../electron/shared/probes/target'
 
 describe('parseProbeTarget', () => {
   it('parses every kind', () => {

@@ -1,8 +1,8 @@
 import dgram from 'node:dgram'
 import { once } from 'node:events'
 import { afterEach, describe, expect, it } from 'vitest'
-import { PendingTable } from '../../../electron/engine/probes/prober'
-import { UdpProber, decodeEcho, encodeEcho } from '../../../electron/engine/probes/probers/udp'
+import { PendingTable } from '../../../electron/workers/probe/prober'
+import { UdpProber, decodeEcho, encodeEcho } from '../../../electron/workers/probe/probers/udp'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 

@@ -5,7 +5,7 @@ import {
   conversationRows,
   hostRows,
   protocolRows,
-} from '../../../electron/engine/report/rows'
+} from '../../../electron/shared/report/rows'
 import { conversation } from './fixtures'
 
 describe('conversation rows', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isoMicros, shortTime } from '../../../electron/engine/report/time'
+import { isoMicros, shortTime } from '../../../electron/shared/report/time'
 
 describe('isoMicros', () => {
   it('prints UTC with six fractional digits', () => {

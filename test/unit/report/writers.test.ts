@@ -1,12 +1,12 @@
 import { PassThrough } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import { conversationRows, hostRows } from '../../../electron/engine/report/rows'
+import { conversationRows, hostRows } from '../../../electron/shared/report/rows'
 import {
   neutraliseFormula,
   writeReport,
   type Report,
   type ReportFormat,
-} from '../../../electron/engine/report/writers'
+} from '../../../electron/shared/report/writers'
 import { conversation } from './fixtures'
 
 async function render(format: ReportFormat, report: Report): Promise<string> {

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import type { HistoryRow } from '../../../common/history'
-import { neutraliseCell, writeCsv, writeJson } from '../../../electron/engine/store/export'
+import { neutraliseCell, writeCsv, writeJson } from '../../../electron/shared/store/export'
 
 function sink(delay_ms = 0) {
   const chunks: string[] = []

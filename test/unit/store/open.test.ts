@@ -2,9 +2,9 @@ import Database from 'better-sqlite3'
 import { createHash } from 'node:crypto'
 import { readFileSync, writeFileSync, existsSync } from 'node:fs'
 import { afterAll, describe, expect, it } from 'vitest'
-import { StoreError } from '../../../electron/engine/store/errors'
-import { openHistoryDb } from '../../../electron/engine/store/open'
-import { APPLICATION_ID, SCHEMA_VERSION } from '../../../electron/engine/store/schema'
+import { StoreError } from '../../../electron/shared/store/errors'
+import { openHistoryDb } from '../../../electron/shared/store/open'
+import { APPLICATION_ID, SCHEMA_VERSION } from '../../../electron/shared/store/schema'
 import { tempDir } from './helpers'
 
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex')

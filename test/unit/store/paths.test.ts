@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { defaultDbPath, resolveDbPath } from '../../../electron/engine/store/paths'
+import { defaultDbPath, resolveDbPath } from '../../../electron/shared/store/paths'
 
 describe('history database path', () => {
   const home = '/home/op'

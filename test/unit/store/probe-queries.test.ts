@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { openHistoryDb } from '../../../electron/engine/store/open'
-import { queryAlerts, queryProbes } from '../../../electron/engine/store/probe-queries'
-import { HistoryWriter } from '../../../electron/engine/store/writer'
+import { openHistoryDb } from '../../../electron/shared/store/open'
+import { queryAlerts, queryProbes } from '../../../electron/shared/store/probe-queries'
+import { HistoryWriter } from '../../../electron/shared/store/writer'
 import { int, rng, tempDir } from './helpers'
 
 const S = 1_790_035_200 // 2026-09-22T00:00:00Z

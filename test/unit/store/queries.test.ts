@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { Writable } from 'node:stream'
-import { exportHistory } from '../../../electron/engine/store/export'
-import { openHistoryDb } from '../../../electron/engine/store/open'
-import { planSegments, queryHistory } from '../../../electron/engine/store/queries'
-import { HistoryWriter } from '../../../electron/engine/store/writer'
+import { exportHistory } from '../../../electron/shared/store/export'
+import { openHistoryDb } from '../../../electron/shared/store/open'
+import { planSegments, queryHistory } from '../../../electron/shared/store/queries'
+import { HistoryWriter } from '../../../electron/shared/store/writer'
 import { tempDir } from './helpers'
 
 const S = 1_790_035_200 // a day boundary (2026-09-22T00:00:00Z)

@@ -7,11 +7,11 @@
  */
 import { createHash } from 'node:crypto'
 import { afterAll, describe, expect, it } from 'vitest'
-import { openHistoryDb, type Db } from '../../../electron/engine/store/open'
-import { queryHistory } from '../../../electron/engine/store/queries'
-import { readPrunedBelow, readWatermarks } from '../../../electron/engine/store/rollup'
-import { bucketStart, STEP_S, type Retention } from '../../../electron/engine/store/tiers'
-import { HistoryWriter } from '../../../electron/engine/store/writer'
+import { openHistoryDb, type Db } from '../../../electron/shared/store/open'
+import { queryHistory } from '../../../electron/shared/store/queries'
+import { readPrunedBelow, readWatermarks } from '../../../electron/shared/store/rollup'
+import { bucketStart, STEP_S, type Retention } from '../../../electron/shared/store/tiers'
+import { HistoryWriter } from '../../../electron/shared/store/writer'
 import { int, rng, tempDir } from './helpers'
 
 const RETENTION: Retention = { '10s': 2 * 3600, '1m': 12 * 3600, '1h': 2 * 86400, '1d': null }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isoMicros, parseTime, TimeParseError } from '../../../electron/engine/store/time'
+import { isoMicros, parseTime, TimeParseError } from '../../../electron/shared/store/time'
 
 const NOW = Date.parse('2026-11-26T08:00:00.000Z')
 

@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { StoreFailure } from '../../../common/history'
-import { openHistoryDb } from '../../../electron/engine/store/open'
-import { Recorder } from '../../../electron/engine/store/recorder'
-import { HistoryWriter, type ConversationDelta } from '../../../electron/engine/store/writer'
+import { openHistoryDb } from '../../../electron/shared/store/open'
+import { Recorder } from '../../../electron/shared/store/recorder'
+import { HistoryWriter, type ConversationDelta } from '../../../electron/shared/store/writer'
 import { tempDir } from './helpers'
 
 const T0_US = 1_790_000_000_000_000

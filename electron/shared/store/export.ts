@@ -3,7 +3,7 @@
  * from the SQLite statement one at a time and written with backpressure, so an export of any
  * size runs in constant memory.
  *
- * Same dialect as the capture report (electron/engine/report/writers.ts): csv-stringify's
+ * Same dialect as the capture report (electron/shared/report/writers.ts): csv-stringify's
  * defaults (comma, double quotes, LF records), header row, formula-looking text neutralised by
  * the same function. The capture writers take finished arrays; these take iterators.
  */

@@ -3,8 +3,8 @@
  * 'results' batches, ends with 'done' (or 'fatal') and exits. A fault in a prober or the native
  * ICMP addon takes down this process only.
  */
-import { ToWorker, type FromWorker } from '../engine/probes/protocol'
-import { ProbeRunner } from '../engine/probes/runner'
+import { ToWorker, type FromWorker } from '../../shared/protocol/probe'
+import { ProbeRunner } from './runner'
 
 const send = (msg: FromWorker) => process.send?.(msg)
 const mode = process.env.FLOWSCOPE_ICMP_SOCKET

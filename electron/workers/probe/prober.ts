@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises'
 import { isIP } from 'node:net'
 import type { ProbePhases } from '../../../common/probes'
-import type { ReplyCounters } from './stats'
+import type { ReplyCounters } from '../../shared/probes/stats'
 
 /** What one probe came to; the runner adds target, kind and seq to make a ProbeResult. */
 export interface ProbeOutcome {

@@ -1,5 +1,5 @@
 import type { ProbeResult, ProbeSpec } from '../../../common/probes'
-import type { FromWorker } from './protocol'
+import type { FromWorker } from '../../shared/protocol/probe'
 import { DnsProber } from './probers/dns'
 import { HttpProber } from './probers/http'
 import { TcpProber } from './probers/tcp'
@@ -8,7 +8,7 @@ import { IcmpProber, IcmpService } from './probers/icmp'
 import { IcmpUnavailableError } from './icmp-addon'
 import { FailingProber, errorCode, resolveHost, type Prober } from './prober'
 import { Scheduler, realClock, type SchedulerClock } from './scheduler'
-import { parseProbeTarget, ProbeTargetError, type ProbeTarget } from './target'
+import { parseProbeTarget, ProbeTargetError, type ProbeTarget } from '../../shared/probes/target'
 
 export interface RunnerOptions {
   concurrency?: number
@@ -43,7 +43,7 @@ export async function createProber(t: ProbeTarget, icmp: IcmpService): Promise<P
 
 /**
  * The probe worker's core, independent of how messages travel: builds probers, schedules them,
- * and emits batched results. electron/workers/probe.ts connects it to process IPC.
+ * and emits batched results. electron/workers/probe/main.ts connects it to process IPC.
  */
 export class ProbeRunner {
   private readonly scheduler: Scheduler

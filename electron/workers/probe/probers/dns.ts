@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto'
 import dnsPacket from 'dns-packet'
 import type { ProbeOutcome } from '../prober'
-import type { DnsType } from '../target'
+import type { DnsType } from '../../../shared/probes/target'
 import { DatagramProber } from './datagram'
 
 /**

@@ -3,18 +3,18 @@
  * this process and sends the parent one snapshot per tick. Started by CaptureClient with
  * child_process.fork (plain Node) or by Electron's utilityProcess (same entry, parentPort).
  */
-import type { ConversationRecord } from '../../common/capture'
-import { CaptureError, toFailure } from '../engine/capture/errors'
-import { openFile, openLive } from '../engine/capture/libpcap-source'
-import { FromWorker, ToWorker, type StartMessage } from '../engine/capture/messages'
+import type { ConversationRecord } from '../../../common/capture'
+import { CaptureError, toFailure } from '../../shared/capture/errors'
+import { openFile, openLive } from '../../shared/capture/libpcap-source'
+import { FromWorker, ToWorker, type StartMessage } from '../../shared/protocol/capture'
 import {
   aggregate,
   allConversations,
   FILE_IDLE_TIMEOUT_S,
   FlowChanges,
   runLive,
-} from '../engine/capture/pipeline'
-import type { CaptureSource } from '../engine/capture/source'
+} from '../../shared/capture/pipeline'
+import type { CaptureSource } from '../../shared/capture/source'
 
 /** Ticks the parent may leave unacknowledged before the worker skips (merges) ticks. */
 const MAX_IN_FLIGHT = 2

@@ -7,7 +7,7 @@ import {
   type IcmpSocketHandle,
 } from '../icmp-addon'
 import { PendingTable, errorCode, type ProbeOutcome, type Prober } from '../prober'
-import type { ReplyCounters } from '../stats'
+import type { ReplyCounters } from '../../../shared/probes/stats'
 
 /** "FSPI": marks our echo payloads. */
 const MAGIC = 0x46535049

@@ -1,12 +1,12 @@
 /**
- * Messages between the engine (CaptureClient) and the capture worker (electron/workers/capture.ts),
+ * Messages between the engine (CaptureClient) and the capture worker (electron/workers/capture/main.ts),
  * validated with zod on both sides. The worker sends one aggregated snapshot per tick, never
  * per-packet data; the parent acknowledges each tick so the worker can skip ticks (the next one
  * carries the merged state) instead of queueing without bound when the parent is slow.
  */
 import { z } from 'zod'
 import { CaptureSnapshot, ConversationRecord } from '../../../common/capture'
-import { CAPTURE_ERROR_CODES } from './errors'
+import { CAPTURE_ERROR_CODES } from '../capture/errors'
 
 export const WorkerSource = z.discriminatedUnion('kind', [
   z.object({
