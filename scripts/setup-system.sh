@@ -7,6 +7,8 @@ PACKAGES=(
   tshark tcpdump  # byte-exact references for the capture engine
   iperf3 ethtool iproute2 iputils-ping curl  # traffic in test network namespaces
   sqlite3         # independent integrity checks of the history database
+  nfdump softflowd  # a real NetFlow/IPFIX collector (nfcapd) and the peer exporter
+  prometheus      # a real Prometheus (and promtool) scrapes /metrics in the tests
   xvfb            # a display for the Electron window test where Electron is installed
   python3 make g++  # node-gyp for native modules
 )
