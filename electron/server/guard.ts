@@ -47,3 +47,39 @@ export function guarded<A extends unknown[]>(
     }
   }
 }
+
+/**
+ * The process-level backstop of the serve process, for what escapes every handler's guard (an
+ * error event nobody listens to deep inside a library, a callback of ours we missed): log it with
+ * its stack as a bug and keep serving. A process that keeps failing is not healthy, though: past
+ * `maxPerMinute` such errors it exits (70, EX_SOFTWARE) rather than serve from a broken state.
+ * Returns the uninstaller.
+ */
+export function installProcessGuard(
+  log: Log,
+  maxPerMinute = 10,
+  exit: (code: number) => void = (code) => process.exit(code),
+): () => void {
+  let windowStart = 0
+  let count = 0
+  const onError = (err: unknown, origin: string) => {
+    logBug(log, `the process (${origin})`, err)
+    const now = Date.now()
+    if (now - windowStart > 60_000) {
+      windowStart = now
+      count = 0
+    }
+    if (++count > maxPerMinute) {
+      log(`flowscope serve: ${count} uncaught errors within a minute; exiting`)
+      exit(70)
+    }
+  }
+  const onException = (err: Error, origin: string) => onError(err, origin)
+  const onRejection = (reason: unknown) => onError(reason, 'unhandledRejection')
+  process.on('uncaughtException', onException)
+  process.on('unhandledRejection', onRejection)
+  return () => {
+    process.off('uncaughtException', onException)
+    process.off('unhandledRejection', onRejection)
+  }
+}

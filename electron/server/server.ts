@@ -102,6 +102,16 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (!target) return reject(res, 400, 'bad request target', true)
     const exportMatch = /^\/api\/export\/([A-Za-z0-9_-]{16,64})$/.exec(target.path)
     if (exportMatch) return serveExport(opts.monitor, exportMatch[1]!, res)
+    // sirv pipes a file stream into res without an error listener: a file that vanished or
+    // can't be read after start would be an uncaught 'error' event, i.e. the end of the process.
+    res.once('pipe', (src) =>
+      src.once('error', (err: Error) => {
+        log(
+          `flowscope serve: cannot read a static file for ${describeRequest(req)}: ${err.message}`,
+        )
+        res.destroy()
+      }),
+    )
     statics(req, res, () => reject(res, 404, 'not found'))
   }
 

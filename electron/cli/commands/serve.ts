@@ -4,6 +4,7 @@ import { createSecureContext } from 'node:tls'
 import { History } from '../../engine/history'
 import { Monitor } from '../../engine/monitor'
 import { isLoopback } from '../../server/access'
+import { installProcessGuard, stderrLog } from '../../server/guard'
 import { startServer } from '../../server/server'
 import { intOption, parseCommandArgs } from '../args'
 import { CliError, type Command } from '../io'
@@ -68,6 +69,7 @@ export const serveCommand: Command = {
             : e.message
       throw new CliError(`serve: cannot listen on ${host}:${port}: ${why}`)
     }
+    const unguard = installProcessGuard(stderrLog)
     monitor.start()
     if (!isLoopback(host)) {
       io.stderr.write(
@@ -81,6 +83,7 @@ export const serveCommand: Command = {
     })
     await monitor.stop()
     await server.close()
+    unguard()
     return 0
   },
 }

@@ -4,7 +4,7 @@
  * After each, the server must have answered with a status (never crashed) and still serve a
  * valid request.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -23,6 +23,7 @@ const staticDir = mkdtempSync(join(tmpdir(), 'fse-hostile-'))
 
 beforeAll(async () => {
   writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>t</title>')
+  writeFileSync(join(staticDir, 'gone.txt'), 'here at start, removed by a test')
   const sysnet = new FakeSysNet()
   sysnet.set('eth0', 0)
   monitor = new Monitor({ sysnet })
@@ -230,6 +231,17 @@ describe('serve mode survives malformed requests (raw sockets)', () => {
     expect(lines[0]).toMatch(/bug while handling GET "\/api\/export\/A+": Error: redeem exploded/)
     expect(lines[0]).toMatch(/\n\s+at /) // the stack, for whoever fixes it
     expect(lines[0]).not.toContain('secret-in-query')
+    await stillServes()
+  })
+
+  it('survives a static file that vanished after start (a stream error sirv leaves unheard)', async () => {
+    rmSync(join(staticDir, 'gone.txt'))
+    const before = logged.length
+    const r = await raw(`GET /gone.txt HTTP/1.1\r\nHost: ${hostHdr()}\r\n\r\n`)
+    expect(r.closed).toBe(true)
+    expect(logged.slice(before).join('\n')).toMatch(
+      /cannot read a static file for GET "\/gone.txt": ENOENT/,
+    )
     await stillServes()
   })
 
