@@ -45,17 +45,23 @@ describe('process guard', () => {
   it('logs uncaught errors and exits only when they keep coming', () => {
     const logged: string[] = []
     const exits: number[] = []
+    // As node emits them; typed loosely because process.emit's overloads omit this event.
+    const emit = (err: Error) =>
+      (process.emit as (event: string, ...args: unknown[]) => boolean)(
+        'uncaughtException',
+        err,
+        'uncaughtException',
+      )
     const off = installProcessGuard(
       (l) => logged.push(l),
       3,
       (c) => exits.push(c),
     )
     try {
-      for (let i = 0; i < 3; i++)
-        process.emit('uncaughtException', new Error(`boom ${i}`), 'uncaughtException')
+      for (let i = 0; i < 3; i++) emit(new Error(`boom ${i}`))
       expect(exits).toEqual([])
       expect(logged.filter((l) => /bug while handling the process/.test(l))).toHaveLength(3)
-      process.emit('uncaughtException', new Error('boom 3'), 'uncaughtException')
+      emit(new Error('boom 3'))
       expect(exits).toEqual([70])
     } finally {
       off()
