@@ -1,20 +1,28 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { createSecureContext } from 'node:tls'
 import { History } from '../../engine/history'
 import { Monitor } from '../../engine/monitor'
 import { isLoopback } from '../../server/access'
+import { installProcessGuard, stderrLog } from '../../server/guard'
 import { startServer } from '../../server/server'
 import { intOption, parseCommandArgs } from '../args'
 import { CliError, type Command } from '../io'
 
-const usage = `Usage: flowscope serve [--host ADDRESS] [--port PORT] [--db PATH | --no-store]
+const usage = `Usage: flowscope serve [--host ADDRESS] [--port PORT] [--tls-cert FILE --tls-key FILE | --insecure]
+                      [--db PATH | --no-store]
 
 Serves the Flowscope UI and its API on http://ADDRESS:PORT (default 127.0.0.1:7878) and prints
 the URL to open, which carries a random access token. Records history while it runs. Runs until Ctrl-C.
 
 Options:
-  --host ADDRESS  address to listen on (default 127.0.0.1; anything else exposes the UI to the network)
-  --port PORT     TCP port (default 7878; 0 picks a free one)
+  --host ADDRESS   address to listen on (default 127.0.0.1; anything else exposes the UI to the
+                   network and needs --tls-cert/--tls-key, or --insecure)
+  --port PORT      TCP port (default 7878; 0 picks a free one)
+  --tls-cert FILE  serve HTTPS and WSS with this certificate chain (PEM)
+  --tls-key FILE   ...and this private key (PEM)
+  --insecure       allow plain HTTP off loopback (the token and all traffic data cross the network
+                   in clear)
   --db PATH       history database (default $FLOWSCOPE_DB, else the user's data directory)
   --no-store      record no history`
 
@@ -26,9 +34,17 @@ export const serveCommand: Command = {
       port: { type: 'string' },
       db: { type: 'string' },
       'no-store': { type: 'boolean' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      insecure: { type: 'boolean' },
     })
     const host = values.host
     const port = intOption('port', values.port, 7878, 0, 65535)
+    const tls = readTls(values['tls-cert'], values['tls-key'])
+    if (!isLoopback(host) && !tls && !values.insecure)
+      throw new CliError(
+        `serve: ${host} is not loopback: give --tls-cert FILE and --tls-key FILE, or --insecure to send the token and traffic data in clear`,
+      )
     // The CLI is built to out/main/cli.js; the renderer to out/renderer.
     const staticDir = join(__dirname, '..', 'renderer')
     if (!existsSync(join(staticDir, 'index.html')))
@@ -42,7 +58,7 @@ export const serveCommand: Command = {
     if (failure) io.stderr.write(`flowscope: history is off: ${failure.message}\n`)
     let server
     try {
-      server = await startServer({ monitor, staticDir, host, port })
+      server = await startServer({ monitor, staticDir, host, port, tls })
     } catch (err) {
       const e = err as NodeJS.ErrnoException
       const why =
@@ -53,10 +69,11 @@ export const serveCommand: Command = {
             : e.message
       throw new CliError(`serve: cannot listen on ${host}:${port}: ${why}`)
     }
+    const unguard = installProcessGuard(stderrLog)
     monitor.start()
     if (!isLoopback(host)) {
       io.stderr.write(
-        `WARNING: listening on ${host}, not loopback: anyone who can reach this address and has the URL's token sees this machine's traffic.\n`,
+        `WARNING: listening on ${host}, not loopback: anyone who can reach this address and has the URL's token sees this machine's traffic${tls ? '' : ', and without TLS anyone on the path can read the token'}.\n`,
       )
     }
     io.stdout.write(`Flowscope is serving at ${server.url}\n`)
@@ -66,6 +83,31 @@ export const serveCommand: Command = {
     })
     await monitor.stop()
     await server.close()
+    unguard()
     return 0
   },
+}
+
+/** Both files or neither; read now so a typo fails at start, not at the first connection. */
+function readTls(
+  certFile: string | undefined,
+  keyFile: string | undefined,
+): { cert: Buffer; key: Buffer } | undefined {
+  if (certFile === undefined && keyFile === undefined) return undefined
+  if (certFile === undefined || keyFile === undefined)
+    throw new CliError('serve: --tls-cert and --tls-key go together')
+  const read = (what: string, file: string) => {
+    try {
+      return readFileSync(file)
+    } catch (err) {
+      throw new CliError(`serve: cannot read the TLS ${what} ${file}: ${(err as Error).message}`)
+    }
+  }
+  const tls = { cert: read('certificate', certFile), key: read('key', keyFile) }
+  try {
+    createSecureContext(tls)
+  } catch (err) {
+    throw new CliError(`serve: the TLS certificate or key is not usable: ${(err as Error).message}`)
+  }
+  return tls
 }

@@ -7,19 +7,49 @@
  * first endpoint address (4 words), second endpoint address (4 words), ports (first << 16 |
  * second). The endpoints are ordered canonically so both directions share one key.
  */
+import { randomFillSync } from 'node:crypto'
 import type { Flow } from './flow'
 
 export const KEY_WORDS = 10
 
-export function hashKey(k: Uint32Array): number {
-  let h = 0x9747b28c
+/**
+ * Why a secret key: the keys are packet fields a remote sender chooses (addresses, ports), and a
+ * fixed hash lets it precompute thousands of 5-tuples that land in one bucket, turning every
+ * lookup into a linear scan of the run (a flood of such packets stalls the capture worker).
+ * A random seed alone is not enough for MurmurHash3: its block function has seed-independent
+ * multicollisions (Aumasson, Bernstein, Boßlet, "Hash-flooding DoS reloaded", 2012). So every
+ * key word is also XORed with its own secret word before the multiply, which makes the input
+ * differences those collisions rely on unknowable. It is not a cryptographic MAC, but nothing
+ * here ever reveals a hash value to the sender. Drawn once per process (per module instance).
+ *
+ * Maps keyed by strings elsewhere in flows/ (fragments, "other" protocol counts) rely on V8's
+ * string hash, whose seed V8 randomises per isolate at start-up (and rehashes after loading
+ * Node's snapshot), so they are not open to precomputed collisions either.
+ */
+export interface HashSecret {
+  seed: number
+  words: Uint32Array
+}
+
+export function newHashSecret(): HashSecret {
+  const r = randomFillSync(new Uint32Array(KEY_WORDS + 1))
+  return { seed: r[KEY_WORDS]!, words: r.subarray(0, KEY_WORDS) }
+}
+
+const SECRET = newHashSecret()
+
+/** MurmurHash3 (x86_32) of the key words, keyed by `secret` (this process's, by default). */
+export function hashKey(k: Uint32Array, secret: HashSecret = SECRET): number {
+  const w = secret.words
+  let h = secret.seed | 0
   for (let i = 0; i < KEY_WORDS; i++) {
-    let x = Math.imul(k[i]!, 0xcc9e2d51)
+    let x = Math.imul(k[i]! ^ w[i]!, 0xcc9e2d51)
     x = (x << 15) | (x >>> 17)
     h ^= Math.imul(x, 0x1b873593)
     h = (h << 13) | (h >>> 19)
     h = (Math.imul(h, 5) + 0xe6546b64) | 0
   }
+  h ^= KEY_WORDS * 4
   h ^= h >>> 16
   h = Math.imul(h, 0x85ebca6b)
   h ^= h >>> 13

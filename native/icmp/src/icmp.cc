@@ -69,22 +69,31 @@ class IcmpSocket : public Napi::ObjectWrap<IcmpSocket> {
       Napi::TypeError::New(env, "IcmpSocket(family, mode, onReplies)").ThrowAsJavaScriptException();
       return;
     }
-    family_ = info[0].As<Napi::Number>().Int32Value() == 6 ? AF_INET6 : AF_INET;
+    const double family = info[0].As<Napi::Number>().DoubleValue();
     const std::string mode = info[1].As<Napi::String>().Utf8Value();
+    if ((family != 4 && family != 6) || (mode != "auto" && mode != "raw" && mode != "dgram")) {
+      Napi::TypeError::New(env, "IcmpSocket: family must be 4 or 6, mode 'auto', 'raw' or 'dgram'")
+          .ThrowAsJavaScriptException();
+      return;
+    }
+    family_ = family == 6 ? AF_INET6 : AF_INET;
     const int proto = family_ == AF_INET6 ? static_cast<int>(IPPROTO_ICMPV6) : static_cast<int>(IPPROTO_ICMP);
 
-    // Raw first when allowed (root / CAP_NET_RAW); else the unprivileged ping socket, which the
-    // kernel grants when our gid is inside net.ipv4.ping_group_range (it covers ICMPv6 too).
+    // The unprivileged ping socket first: the kernel grants it when our gid is inside
+    // net.ipv4.ping_group_range (which covers ICMPv6 too), and it delivers only our own echo
+    // replies. A raw socket (root / CAP_NET_RAW) sees every ICMP packet the host receives, so
+    // it is only the fallback, for root where ping sockets are off.
     int raw_err = 0, dgram_err = 0;
-    if (mode != "dgram") {
-      fd_ = socket(family_, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
-      if (fd_ >= 0) raw_ = true; else raw_err = errno;
-    }
-    if (fd_ < 0 && mode != "raw") {
+    if (mode != "raw") {
       fd_ = socket(family_, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
       if (fd_ < 0) dgram_err = errno;
     }
+    if (fd_ < 0 && mode != "dgram") {
+      fd_ = socket(family_, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+      if (fd_ >= 0) raw_ = true; else raw_err = errno;
+    }
     if (fd_ < 0) {
+      // Report the ping socket's refusal first: it is the one an unprivileged user can fix.
       Napi::Error e = SystemError(env, dgram_err ? dgram_err : raw_err, "cannot open an ICMP socket");
       e.Set("rawErrno", Napi::Number::New(env, raw_err));
       e.Set("dgramErrno", Napi::Number::New(env, dgram_err));

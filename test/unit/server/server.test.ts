@@ -5,7 +5,16 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { WireMessage } from '../../../common/contract'
-import { hostAllowed, originAllowed, parseHost } from '../../../electron/server/access'
+import {
+  hostAllowed,
+  isLoopback,
+  originAllowed,
+  parseHost,
+  parseTarget,
+  singleParam,
+  tokenMatches,
+} from '../../../electron/server/access'
+import { RequestRate } from '../../../electron/server/limits'
 import { Monitor } from '../../../electron/engine/monitor'
 import { startServer, type RunningServer } from '../../../electron/server/server'
 import { FakeSysNet } from '../fakes'
@@ -133,5 +142,78 @@ describe('host and origin rules', () => {
     expect(hostAllowed(undefined, 7878)).toBe(false)
     expect(originAllowed('http://127.0.0.1:7878', '127.0.0.1:7878')).toBe(true)
     expect(originAllowed('null', '127.0.0.1:7878')).toBe(false)
+  })
+})
+
+describe('access checks are total', () => {
+  it('compares tokens of any length, and only equal ones match', () => {
+    const t = 'A'.repeat(32)
+    expect(tokenMatches(t, t)).toBe(true)
+    expect(tokenMatches(t, null)).toBe(false)
+    expect(tokenMatches(t, '')).toBe(false)
+    expect(tokenMatches(t, `${t}A`)).toBe(false)
+    expect(tokenMatches(t, 'A'.repeat(31))).toBe(false)
+    expect(tokenMatches(t, 'x'.repeat(100_000))).toBe(false)
+    expect(tokenMatches(t, '\u0000\ud800%ZZ')).toBe(false)
+  })
+
+  it('splits only origin-form targets, without decoding', () => {
+    expect(parseTarget('/api/ws?token=%ZZ')?.query.get('token')).toBe('%ZZ')
+    expect(parseTarget('/')).toMatchObject({ path: '/' })
+    for (const bad of [
+      '//[',
+      '',
+      undefined,
+      '*',
+      'http://x/',
+      '/a b',
+      '/a#b',
+      '/\u00e9',
+      `/${'a'.repeat(5000)}`,
+    ])
+      expect(parseTarget(bad), String(bad)).toBeNull()
+    const q = parseTarget('/api/ws?token=a&token=a')!.query
+    expect(singleParam(q, 'token')).toBeNull()
+    expect(singleParam(q, 'other')).toBeNull()
+  })
+
+  it('reads Host and Origin for https, and odd Host values as refusals', () => {
+    expect(hostAllowed('127.0.0.1', 443, [], 'https')).toBe(true)
+    expect(hostAllowed('127.0.0.1', 80, [], 'https')).toBe(false)
+    expect(originAllowed('https://127.0.0.1:7878', '127.0.0.1:7878', 'https')).toBe(true)
+    expect(originAllowed('http://127.0.0.1:7878', '127.0.0.1:7878', 'https')).toBe(false)
+    for (const h of [
+      '[',
+      '[::1',
+      'a b:1',
+      'evil@127.0.0.1:1',
+      '127.0.0.1:99999999',
+      'x'.repeat(400),
+    ])
+      expect(hostAllowed(h, 1), h).toBe(false)
+    expect(hostAllowed('127.0.0.1:07878', 7878)).toBe(true)
+  })
+
+  it('knows loopback addresses', () => {
+    for (const a of ['127.0.0.1', '127.1.2.3', '::1', 'localhost', '::ffff:127.0.0.1'])
+      expect(isLoopback(a), a).toBe(true)
+    for (const a of ['0.0.0.0', '::', '10.0.0.1', '127.0.0.1.evil.example', 'myhost'])
+      expect(isLoopback(a), a).toBe(false)
+  })
+
+  it('counts requests per second: ok, then refuse, then close', () => {
+    let now = 0
+    const r = new RequestRate(3, () => now)
+    expect([1, 2, 3, 4, 5, 6, 7].map(() => r.take())).toEqual([
+      'ok',
+      'ok',
+      'ok',
+      'refuse',
+      'refuse',
+      'refuse',
+      'close',
+    ])
+    now = 1000
+    expect(r.take()).toBe('ok')
   })
 })
