@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { Reader } from 'maxmind'
+import { Reader, type Response } from 'maxmind'
 import { AsnTable, findAsnTable, loadAsnTable } from './asn-table'
 import { canonicalIp, parseIp } from './ip'
 import { Lru } from './lru'
@@ -31,7 +31,7 @@ export interface GeoOptions {
 }
 
 export class Geo {
-  private country: Reader<{ country_code?: string }> | null = null
+  private country: Reader<Response> | null = null
   private asn: AsnTable | null | undefined
   private readonly cache: Lru<string, AddressInfo>
   /** Why the AS table is missing, once, for a warning. */
@@ -50,10 +50,10 @@ export class Geo {
     return { countryMs: t1 - t0, asnMs: performance.now() - t1 }
   }
 
-  private countryReader(): Reader<{ country_code?: string }> {
+  private countryReader(): Reader<Response> {
     if (!this.country) {
       const path = this.options.countryDb ?? createRequire(__filename).resolve(COUNTRY_DB)
-      this.country = new Reader(readFileSync(path))
+      this.country = new Reader<Response>(readFileSync(path))
     }
     return this.country
   }
@@ -87,7 +87,8 @@ export class Geo {
     if (!ip) return { special: 'reserved', country: null, asn: null, as_org: null }
     const special = ip.v === 4 ? specialV4(ip.n) : specialV6(ip.w)
     if (special) return { special, country: null, asn: null, as_org: null }
-    const rec = this.countryReader().get(canonicalIp(address))
+    // ip-location-db's databases hold one field, not MaxMind's GeoIP2 shape.
+    const rec = this.countryReader().get(canonicalIp(address)) as { country_code?: string } | null
     const as = this.asnTable()?.lookup(ip) ?? null
     return {
       special: null,

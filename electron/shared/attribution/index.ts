@@ -1,0 +1,106 @@
+/**
+ * "Who is talking": adds to conversation records the local process (live captures on Linux), the
+ * service, each endpoint's host name (reverse DNS, when asked for), country and network. One
+ * object per capture; it runs wherever the records are made (the capture worker, or the CLI
+ * in-process) and never blocks: names not yet known are null and filled in on a later call.
+ */
+import type { ConversationRecord } from '../../../common/capture'
+import { Geo, type GeoOptions } from './geo'
+import { ProcessAttributor, type ProcessAttributorOptions } from './processes'
+import { ReverseDns, type ReverseDnsOptions } from './rdns'
+import { conversationService } from './service'
+
+export { Geo } from './geo'
+export { ProcessAttributor } from './processes'
+export { ReverseDns } from './rdns'
+export { specialRange, type SpecialRange } from './special'
+export { conversationService, serviceName } from './service'
+
+export interface AttributionOptions {
+  /** Owning processes from /proc (a live capture on Linux); off for files. */
+  processes?: false | ProcessAttributorOptions
+  /** Reverse DNS names; off unless given. */
+  resolve?: false | ReverseDnsOptions
+  geo?: GeoOptions
+}
+
+/** The fields Attribution adds, all optional on ConversationRecord. */
+export type AttributionFields = Pick<
+  ConversationRecord,
+  | 'process'
+  | 'pid'
+  | 'process_side'
+  | 'service'
+  | 'name_a'
+  | 'name_b'
+  | 'range_a'
+  | 'range_b'
+  | 'country_a'
+  | 'country_b'
+  | 'asn_a'
+  | 'asn_b'
+  | 'as_org_a'
+  | 'as_org_b'
+>
+
+export class Attribution {
+  readonly processes: ProcessAttributor | null
+  readonly dns: ReverseDns | null
+  readonly geo: Geo
+
+  constructor(options: AttributionOptions = {}) {
+    this.processes =
+      options.processes === undefined || options.processes === false
+        ? null
+        : new ProcessAttributor(options.processes)
+    this.dns =
+      options.resolve === undefined || options.resolve === false
+        ? null
+        : new ReverseDns(options.resolve)
+    this.geo = new Geo(options.geo)
+  }
+
+  /** Call once per tick before annotating that tick's records (bounds /proc refreshes). */
+  tick(): void {
+    this.processes?.tick()
+  }
+
+  fields(r: ConversationRecord): AttributionFields {
+    const p = this.processes?.lookup(r) ?? null
+    const a = this.geo.lookup(r.address_a)
+    const b = this.geo.lookup(r.address_b)
+    return {
+      process: p?.name ?? null,
+      pid: p?.pid ?? null,
+      process_side: p?.side ?? null,
+      service: conversationService(r.protocol, r.port_a, r.port_b)?.name ?? null,
+      name_a: this.dns?.name(r.address_a) ?? null,
+      name_b: this.dns?.name(r.address_b) ?? null,
+      range_a: a.special,
+      range_b: b.special,
+      country_a: a.country,
+      country_b: b.country,
+      asn_a: a.asn,
+      asn_b: b.asn,
+      as_org_a: a.as_org,
+      as_org_b: b.as_org,
+    }
+  }
+
+  /** The records with their attribution fields set (new objects; the inputs are untouched). */
+  annotate(records: readonly ConversationRecord[]): ConversationRecord[] {
+    return records.map((r) => ({ ...r, ...this.fields(r) }))
+  }
+
+  /** Process stats line for warnings ("3 processes' sockets could not be read"), or null. */
+  visibilityWarning(): string | null {
+    const denied = this.processes?.stats.denied ?? 0
+    if (denied === 0) return null
+    return `${denied} processes' sockets could not be read (other users' /proc/PID/fd need root or CAP_SYS_PTRACE); their conversations show as unknown`
+  }
+
+  close(): void {
+    this.processes?.unwatch()
+    this.dns?.close()
+  }
+}
