@@ -104,3 +104,34 @@ export class Attribution {
     this.dns?.close()
   }
 }
+
+/**
+ * For a report at the end of a run: annotates, waits (up to maxMs) for the names of every
+ * address to be looked up, and annotates again. Without reverse DNS it is one annotate().
+ */
+export async function annotateSettled(
+  attribution: Attribution,
+  records: readonly ConversationRecord[],
+  maxMs: number,
+): Promise<ConversationRecord[]> {
+  const dns = attribution.dns
+  if (!dns) return attribution.annotate(records)
+  const end = Date.now() + maxMs
+  const addresses = new Set<string>()
+  for (const r of records) addresses.add(r.address_a).add(r.address_b)
+  for (;;) {
+    const missing = [...addresses].filter((a) => !dns.known(a))
+    if (missing.length === 0 || Date.now() >= end) break
+    for (const a of missing) dns.name(a)
+    await dns.settle(end - Date.now())
+  }
+  return attribution.annotate(records)
+}
+
+/** Reverse DNS options from the environment: FLOWSCOPE_DNS_SERVERS="127.0.0.2,[::1]:5353". */
+export function resolverOptions(env: NodeJS.ProcessEnv): ReverseDnsOptions {
+  const servers = env.FLOWSCOPE_DNS_SERVERS?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+  return servers && servers.length > 0 ? { servers } : {}
+}
