@@ -38,16 +38,18 @@ export function serviceName(protocol: string, port: number | null): string | nul
 const DYNAMIC_PORTS = 49152
 
 /**
- * The service a conversation talks to: the registered name of B's port (A sent the first packet,
- * so B is usually the server), else A's; a dynamic port names nothing. Returns the port it
- * chose too, so reports can group by protocol and port.
+ * The service a conversation talks to: the lower of its two ports that has a registered name
+ * (clients' ephemeral ports are high: Linux picks from 32768-60999, IANA's dynamic range starts
+ * at 49152, and many of those ports are registered too); a dynamic port names nothing. Returns
+ * the port it chose too, so reports can group by protocol and port.
  */
 export function conversationService(
   protocol: string,
   portA: number | null,
   portB: number | null,
 ): { name: string; port: number } | null {
-  for (const port of [portB, portA]) {
+  const ports = portA !== null && portB !== null && portA < portB ? [portA, portB] : [portB, portA]
+  for (const port of ports) {
     if (port === null || port >= DYNAMIC_PORTS) continue
     const name = serviceName(protocol, port)
     if (name) return { name, port }
