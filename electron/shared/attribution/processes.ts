@@ -172,15 +172,24 @@ export class ProcessAttributor {
   /**
    * Polls the socket tables every `intervalMs` while a capture runs, so a socket is tied to its
    * program while the program lives. The fd walk still runs only for sockets not seen before.
+   * A poll that took long (tens of thousands of sockets) spaces the next ones out, so the
+   * watch never takes more than a tenth of the thread.
    */
   watch(intervalMs = 200): void {
     this.unwatch()
-    this.timer = setInterval(() => this.refresh(), intervalMs)
+    const poll = () => {
+      const t0 = performance.now()
+      this.refresh()
+      const spent = performance.now() - t0
+      this.timer = setTimeout(poll, Math.max(intervalMs, spent * 10))
+      this.timer.unref()
+    }
+    this.timer = setTimeout(poll, intervalMs)
     this.timer.unref()
   }
 
   unwatch(): void {
-    if (this.timer) clearInterval(this.timer)
+    if (this.timer) clearTimeout(this.timer)
     this.timer = null
   }
 }
