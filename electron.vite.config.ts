@@ -18,6 +18,8 @@ export default defineConfig({
           index: r('electron/main/index.ts'),
           cli: r('electron/cli/main.ts'),
           store: r('electron/shared/store/index.ts'),
+          // Loaded by bench/attribution.bench.mjs.
+          attribution: r('electron/shared/attribution/index.ts'),
           probe: r('electron/workers/probe/main.ts'),
           capture: r('electron/workers/capture/main.ts'),
         },

@@ -72,6 +72,29 @@ export const ConversationRecord = z.object({
    */
   peak_ever_a_to_b_bps: rate.optional(),
   peak_ever_b_to_a_bps: rate.optional(),
+  // "Who is talking" (electron/shared/attribution), set when the capture asks for it; null:
+  // looked for, not known. Absent on records built without attribution.
+  /** The local program owning the conversation's socket (/proc/PID/comm); null: unknown. */
+  process: z.string().nullable().optional(),
+  pid: z.number().int().positive().nullable().optional(),
+  /** Which endpoint is the owner's socket. */
+  process_side: z.enum(['a', 'b']).nullable().optional(),
+  /** IANA service name of the server's port ("https"); null when neither port has one. */
+  service: z.string().nullable().optional(),
+  /** Reverse DNS names; null until known, or when there is none (or resolving is off). */
+  name_a: z.string().nullable().optional(),
+  name_b: z.string().nullable().optional(),
+  /** Special-purpose range ("private", "loopback", ...); such addresses get no country or AS. */
+  range_a: z.string().nullable().optional(),
+  range_b: z.string().nullable().optional(),
+  /** ISO 3166-1 alpha-2 country (DB-IP). */
+  country_a: z.string().nullable().optional(),
+  country_b: z.string().nullable().optional(),
+  /** Autonomous system number and organisation. */
+  asn_a: count.nullable().optional(),
+  asn_b: count.nullable().optional(),
+  as_org_a: z.string().nullable().optional(),
+  as_org_b: z.string().nullable().optional(),
 })
 export type ConversationRecord = z.infer<typeof ConversationRecord>
 

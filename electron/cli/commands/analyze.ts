@@ -1,5 +1,6 @@
 import { closeSync, createWriteStream, openSync } from 'node:fs'
 import type { CaptureSnapshot, ConversationRecord } from '../../../common/capture'
+import { annotateSettled, Attribution, resolverOptions } from '../../shared/attribution'
 import { CaptureError } from '../../shared/capture/errors'
 import { openFile } from '../../shared/capture/libpcap-source'
 import {
@@ -10,10 +11,14 @@ import {
 } from '../../shared/capture/pipeline'
 import type { CaptureSource } from '../../shared/capture/source'
 import {
+  asnRows,
   conversationRows,
+  countryRows,
   hostRows,
+  processRows,
   protocolRows,
   REPORT_BY,
+  serviceRows,
   type ReportBy,
 } from '../../shared/report/rows'
 import {
@@ -25,20 +30,30 @@ import {
 import { parseCommandArgs } from '../args'
 import { CliError, UsageError, type CliIo, type Command } from '../io'
 
-const usage = `Usage: flowscope analyze FILE [--filter BPF] [--by conversation|host|protocol]
+const usage = `Usage: flowscope analyze FILE [--filter BPF]
+                         [--by conversation|host|protocol|service|country|asn] [--resolve]
                          [--format table|csv|json] [--out PATH]
 
 Reads a pcap or pcapng file ('-' for standard input) and reports its traffic:
   --by conversation  one row per conversation (protocol + both endpoints; A sent the first packet):
                      protocol,address_a,port_a,address_b,port_b,packets_a_to_b,bytes_a_to_b,
-                     packets_b_to_a,bytes_b_to_a,first_seen,last_seen,retransmissions,handshake_rtt_ms
+                     packets_b_to_a,bytes_b_to_a,first_seen,last_seen,retransmissions,handshake_rtt_ms,
+                     process,pid,service,name_a,name_b,country_a,country_b,asn_a,asn_b
+                     (process and pid: live captures only; names: with --resolve; country: ISO
+                     code, or the special range: private, loopback, link-local, cgnat, ...)
   --by host          one row per address: address,packets_sent,bytes_sent,packets_received,
                      bytes_received,conversations,first_seen,last_seen
   --by protocol      one row per protocol: protocol,packets,bytes,conversations
+  --by service       one row per IANA service: service,protocol,port,packets,bytes,conversations,...
+  --by country|asn   like host, per country (DB-IP) or per network (asn,as_org)
 Bytes are frame lengths on the wire (as tshark counts); times are ISO 8601 UTC with microseconds.
   --filter BPF       only packets matching a libpcap filter expression (e.g. 'tcp port 443')
+  --resolve          reverse DNS names of the addresses (off by default, like tshark -N);
+                     servers from FLOWSCOPE_DNS_SERVERS (comma-separated), else the system's
   --format           table (default, human units), csv (RFC 4180) or json (array of objects)
-  --out PATH         write the report to PATH instead of standard output`
+  --out PATH         write the report to PATH instead of standard output
+
+Country data: DB-IP (db-ip.com), CC BY 4.0. AS data: RouteViews, NRO and DB-IP, CC BY 4.0.`
 
 /** Options shared by analyze and capture. */
 export const reportOptions = {
@@ -46,17 +61,22 @@ export const reportOptions = {
   by: { type: 'string', default: 'conversation' },
   format: { type: 'string', default: 'table' },
   out: { type: 'string' },
+  resolve: { type: 'boolean' },
 } as const
+
+/** How long a report waits for outstanding reverse DNS answers at the end of a run. */
+export const RESOLVE_WAIT_MS = 10_000
 
 export function checkReportOptions(
   command: string,
   values: { by?: string; format?: string },
+  by_choices: readonly ReportBy[] = REPORT_BY,
 ): { by: ReportBy; format: ReportFormat } {
   const by = values.by as ReportBy
   const format = values.format as ReportFormat
-  if (!REPORT_BY.includes(by))
+  if (!by_choices.includes(by))
     throw new UsageError(
-      `${command}: --by must be conversation, host or protocol, got '${values.by}'`,
+      `${command}: --by must be ${by_choices.slice(0, -1).join(', ')} or ${by_choices.at(-1)}, got '${values.by}'`,
     )
   if (!REPORT_FORMATS.includes(format))
     throw new UsageError(`${command}: --format must be table, csv or json, got '${values.format}'`)
@@ -80,6 +100,10 @@ export function buildReport(
 ): Report {
   if (by === 'host') return { by, rows: hostRows(records) }
   if (by === 'protocol') return { by, rows: protocolRows(snapshot, records) }
+  if (by === 'process') return { by, rows: processRows(records) }
+  if (by === 'service') return { by, rows: serviceRows(records) }
+  if (by === 'country') return { by, rows: countryRows(records) }
+  if (by === 'asn') return { by, rows: asnRows(records) }
   return { by, rows: conversationRows(records) }
 }
 
@@ -147,7 +171,12 @@ async function analyze(args: string[], io: CliIo): Promise<number> {
       `analyze: expected one FILE, got ${positionals.length} (see flowscope analyze --help)`,
     )
   const file = positionals[0]!
-  const { by, format } = checkReportOptions('analyze', values)
+  // A file has no processes: --by process is for live captures.
+  const { by, format } = checkReportOptions(
+    'analyze',
+    values,
+    REPORT_BY.filter((b) => b !== 'process'),
+  )
   const source: CaptureSource = openFile(
     file,
     values.filter === undefined ? {} : { filter: values.filter },
@@ -166,7 +195,15 @@ async function analyze(args: string[], io: CliIo): Promise<number> {
     if (result.aborted) throw new CliError('analyze: interrupted', 130)
     if (result.warning) io.stderr.write(`flowscope: warning: ${file}: ${result.warning}\n`)
     const snapshot = agg.aggregator.snapshot(0)
-    await emitReport(io, values.out, format, buildReport(by, snapshot, allConversations(agg)))
+    const attribution = new Attribution({
+      resolve: values.resolve ? resolverOptions(io.env) : false,
+    })
+    try {
+      const records = await annotateSettled(attribution, allConversations(agg), RESOLVE_WAIT_MS)
+      await emitReport(io, values.out, format, buildReport(by, snapshot, records))
+    } finally {
+      attribution.close()
+    }
     return 0
   } finally {
     source.close()

@@ -4,6 +4,7 @@ import { aggregate, allConversations, FlowChanges, runLive } from '../../shared/
 import { openRecorder, type Recorder } from '../../shared/store'
 import type { CaptureStats } from '../../shared/capture/source'
 import { formatAmount } from '../../../common/units'
+import { annotateSettled, Attribution, resolverOptions } from '../../shared/attribution'
 import { UsageError, type CliIo, type Command } from '../io'
 import {
   buildReport,
@@ -11,12 +12,13 @@ import {
   cliCapture,
   emitReport,
   reportOptions,
+  RESOLVE_WAIT_MS,
   statusLine,
 } from './analyze'
 
 const usage = `Usage: flowscope capture -i IFACE [--duration SECONDS] [--filter BPF] [--snaplen N]
-                         [--by conversation|host|protocol] [--format table|csv|json] [--out PATH]
-                         [--db PATH | --no-store]
+                         [--by conversation|host|protocol|process|service|country|asn]
+                         [--resolve] [--format table|csv|json] [--out PATH] [--db PATH | --no-store]
 
 Captures live on an interface until Ctrl-C or --duration, then prints the same report as
 \`flowscope analyze\` for what it saw (including conversations that ended or expired meanwhile).
@@ -26,7 +28,12 @@ Kernel and interface drop counts go to standard error. Needs CAP_NET_RAW (or roo
   --snaplen N            bytes kept per packet (default ${DEFAULT_SNAPLEN}: headers only)
   --db PATH              also record the conversations into this history database while capturing
   --no-store             record nothing (overrides --db)
-  --filter, --by, --format, --out: as for flowscope analyze`
+  --by process           one row per local program (nethogs' view): process,pid,packets_sent,
+                         bytes_sent,packets_received,bytes_received,conversations,first_seen,
+                         last_seen; "unknown" holds what no socket of this namespace matched
+  --filter, --by, --resolve, --format, --out: as for flowscope analyze
+Processes come from /proc of the network namespace the capture runs in; without root, other
+users' programs cannot be seen (a warning says how many) and their traffic shows as unknown.`
 
 function describeStats(stats: CaptureStats | null): string {
   if (!stats) return 'capture statistics unavailable'
@@ -60,6 +67,12 @@ async function capture(args: string[], io: CliIo): Promise<number> {
     ...(values.filter !== undefined && { filter: values.filter }),
   })
   let recorder: Recorder | null = null
+  const attribution = new Attribution({
+    processes: {},
+    resolve: values.resolve ? resolverOptions(io.env) : false,
+  })
+  // Poll the socket tables while capturing, so programs that end between ticks are named.
+  attribution.processes?.watch()
   try {
     const agg = aggregate(source)
     if (values.db !== undefined && !values['no-store']) recorder = startRecording(values.db, io)
@@ -67,7 +80,8 @@ async function capture(args: string[], io: CliIo): Promise<number> {
     const record = () => {
       if (!recorder) return
       const { active, ended } = changes.take()
-      recorder.flowTick(active, ended)
+      // Who is talking rides along on the records; the store files what it knows of them.
+      recorder.flowTick(attribution.annotate(active), attribution.annotate(ended))
     }
     const status = statusLine(io)
     const result = await runLive(source, agg.aggregator, {
@@ -75,6 +89,7 @@ async function capture(args: string[], io: CliIo): Promise<number> {
       ...(durationMs !== undefined && { durationMs }),
       top: 0,
       onTick: (snap, stats) => {
+        attribution.tick()
         record()
         status.show(
           `capturing on ${iface}: ${snap.packets.toLocaleString('en-US')} packets, ${formatAmount(snap.bytes, 'bytes')}, ${snap.flows_active} flows, ${stats?.dropped_kernel ?? 0} dropped`,
@@ -86,10 +101,16 @@ async function capture(args: string[], io: CliIo): Promise<number> {
     status.clear()
     if (result.warning) io.stderr.write(`flowscope: warning: ${result.warning}\n`)
     io.stderr.write(`capture: ${describeStats(result.stats)}\n`)
+    attribution.processes?.unwatch()
+    attribution.tick()
+    const records = await annotateSettled(attribution, allConversations(agg), RESOLVE_WAIT_MS)
+    const hidden = attribution.visibilityWarning()
+    if (hidden) io.stderr.write(`flowscope: warning: ${hidden}\n`)
     const snapshot = agg.aggregator.snapshot(0)
-    await emitReport(io, values.out, format, buildReport(by, snapshot, allConversations(agg)))
+    await emitReport(io, values.out, format, buildReport(by, snapshot, records))
     return 0
   } finally {
+    attribution.close()
     recorder?.writer.close()
     source.close()
   }

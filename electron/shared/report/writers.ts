@@ -6,23 +6,53 @@
 import { once } from 'node:events'
 import { stringify } from 'csv-stringify/sync'
 import { formatAmount } from '../../../common/units'
-import type { Cell, ConversationRow, HostRow, ProtocolRow, ReportBy } from './rows'
-import { CONVERSATION_COLUMNS, HOST_COLUMNS, PROTOCOL_COLUMNS } from './rows'
+import type {
+  AsnRow,
+  Cell,
+  ConversationRow,
+  CountryRow,
+  HostRow,
+  ProcessRow,
+  ProtocolRow,
+  ReportBy,
+  ServiceRow,
+  SidedRow,
+} from './rows'
+import {
+  ASN_COLUMNS,
+  CONVERSATION_REPORT_COLUMNS,
+  COUNTRY_COLUMNS,
+  HOST_COLUMNS,
+  PROCESS_COLUMNS,
+  PROTOCOL_COLUMNS,
+  SERVICE_COLUMNS,
+} from './rows'
 
 export type ReportFormat = 'table' | 'csv' | 'json'
 export const REPORT_FORMATS: readonly ReportFormat[] = ['table', 'csv', 'json']
 
 export interface Report {
   by: ReportBy
-  rows: ConversationRow[] | HostRow[] | ProtocolRow[]
+  rows:
+    | ConversationRow[]
+    | HostRow[]
+    | ProtocolRow[]
+    | ProcessRow[]
+    | ServiceRow[]
+    | CountryRow[]
+    | AsnRow[]
 }
 
 const CHUNK_ROWS = 2000
 
 const COLUMNS: Record<ReportBy, readonly string[]> = {
-  conversation: CONVERSATION_COLUMNS,
+  conversation: CONVERSATION_REPORT_COLUMNS,
   host: HOST_COLUMNS,
   protocol: PROTOCOL_COLUMNS,
+  process: PROCESS_COLUMNS,
+  service: SERVICE_COLUMNS,
+  country: COUNTRY_COLUMNS,
+  asn: ASN_COLUMNS,
 }
 
 export function columnsFor(by: ReportBy): readonly string[] {
@@ -110,6 +140,67 @@ const CONVERSATION_TABLE: TableColumn<ConversationRow>[] = [
   },
 ]
 
+/**
+ * Who is talking, shown only when a report carries it (history rows and files without
+ * attribution keep the traffic columns alone).
+ */
+const WHO_TABLE: TableColumn<ConversationRow>[] = [
+  { title: 'PROCESS', cell: (r) => (r.process ? `${r.process}/${r.pid}` : '-') },
+  { title: 'SERVICE', cell: (r) => r.service ?? '-' },
+  { title: 'NAME A', cell: (r) => r.name_a ?? '-' },
+  { title: 'NAME B', cell: (r) => r.name_b ?? '-' },
+  { title: 'WHERE A', cell: (r) => where(r.country_a, r.asn_a) },
+  { title: 'WHERE B', cell: (r) => where(r.country_b, r.asn_b) },
+]
+
+function where(country: string | null | undefined, asn: number | null | undefined): string {
+  if (!country) return '-'
+  return asn === null || asn === undefined ? country : `${country} AS${asn}`
+}
+
+function conversationTable(rows: readonly ConversationRow[]): TableColumn<ConversationRow>[] {
+  const has = (k: keyof ConversationRow) => rows.some((r) => r[k] !== null && r[k] !== undefined)
+  const who = WHO_TABLE.filter(
+    (_, i) =>
+      [
+        has('process'),
+        has('service'),
+        has('name_a'),
+        has('name_b'),
+        has('country_a'),
+        has('country_b'),
+      ][i],
+  )
+  return [...CONVERSATION_TABLE, ...who]
+}
+
+const sidedTable = <R extends SidedRow>(key: TableColumn<R>[]): TableColumn<R>[] => [
+  ...key,
+  { title: 'PKTS SENT', right: true, cell: (r) => count(r.packets_sent) },
+  { title: 'SENT', right: true, cell: (r) => bytes(r.bytes_sent) },
+  { title: 'PKTS RECEIVED', right: true, cell: (r) => count(r.packets_received) },
+  { title: 'RECEIVED', right: true, cell: (r) => bytes(r.bytes_received) },
+  { title: 'CONVERSATIONS', right: true, cell: (r) => count(r.conversations) },
+]
+
+const PROCESS_TABLE = sidedTable<ProcessRow>([
+  { title: 'PROCESS', cell: (r) => r.process },
+  { title: 'PID', right: true, cell: (r) => (r.pid === null ? '-' : String(r.pid)) },
+])
+const COUNTRY_TABLE = sidedTable<CountryRow>([{ title: 'COUNTRY', cell: (r) => r.country }])
+const ASN_TABLE = sidedTable<AsnRow>([
+  { title: 'ASN', right: true, cell: (r) => (r.asn === null ? '-' : `AS${r.asn}`) },
+  { title: 'NETWORK', cell: (r) => r.as_org },
+])
+const SERVICE_TABLE: TableColumn<ServiceRow>[] = [
+  { title: 'SERVICE', cell: (r) => r.service },
+  { title: 'PROTO', cell: (r) => r.protocol },
+  { title: 'PORT', right: true, cell: (r) => (r.port === null ? '-' : String(r.port)) },
+  { title: 'PACKETS', right: true, cell: (r) => count(r.packets) },
+  { title: 'BYTES', right: true, cell: (r) => bytes(r.bytes) },
+  { title: 'CONVERSATIONS', right: true, cell: (r) => count(r.conversations) },
+]
+
 const HOST_TABLE: TableColumn<HostRow>[] = [
   { title: 'ADDRESS', cell: (r) => r.address },
   { title: 'PKTS SENT', right: true, cell: (r) => count(r.packets_sent) },
@@ -142,13 +233,16 @@ export async function writeTable(
   by: ReportBy,
   rows: readonly object[],
 ): Promise<void> {
-  const columns = (
-    by === 'conversation'
-      ? CONVERSATION_TABLE
-      : by === 'host'
-        ? HOST_TABLE
-        : protocolTable(rows as ProtocolRow[])
-  ) as TableColumn<object>[]
+  const tables: Record<ReportBy, () => TableColumn<never>[]> = {
+    conversation: () => conversationTable(rows as ConversationRow[]),
+    host: () => HOST_TABLE,
+    protocol: () => protocolTable(rows as ProtocolRow[]),
+    process: () => PROCESS_TABLE,
+    service: () => SERVICE_TABLE,
+    country: () => COUNTRY_TABLE,
+    asn: () => ASN_TABLE,
+  }
+  const columns = tables[by]() as TableColumn<object>[]
   const cells = rows.map((r) => columns.map((c) => c.cell(r)))
   const widths = columns.map((c) => c.title.length)
   for (const row of cells) row.forEach((v, i) => (widths[i] = Math.max(widths[i]!, v.length)))

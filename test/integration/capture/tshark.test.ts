@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CONVERSATION_COLUMNS } from '../../../electron/shared/report/rows'
+import { CONVERSATION_REPORT_COLUMNS } from '../../../electron/shared/report/rows'
 import {
   MKPCAP,
   canonicalAddress,
@@ -87,7 +87,7 @@ describe.skipIf(skip !== null)('flowscope analyze vs tshark', () => {
     const r = flowscope(['analyze', file, '--by', 'conversation', '--format', 'csv'])
     expect(r.stderr).toBe('')
     expect(r.code).toBe(0)
-    expect(r.stdout.split('\n')[0]).toBe(CONVERSATION_COLUMNS.join(','))
+    expect(r.stdout.split('\n')[0]).toBe(CONVERSATION_REPORT_COLUMNS.join(','))
     const ours = new Map<string, Directional>()
     for (const row of csvObjects(r.stdout)) {
       const [k, d] = key(row.protocol!, row.address_a!, row.port_a!, row.address_b!, row.port_b!)

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import type { CaptureSnapshot } from '../../../common/capture'
 import {
-  CONVERSATION_COLUMNS,
+  asnRows,
+  CONVERSATION_REPORT_COLUMNS,
   conversationRows,
+  countryRows,
+  processRows,
+  serviceRows,
   hostRows,
   protocolRows,
 } from '../../../electron/shared/report/rows'
@@ -13,7 +17,7 @@ describe('conversation rows', () => {
     const [row] = conversationRows([
       conversation({ protocol: 'icmp', port_a: null, port_b: null, handshake_rtt_ms: 0.1 + 0.2 }),
     ])
-    expect(Object.keys(row!)).toEqual([...CONVERSATION_COLUMNS])
+    expect(Object.keys(row!)).toEqual([...CONVERSATION_REPORT_COLUMNS])
     expect(row).toMatchObject({
       protocol: 'icmp',
       port_a: null,
@@ -107,6 +111,75 @@ describe('protocol rows', () => {
       { protocol: 'tcp', packets: 18, bytes: 9000, conversations: 2 },
       { protocol: 'udp', packets: 1, bytes: 100, conversations: 1 },
       { protocol: 'arp', packets: 2, bytes: 84, conversations: 0 },
+    ])
+  })
+})
+
+describe('who is talking', () => {
+  const records = [
+    conversation({
+      address_a: '10.0.0.1',
+      address_b: '1.1.1.1',
+      port_a: 40000,
+      port_b: 443,
+      process: 'curl',
+      pid: 42,
+      process_side: 'a',
+      range_a: 'private',
+      country_b: 'AU',
+      asn_b: 13335,
+      as_org_b: 'Cloudflare, Inc.',
+      packets_a_to_b: 10,
+      bytes_a_to_b: 1000,
+      packets_b_to_a: 8,
+      bytes_b_to_a: 8000,
+    }),
+    conversation({
+      protocol: 'udp',
+      address_a: '8.8.8.8',
+      address_b: '10.0.0.1',
+      port_a: 53,
+      port_b: 50000,
+      process: null,
+      pid: null,
+      range_b: 'private',
+      country_a: 'US',
+      asn_a: 15169,
+      as_org_a: 'Google LLC',
+      packets_a_to_b: 1,
+      bytes_a_to_b: 100,
+      packets_b_to_a: 1,
+      bytes_b_to_a: 60,
+    }),
+  ]
+  it('conversation rows carry the special range label in place of a country', () => {
+    const [r] = conversationRows(records.slice(0, 1))
+    expect(r).toMatchObject({ process: 'curl', pid: 42, country_a: 'private', country_b: 'AU' })
+    expect(r).toMatchObject({ asn_a: null, asn_b: 13335, name_a: null })
+  })
+  it('process rows count from the owner side, and keep an unknown bucket', () => {
+    expect(processRows(records)).toEqual([
+      expect.objectContaining({ process: 'curl', pid: 42, bytes_sent: 1000, bytes_received: 8000 }),
+      expect.objectContaining({ process: 'unknown', pid: null, bytes_sent: 100, conversations: 1 }),
+    ])
+  })
+  it('country and AS rows group each endpoint', () => {
+    const c = countryRows(records)
+    expect(c.find((r) => r.country === 'private')).toMatchObject({
+      conversations: 2,
+      bytes_sent: 1060,
+      bytes_received: 8100,
+    })
+    expect(c.find((r) => r.country === 'AU')).toMatchObject({ bytes_sent: 8000 })
+    const a = asnRows(records)
+    expect(a.find((r) => r.asn === 15169)).toMatchObject({ as_org: 'Google LLC', bytes_sent: 100 })
+    expect(a.find((r) => r.as_org === 'private')).toMatchObject({ asn: null, conversations: 2 })
+  })
+  it('service rows name the registered port', () => {
+    const s = serviceRows(records)
+    expect(s.map((r) => [r.service, r.protocol, r.port, r.bytes])).toEqual([
+      ['https', 'tcp', 443, 9000],
+      ['domain', 'udp', 53, 160],
     ])
   })
 })

@@ -18,7 +18,8 @@ async function render(format: ReportFormat, report: Report): Promise<string> {
 }
 
 const HEADER =
-  'protocol,address_a,port_a,address_b,port_b,packets_a_to_b,bytes_a_to_b,packets_b_to_a,bytes_b_to_a,first_seen,last_seen,retransmissions,handshake_rtt_ms'
+  'protocol,address_a,port_a,address_b,port_b,packets_a_to_b,bytes_a_to_b,packets_b_to_a,bytes_b_to_a,first_seen,last_seen,retransmissions,handshake_rtt_ms' +
+  ',process,pid,service,name_a,name_b,country_a,country_b,asn_a,asn_b'
 
 describe('csv', () => {
   it('has the exact conversation header, empty ports and RTT where absent, raw numbers', async () => {
@@ -37,10 +38,10 @@ describe('csv', () => {
     const lines = (await render('csv', { by: 'conversation', rows })).split('\n')
     expect(lines[0]).toBe(HEADER)
     expect(lines[1]).toBe(
-      'icmpv6,fd77::1,,fd77::2,,10,1000,8,8000,1970-01-01T00:00:00.000001Z,2026-11-26T07:15:10.000001Z,0,',
+      'icmpv6,fd77::1,,fd77::2,,10,1000,8,8000,1970-01-01T00:00:00.000001Z,2026-11-26T07:15:10.000001Z,0,,,,,,,,,,',
     )
     expect(lines[2]).toBe(
-      'tcp,10.0.0.1,40000,10.0.0.2,443,10,1000,8,8000,2026-11-26T07:15:08.123456Z,2026-11-26T07:15:10.000001Z,0,0.25',
+      'tcp,10.0.0.1,40000,10.0.0.2,443,10,1000,8,8000,2026-11-26T07:15:08.123456Z,2026-11-26T07:15:10.000001Z,0,0.25,,,,,,,,,',
     )
     expect(lines[3]).toBe('')
   })
