@@ -16,7 +16,7 @@ export function streamExportToPort(port: Port, download: Download | null): void 
     return
   }
   let credits = 0
-  let waiting: (() => void) | null = null
+  let waiting: { deliver: () => void; callback: (err?: Error | null) => void } | null = null
   const out = new Writable({
     highWaterMark: 64 * 1024,
     write(chunk: Buffer, _enc, callback) {
@@ -26,7 +26,14 @@ export function streamExportToPort(port: Port, download: Download | null): void 
         callback()
       }
       if (credits > 0) deliver()
-      else waiting = deliver
+      else waiting = { deliver, callback }
+    },
+    destroy(err, callback) {
+      // A write waiting for a pull would otherwise never finish: fail it, so the export stops.
+      const w = waiting
+      waiting = null
+      w?.callback(err ?? new Error('export cancelled'))
+      callback(err)
     },
   })
   out.on('error', () => {}) // cancellation surfaces as a rejected write() below
@@ -36,7 +43,7 @@ export function streamExportToPort(port: Port, download: Download | null): void 
       credits++
       const w = waiting
       waiting = null
-      w?.()
+      w?.deliver()
     } else if (m?.type === 'cancel') {
       out.destroy(new Error('export cancelled'))
       port.close()
