@@ -3,6 +3,7 @@
  * port handshake. It hosts no engine code: the engine runs in a utility process (engine-process.ts)
  * and main only brokers MessagePorts between it, the renderer and the workers.
  */
+import { join } from 'node:path'
 import { app, BrowserWindow, MessageChannelMain, Tray, nativeImage } from 'electron'
 import { appPaths } from '../engine/host/app-paths'
 import { handleClose } from './close-to-tray'
@@ -32,6 +33,9 @@ export interface DesktopOptions {
 
 /** Runs the app; resolves with its parts once ready, or null if another instance runs. */
 export async function runDesktop(o: DesktopOptions): Promise<Desktop | null> {
+  // One data folder however the app was started (checkout or package): ~/.config/Flowscope.
+  // Set before the lock, which lives there.
+  app.setPath('userData', join(app.getPath('appData'), 'Flowscope'))
   if (!app.requestSingleInstanceLock()) {
     app.quit()
     return null

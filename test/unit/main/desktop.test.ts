@@ -34,6 +34,8 @@ describe('desktop main process', () => {
     expect(await runDesktop({ bundleDir: '/app/out/main', argv: [] })).toBeNull()
     expect(fake.app.quitCalls).toBe(1)
     expect(fake.state.processes).toHaveLength(0)
+    // The lock and the preferences live in one folder however the app was started.
+    expect(fake.app.getPath('userData')).toBe(join(dir, 'Flowscope'))
 
     fake.resetFake(dir)
     const desktop = (await runDesktop({ bundleDir: '/app/out/main', argv: ['--hidden'] }))!

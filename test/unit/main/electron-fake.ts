@@ -262,7 +262,10 @@ export const app = Object.assign(new EventEmitter(), {
     app.quitCalls++
   },
   whenReady: () => Promise.resolve(),
-  getPath: (_name: string) => state.userData,
+  paths: new Map<string, string>(),
+  getPath: (name: string) =>
+    app.paths.get(name) ?? (name === 'appData' ? state.appData : state.userData),
+  setPath: (name: string, value: string) => void app.paths.set(name, value),
   setLoginItemSettings: (s: unknown) => {
     app.loginItem = s
   },
@@ -315,6 +318,7 @@ export const session = {
 
 export const state = {
   userData: '/nonexistent',
+  appData: '/nonexistent',
   processes: [] as FakeUtilityProcess[],
   channels: [] as MessageChannelMain[],
   trays: [] as Tray[],
@@ -323,6 +327,8 @@ export const state = {
 /** Forgets everything recorded (call in beforeEach). */
 export function resetFake(userData: string): void {
   state.userData = userData
+  state.appData = userData
+  app.paths.clear()
   state.processes.length = 0
   state.channels.length = 0
   state.trays.length = 0
