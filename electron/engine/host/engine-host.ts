@@ -8,6 +8,7 @@ import { serveClientPort } from './client-port'
 import { streamExportToPort } from './export-port'
 import { ToEngine } from './messages'
 import type { ParentPort } from './ports'
+import { parentNotifier, type Notifier } from './parent-notifier'
 import { portLauncher, type PortLauncher } from './port-launcher'
 
 export interface EngineHost {
@@ -16,12 +17,18 @@ export interface EngineHost {
   readonly stopped: Promise<void>
 }
 
+/** What the desktop gives the engine: workers started through main, notifications shown by main. */
+export interface HostServices {
+  launcher: PortLauncher
+  notifier: Notifier
+}
+
 export function runEngineHost(
   parent: ParentPort,
-  createMonitor: (launcher: PortLauncher) => Monitor,
+  createMonitor: (services: HostServices) => Monitor,
 ): EngineHost {
   const launcher = portLauncher(parent)
-  const monitor = createMonitor(launcher)
+  const monitor = createMonitor({ launcher, notifier: parentNotifier(parent) })
   const clients = new Set<() => void>()
   let stop!: () => void
   const stopped = new Promise<void>((resolve) => (stop = resolve))

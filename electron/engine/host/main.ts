@@ -15,10 +15,12 @@ if (!parent) {
 
 const host = runEngineHost(
   parent,
-  // The launcher starts workers as utility processes through main (no fork, no RunAsNode).
+  // services.launcher.launch starts workers as utility processes through main (no fork, no
+  // RunAsNode); services.notifier shows OS notifications through main.
   // TODO(merge): pass `launcher.launch` to the Monitor once the worker protocol's clients take a
-  // WorkerLauncher (electron/engine/workers/launcher.ts); until then they fork().
-  () =>
+  // WorkerLauncher (electron/engine/workers/launcher.ts), and `notifier` to the alerts; until
+  // then the clients fork(), which a packaged app (RunAsNode fuse off) cannot.
+  (_services) =>
     new Monitor({
       // Like serve mode: history is recorded by default ($FLOWSCOPE_DB or the data directory).
       history: (events) => new History(events, undefined, process.env, true),

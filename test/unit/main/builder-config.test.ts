@@ -4,7 +4,7 @@
  * then the packaging invariants: what must be unpacked from the asar, the deb's dependencies, fuses.
  */
 import { createRequire } from 'node:module'
-import { readdirSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { matchesGlob } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import viteConfig from '../../../electron.vite.config'
@@ -118,4 +118,20 @@ describe('electron-builder configuration', () => {
       enableEmbeddedAsarIntegrityValidation: true,
     })
   })
+
+  // A custom afterInstall replaces electron-builder's after-install template (the /usr/bin link,
+  // chrome-sandbox mode, desktop database, AppArmor profile), so the postinst must keep its steps.
+  const postinst = `${root}resources/deb/postinst`
+  const noPostinst = existsSync(postinst) ? '' : 'resources/deb/postinst is not in this tree yet'
+  if (noPostinst) console.log(`SKIP postinst content check: ${noPostinst}`)
+  it.skipIf(noPostinst !== '')(
+    "the postinst keeps electron-builder's own after-install steps",
+    () => {
+      const text = readFileSync(postinst, 'utf8')
+      expect(text).toMatch(/\/usr\/bin\/\$\{executable\}/)
+      expect(text).toMatch(/chrome-sandbox/)
+      expect(text).toMatch(/update-desktop-database/)
+      expect(text).toMatch(/apparmor/i)
+    },
+  )
 })

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events'
 import { PassThrough } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import { runEngineHost } from '../../../electron/engine/host/engine-host'
+import { runEngineHost, type HostServices } from '../../../electron/engine/host/engine-host'
 import { streamExportToPort } from '../../../electron/engine/host/export-port'
 import type { PortEvent } from '../../../electron/engine/host/ports'
 import { Monitor } from '../../../electron/engine/monitor'
@@ -29,8 +29,12 @@ function host() {
   sysnet.set('lo', 1000, 1000)
   sysnet.set('eth0', 5000, 2000)
   let monitor!: Monitor
-  const h = runEngineHost(parent as never, () => (monitor = new Monitor({ sysnet, tickMs: 50 })))
-  return { parent, sysnet, h, monitor }
+  let services!: HostServices
+  const h = runEngineHost(parent as never, (s) => {
+    services = s
+    return (monitor = new Monitor({ sysnet, tickMs: 50 }))
+  })
+  return { parent, sysnet, h, monitor, services }
 }
 
 function request(port: MainPort, id: number, method: string, params: unknown) {
@@ -114,6 +118,16 @@ describe('engine host', () => {
     await h.stopped
     ch.port2.close()
     late.port2.close()
+  })
+
+  it('notifications from the engine (alerts) go to main, bounded in size', async () => {
+    const { parent, services, h } = host()
+    services.notifier.notify('Alert: eth0 rx above 100 Mbit/s', 'x'.repeat(10_000))
+    const sent = parent.sent.at(-1) as { type: string; title: string; body: string }
+    expect(sent).toMatchObject({ type: 'notify', title: 'Alert: eth0 rx above 100 Mbit/s' })
+    expect(sent.body).toHaveLength(4096)
+    parent.deliver({ type: 'shutdown' })
+    await h.stopped
   })
 })
 
