@@ -4,7 +4,13 @@
  * renderer, main creates a MessageChannelMain, gives one end to the engine host and the other to
  * that frame. The contract then runs over the port (validated by the engine's dispatch()).
  */
-import { ipcMain, MessageChannelMain, type MessagePortMain, type WebContents } from 'electron'
+import {
+  ipcMain,
+  MessageChannelMain,
+  type MessagePortMain,
+  type WebContents,
+  type WebFrameMain,
+} from 'electron'
 import { IpcChannel } from '../../common/channels'
 
 export interface PortBroker {
@@ -17,6 +23,16 @@ export interface IpcWiring {
   register(wc: WebContents): void
   /** Gives every registered window a fresh port (after the engine host restarted). */
   reconnectAll(): void
+}
+
+/** A frame is the main frame of `wc` if it has no parent and is the same frame (ids, not identity). */
+function isMainFrame(frame: WebFrameMain, wc: WebContents): boolean {
+  const main = wc.mainFrame
+  return (
+    frame.parent === null &&
+    frame.processId === main.processId &&
+    frame.routingId === main.routingId
+  )
 }
 
 export function setupIpc(engine: PortBroker, isTrustedUrl: (url: string) => boolean): IpcWiring {
@@ -37,7 +53,7 @@ export function setupIpc(engine: PortBroker, isTrustedUrl: (url: string) => bool
   ipcMain.on(IpcChannel.connect, (event) => {
     const frame = event.senderFrame
     // Our window, its main frame (not an iframe), and our own renderer URL.
-    if (!windows.has(event.sender) || !frame || frame !== event.sender.mainFrame) return
+    if (!windows.has(event.sender) || !frame || !isMainFrame(frame, event.sender)) return
     if (!isTrustedUrl(frame.url)) return
     handOver(event.sender)
   })

@@ -11,7 +11,13 @@ import type { Port } from './ports'
 /** Requests being answered at once per client; more are refused rather than queued. */
 const MAX_IN_FLIGHT = 256
 
-export function serveClientPort(port: Port, handlers: Handlers, events: EventBus): () => void {
+/** Serves one client until its port closes (`onClosed` then runs); returns a function that closes it. */
+export function serveClientPort(
+  port: Port,
+  handlers: Handlers,
+  events: EventBus,
+  onClosed: () => void = () => {},
+): () => void {
   const send = (msg: WireMessage) => port.postMessage(msg)
   let inFlight = 0
   let closed = false
@@ -22,6 +28,7 @@ export function serveClientPort(port: Port, handlers: Handlers, events: EventBus
     if (closed) return
     closed = true
     off()
+    onClosed()
   }
   port.on('close', close)
   port.on('message', (e) => {

@@ -43,7 +43,13 @@ export function runEngineHost(
     switch (m.type) {
       case 'client':
         if (!port) return
-        clients.add(serveClientPort(port, monitor.handlers, monitor.events))
+        {
+          // A renderer that reloads or closes closes its port: forget it then.
+          const close = serveClientPort(port, monitor.handlers, monitor.events, () =>
+            clients.delete(close),
+          )
+          clients.add(close)
+        }
         return
       case 'export':
         if (port) streamExportToPort(port, monitor.history?.redeem(m.ticket) ?? null)

@@ -85,9 +85,15 @@ export const utilityProcess = {
   },
 }
 
+let nextRouting = 1
 export class WebFrameMain {
   readonly posted: Array<{ channel: string; message: unknown; ports: MainPort[] }> = []
-  constructor(public url: string) {}
+  readonly processId = 7
+  readonly routingId = nextRouting++
+  constructor(
+    public url: string,
+    readonly parent: WebFrameMain | null = null,
+  ) {}
   postMessage(channel: string, message: unknown, ports: MainPort[] = []): void {
     this.posted.push({ channel, message, ports })
   }

@@ -51,7 +51,8 @@ describe('port handshake', () => {
     const { ipc, connected } = setup()
     const wc = new fake.WebContents(OURS)
     ipc.register(wc as never)
-    ask(wc, new fake.WebFrameMain(OURS)) // a subframe, even with our URL
+    ask(wc, new fake.WebFrameMain(OURS, wc.mainFrame)) // a subframe, even with our URL
+    ask(wc, new fake.WebFrameMain(OURS)) // another window's main frame
     ask(wc, null)
     const foreign = new fake.WebContents('https://evil.example/')
     ipc.register(foreign as never)
