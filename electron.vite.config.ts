@@ -6,8 +6,9 @@ const r = (p: string) => resolve(__dirname, p)
 
 export default defineConfig({
   main: {
-    // One Node build for every process entry: the Electron host, the CLI and the workers.
-    // cli.js and the workers never import electron, so they run under plain Node too.
+    // One Node build for every process entry: Electron main, the desktop engine host (a utility
+    // process), the CLI and the workers. Only index.js imports electron; the rest run under plain
+    // Node too.
     build: {
       outDir: 'out/main',
       rollupOptions: {
@@ -16,6 +17,7 @@ export default defineConfig({
         output: { chunkFileNames: '[name]-[hash].js' },
         input: {
           index: r('electron/main/index.ts'),
+          engine: r('electron/engine/host/main.ts'),
           cli: r('electron/cli/main.ts'),
           store: r('electron/shared/store/index.ts'),
           // Loaded by bench/attribution.bench.mjs.

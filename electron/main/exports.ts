@@ -1,11 +1,10 @@
 /**
  * Desktop downloads of history exports: the renderer reserves an export through the contract
- * ('history.export') and opens flowscope-export://download/TICKET, which streams it from the
- * engine; Chromium's download manager asks where to save it.
+ * ('history.export') and opens flowscope-export://download/TICKET; main asks the engine host to
+ * stream it over a MessagePort (export-stream.ts); Chromium's download manager asks where to save it.
  */
-import { protocol } from 'electron'
-import { PassThrough, Readable } from 'node:stream'
-import type { Monitor } from '../engine/monitor'
+import { protocol, type MessagePortMain } from 'electron'
+import { exportResponse } from './export-stream'
 
 const SCHEME = 'flowscope-export'
 
@@ -16,21 +15,11 @@ export function registerExportScheme(): void {
   ])
 }
 
-export function setupExports(monitor: Monitor): void {
+export function setupExports(engine: {
+  openExport(ticket: string, port: MessagePortMain): boolean
+}): void {
   protocol.handle(SCHEME, (request) => {
     const ticket = decodeURIComponent(new URL(request.url).pathname.replace(/^\//, ''))
-    const download = monitor.history?.redeem(ticket)
-    if (!download) return new Response('unknown or expired export\n', { status: 404 })
-    const body = new PassThrough()
-    download.write(body).then(
-      () => body.end(),
-      (err: unknown) => body.destroy(err instanceof Error ? err : new Error(String(err))),
-    )
-    return new Response(Readable.toWeb(body) as ReadableStream, {
-      headers: {
-        'content-type': download.contentType,
-        'content-disposition': `attachment; filename="${download.filename}"`,
-      },
-    })
+    return exportResponse((port) => engine.openExport(ticket, port))
   })
 }

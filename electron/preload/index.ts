@@ -1,22 +1,17 @@
 /**
- * Exposes the contract as window.flowscope and nothing else: no ipcRenderer, no Node.
- * The main process validates every request and checks the sender.
+ * Exposes the contract as window.flowscope and nothing else: no ipcRenderer, no port, no Node.
+ * Main hands this preload a MessagePort to the engine host (only for our own frame); requests and
+ * events use serve mode's wire shapes over it. The renderer client validates everything received.
  */
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
+import { contextBridge, ipcRenderer } from 'electron'
 import { IpcChannel } from '../../common/channels'
-import type { FlowscopeApi } from '../../common/contract'
+import { createPortBridge } from './port-bridge'
 
-const api: FlowscopeApi = {
-  invoke: (method, params) => ipcRenderer.invoke(IpcChannel.invoke, method, params),
-  on: (event, listener) => {
-    const handler = (_e: IpcRendererEvent, name: string, payload: unknown) => {
-      if (name === event) listener(payload as Parameters<typeof listener>[0])
-    }
-    ipcRenderer.on(IpcChannel.event, handler)
-    return () => {
-      ipcRenderer.removeListener(IpcChannel.event, handler)
-    }
-  },
-}
+const bridge = createPortBridge()
+ipcRenderer.on(IpcChannel.port, (event) => {
+  const port = event.ports[0]
+  if (port) bridge.attach(port)
+})
+ipcRenderer.send(IpcChannel.connect)
 
-contextBridge.exposeInMainWorld('flowscope', api)
+contextBridge.exposeInMainWorld('flowscope', bridge.api)
