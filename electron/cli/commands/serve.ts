@@ -2,12 +2,13 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { History } from '../../engine/history'
 import { Monitor } from '../../engine/monitor'
+import { DEFAULT_MAX_PROBE_RATE } from '../../engine/probes/limits'
 import { isLoopback } from '../../server/access'
 import { startServer } from '../../server/server'
 import { intOption, parseCommandArgs } from '../args'
 import { CliError, type Command } from '../io'
 
-const usage = `Usage: flowscope serve [--host ADDRESS] [--port PORT] [--db PATH | --no-store]
+const usage = `Usage: flowscope serve [--host ADDRESS] [--port PORT] [--db PATH | --no-store] [--max-probe-rate N]
 
 Serves the Flowscope UI and its API on http://ADDRESS:PORT (default 127.0.0.1:7878) and prints
 the URL to open, which carries a random access token. Records history while it runs. Runs until Ctrl-C.
@@ -16,7 +17,8 @@ Options:
   --host ADDRESS  address to listen on (default 127.0.0.1; anything else exposes the UI to the network)
   --port PORT     TCP port (default 7878; 0 picks a free one)
   --db PATH       history database (default $FLOWSCOPE_DB, else the user's data directory)
-  --no-store      record no history`
+  --no-store      record no history
+  --max-probe-rate N  most probes per second over all targets (default ${DEFAULT_MAX_PROBE_RATE}); requests above it are refused`
 
 export const serveCommand: Command = {
   usage,
@@ -26,9 +28,17 @@ export const serveCommand: Command = {
       port: { type: 'string' },
       db: { type: 'string' },
       'no-store': { type: 'boolean' },
+      'max-probe-rate': { type: 'string' },
     })
     const host = values.host
     const port = intOption('port', values.port, 7878, 0, 65535)
+    const maxProbeRate = intOption(
+      'max-probe-rate',
+      values['max-probe-rate'],
+      DEFAULT_MAX_PROBE_RATE,
+      1,
+      1_000_000,
+    )
     // The CLI is built to out/main/cli.js; the renderer to out/renderer.
     const staticDir = join(__dirname, '..', 'renderer')
     if (!existsSync(join(staticDir, 'index.html')))
@@ -36,6 +46,7 @@ export const serveCommand: Command = {
 
     const record = !values['no-store']
     const monitor = new Monitor({
+      maxProbeRate,
       history: (events) => new History(events, values.db, io.env, record),
     })
     const failure = monitor.history?.status().failure
