@@ -111,8 +111,8 @@ export class FlowDeltas {
 
   /** The aggregator's onFlowEnd hook: a flow that leaves the table files its last delta. */
   readonly flowEnded = (_rec: ConversationRecord, flow: Flow): void => {
-    const d = delta(flow, true)
-    if (!d) return
+    // Nothing new since its last delta still needs saying: the conversation is over.
+    const d = delta(flow, true) ?? endMark(flow)
     if (this.ended.length >= this.maxPendingEnded) {
       this.ended.shift()
       this.dropped++

@@ -199,7 +199,9 @@ describe.skipIf(skip !== null)('capture worker', () => {
   )
 
   it('reports failures as data: missing file, missing interface', async () => {
-    const fail = async (source: { kind: 'file'; path: string } | { kind: 'live'; iface: string }) => {
+    const fail = async (
+      source: { kind: 'file'; path: string } | { kind: 'live'; iface: string },
+    ) => {
       const host = captureHost({ launcher })
       const err = await host.start({ type: 'start', source }).catch((e: unknown) => e)
       expect(err).toBeInstanceOf(WorkerStartError)
