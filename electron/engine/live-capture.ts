@@ -150,7 +150,12 @@ export class LiveCapture {
       if (this.host === host) this.host = null
       if (!(err instanceof WorkerStartError)) throw err
       const f = err.failure
-      this.set({ ...base, active: false, started_at: null, error: { code: f.code, message: f.message } })
+      this.set({
+        ...base,
+        active: false,
+        started_at: null,
+        error: { code: f.code, message: f.message },
+      })
       throw new EngineError(engineCode(f.code), f.message)
     }
     this.set({ ...base, active: true, started_at: new Date().toISOString(), error: null })

@@ -52,13 +52,7 @@ export const probeCommand: Command = {
     const count = intOption('count', values.count, 10, 1, 10_000_000)
     const interval_ms = intOption('interval', values.interval, 1000, 1, 3_600_000)
     const timeout_ms = intOption('timeout', values.timeout, 1000, 1, 60_000)
-    const maxRate = intOption(
-      'max-rate',
-      values['max-rate'],
-      DEFAULT_MAX_PROBE_RATE,
-      1,
-      1_000_000,
-    )
+    const maxRate = intOption('max-rate', values['max-rate'], DEFAULT_MAX_PROBE_RATE, 1, 1_000_000)
     if (positionals.length === 0)
       throw new UsageError('probe: give at least one TARGET (see flowscope probe --help)')
     const targets = [...new Set(positionals)]

@@ -9,7 +9,12 @@ import {
   type ProbeTick,
   type StartMessage,
 } from '../../shared/protocol/probe'
-import { WorkerHost, WorkerStartError, type RestartPolicy, type WorkerStatus } from '../workers/host'
+import {
+  WorkerHost,
+  WorkerStartError,
+  type RestartPolicy,
+  type WorkerStatus,
+} from '../workers/host'
 import type { WorkerLauncher } from '../workers/launcher'
 import { DEFAULT_CONCURRENCY } from './limits'
 

@@ -128,7 +128,9 @@ export class WorkerHost<S extends { type: 'start' }, F extends Msg> extends Even
   }
 
   /** Asks the worker to finish; resolves after it exited with its last message (if any). */
-  async stop(timeoutMs = this.opts.stopTimeoutMs ?? 5000): Promise<EndedOf<F> | WorkerFailure | null> {
+  async stop(
+    timeoutMs = this.opts.stopTimeoutMs ?? 5000,
+  ): Promise<EndedOf<F> | WorkerFailure | null> {
     this.stopping = true
     if (this.restartTimer) {
       clearTimeout(this.restartTimer)

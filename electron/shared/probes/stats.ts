@@ -225,7 +225,8 @@ export class ProbeAccumulator {
         min: st.min,
         avg: st.received ? st.sum / st.received : null,
         max: st.max,
-        stddev: st.received === 0 ? null : st.received > 1 ? Math.sqrt(st.m2 / (st.received - 1)) : 0,
+        stddev:
+          st.received === 0 ? null : st.received > 1 ? Math.sqrt(st.m2 / (st.received - 1)) : 0,
         p50: percentile(sorted, 0.5),
         p95: percentile(sorted, 0.95),
         p99: percentile(sorted, 0.99),

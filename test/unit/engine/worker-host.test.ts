@@ -14,14 +14,14 @@ import {
 } from '../../../electron/shared/protocol/worker'
 import { fakeLauncher, tick } from './fake-worker'
 
-const Start = z.object({ type: z.literal('start'), n: z.number() })
+const StartSchema = z.object({ type: z.literal('start'), n: z.number() })
 const From = z.discriminatedUnion('type', [
   z.object({ type: z.literal('started') }),
   z.object({ type: z.literal('tick'), ...tickFields, value: z.number() }),
   WorkerFailure,
   z.object({ type: z.literal('ended'), total: z.number() }),
 ])
-type Start = z.infer<typeof Start>
+type Start = z.infer<typeof StartSchema>
 type From = z.infer<typeof From>
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
