@@ -14,14 +14,13 @@ import {
 } from '../../../electron/shared/protocol/worker'
 import { fakeLauncher, tick } from './fake-worker'
 
-const StartSchema = z.object({ type: z.literal('start'), n: z.number() })
 const From = z.discriminatedUnion('type', [
   z.object({ type: z.literal('started') }),
   z.object({ type: z.literal('tick'), ...tickFields, value: z.number() }),
   WorkerFailure,
   z.object({ type: z.literal('ended'), total: z.number() }),
 ])
-type Start = z.infer<typeof StartSchema>
+type Start = { type: 'start'; n: number }
 type From = z.infer<typeof From>
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
