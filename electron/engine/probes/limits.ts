@@ -34,5 +34,5 @@ export function probeLimitError(
 ): string | null {
   const rate = probeRate(specs)
   if (rate <= maxRate * (1 + 1e-9)) return null
-  return `probe rate limit: ${specs.length} target${specs.length === 1 ? '' : 's'} ask for ${fmt(rate)} probes/s, over this process's limit of ${fmt(maxRate)} probes/s (set when it starts: serve --max-probe-rate, probe --max-rate)`
+  return `probe rate limit: ${specs.length} ${specs.length === 1 ? 'target asks' : 'targets ask'} for ${fmt(rate)} probes/s, over this process's limit of ${fmt(maxRate)} probes/s (set when it starts: serve --max-probe-rate, probe --max-rate)`
 }
