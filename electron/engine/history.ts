@@ -5,7 +5,6 @@
  * engine goes on in memory.
  */
 import { randomBytes } from 'node:crypto'
-import type { ConversationRecord } from '../../common/capture'
 import type {
   HistoryQuery,
   HistoryResult,
@@ -16,6 +15,7 @@ import type { HistoryStatus } from '../../common/contract'
 import { EngineError } from './api'
 import type { EventBus } from './events'
 import type { ProbeAggregate } from './probes/aggregate'
+import type { FlowDelta } from '../shared/capture/pipeline'
 import {
   exportHistory,
   openHistoryDb,
@@ -74,9 +74,9 @@ export class History {
     this.offs.push(events.on('capture.state', (s) => !s.active && this.recorder?.reset()))
   }
 
-  /** A capture tick's conversations: those changed since the last tick, and those that ended. */
-  recordFlows(active: readonly ConversationRecord[], ended: readonly ConversationRecord[]): void {
-    this.recorder?.flowTick(active, ended)
+  /** A capture tick's conversation deltas (computed in the capture worker), filed as they are. */
+  recordFlows(deltas: readonly FlowDelta[]): void {
+    this.recorder?.deltas(deltas)
   }
 
   /** One period's probe sums per target (additive, so buckets merge exactly). */

@@ -1,15 +1,36 @@
 /**
  * Live capture for the UI (iftop view): one capture worker at a time, its ticks republished as
- * contract events. The worker process isolates libpcap from the engine; its failures arrive as data.
+ * contract events and its conversation deltas handed to history. Start and stop go through one
+ * queue, so any interleaving of starts, stops and crashes leaves at most one worker, and every
+ * `capture.state` event says what is really running (a crash: active false with the reason;
+ * back after the restart: active true again).
  */
-import type { ConversationRecord } from '../../common/capture'
 import type { CaptureState } from '../../common/contract'
 import { EngineError } from './api'
-import { CaptureClient } from './capture/client'
-import type { StartMessage, WorkerFailure } from '../shared/protocol/capture'
+import { captureHost, type CaptureHost } from './capture/worker'
 import type { EventBus } from './events'
+import type { FlowDelta } from '../shared/capture/pipeline'
+import type { StartMessage } from '../shared/protocol/capture'
+import type { WorkerLauncher } from './workers/launcher'
+import { WorkerStartError, type RestartPolicy } from './workers/host'
+import { SerialQueue } from './workers/serial'
 
-export type LaunchCapture = (start: Omit<StartMessage, 'type'>) => CaptureClient
+/** Receives one tick's conversation deltas (history). */
+export type FlowSink = (deltas: readonly FlowDelta[]) => void
+
+/** The one options type of LiveCapture. */
+export interface LiveCaptureOptions {
+  tickMs?: number
+  /** How workers are started (default: fork of out/main/capture.js). */
+  launcher?: WorkerLauncher
+  /** Restarts after a crash; false: none. */
+  restart?: Partial<RestartPolicy> | false
+  /**
+   * History's sink, asked at each start; null while history is off (the worker then collects and
+   * sends no conversation deltas at all).
+   */
+  record?: () => FlowSink | null
+}
 
 /** Conversations per tick sent to the UI; the table virtualises rows, so this can be generous. */
 const UI_TOP = 1000
@@ -24,7 +45,8 @@ const engineCode = (code: string): EngineError['code'] =>
         : 'UNAVAILABLE'
 
 export class LiveCapture {
-  private client: CaptureClient | null = null
+  private host: CaptureHost | null = null
+  private readonly queue = new SerialQueue()
   private current: CaptureState = {
     active: false,
     iface: null,
@@ -35,54 +57,48 @@ export class LiveCapture {
 
   constructor(
     private readonly events: EventBus,
-    private readonly launch: LaunchCapture = (start) => CaptureClient.start(start),
-    private readonly tickMs = 1000,
-    /** Receives every changed and ended conversation of each tick, for the history store. */
-    private readonly onFlows: (
-      active: ConversationRecord[],
-      ended: ConversationRecord[],
-    ) => void = () => {},
+    private readonly opts: LiveCaptureOptions = {},
   ) {}
 
   state(): CaptureState {
     return { ...this.current }
   }
 
-  async start(iface: string, filter?: string): Promise<CaptureState> {
-    await this.stop()
-    const client = this.launch({
-      source: { kind: 'live', iface, filter },
-      tickMs: this.tickMs,
+  /** The running worker's process id (tests, diagnostics). */
+  get pid(): number | undefined {
+    return this.host?.pid
+  }
+
+  /** Stops any running capture, then starts one; resolves once the worker is capturing. */
+  start(iface: string, filter?: string): Promise<CaptureState> {
+    return this.queue.run(() => this.doStart(iface, filter))
+  }
+
+  /** Resolves once the worker has exited. */
+  stop(): Promise<CaptureState> {
+    return this.queue.run(() => this.doStop())
+  }
+
+  private async doStart(iface: string, filter?: string): Promise<CaptureState> {
+    await this.doStop()
+    const sink = this.opts.record?.() ?? null
+    const start: StartMessage = {
+      type: 'start',
+      source: { kind: 'live', iface, ...(filter !== undefined && { filter }) },
+      tickMs: this.opts.tickMs ?? 1000,
       top: UI_TOP,
-      record: true,
-    })
-    this.client = client
-    const opened = await new Promise<true | WorkerFailure>((resolve) => {
-      client.once('started', () => resolve(true))
-      client.once('failure', resolve)
-      client.once('exit', () =>
-        resolve({
-          type: 'error',
-          ok: false,
-          code: 'CAPTURE_FAILED',
-          message: 'the capture worker exited',
-        }),
-      )
-    })
-    if (opened !== true) {
-      this.client = null
-      this.set({
-        active: false,
-        iface,
-        filter: filter ?? null,
-        started_at: null,
-        error: { code: opened.code, message: opened.message },
-      })
-      throw new EngineError(engineCode(opened.code), opened.message)
+      record: sink !== null,
     }
-    client.on('tick', (m) => {
-      if (m.flows) this.onFlows(m.flows.active, m.flows.ended)
-      if (this.client === client)
+    const host = captureHost({
+      ...(this.opts.launcher && { launcher: this.opts.launcher }),
+      ...(this.opts.restart !== undefined && { restart: this.opts.restart }),
+    })
+    this.host = host
+    const base = { iface, filter: filter ?? null }
+    // Deltas are history whichever capture they come from (even one being replaced).
+    host.on('tick', (m) => {
+      if (m.deltas?.length) sink?.(m.deltas)
+      if (this.host === host)
         this.events.emit('capture.tick', {
           iface,
           snapshot: m.snapshot,
@@ -90,33 +106,67 @@ export class LiveCapture {
           skipped: m.skipped,
         })
     })
-    client.on('ended', (m) => {
-      if (m.flows) this.onFlows(m.flows.active, m.flows.ended)
+    host.on('ended', (m) => {
+      if (m.deltas?.length) sink?.(m.deltas)
+      if (this.host !== host) return
+      // Ended on its own (the interface went away): say so.
+      this.host = null
+      this.set({
+        ...this.current,
+        active: false,
+        error: m.warning ? { code: 'CAPTURE_FAILED', message: m.warning } : null,
+      })
     })
-    client.on('failure', (f) => {
-      if (this.client === client)
+    let running = false
+    let restarting = false
+    host.on('state', (s) => {
+      if (this.host !== host) return
+      if (s.state === 'restarting') {
+        restarting = true
+        this.set({
+          ...this.current,
+          active: false,
+          error: {
+            code: 'WORKER_CRASHED',
+            message: `${s.reason}; restarting in ${s.delay_ms / 1000} s (attempt ${s.attempt})`,
+          },
+        })
+      } else if (s.state === 'running' && restarting) {
+        restarting = false
+        this.set({ ...base, active: true, started_at: new Date().toISOString(), error: null })
+      } else if (s.state === 'failed' && running) {
+        this.host = null
+      }
+    })
+    // After the start: a failure as data (the worker's, or WORKER_CRASHED once restarts ran out).
+    host.on('failure', (f) => {
+      if (this.host === host && running)
         this.set({ ...this.current, active: false, error: { code: f.code, message: f.message } })
     })
-    client.on('exit', () => {
-      if (this.client !== client) return
-      this.client = null
-      this.set({ ...this.current, active: false })
-    })
-    this.set({
-      active: true,
-      iface,
-      filter: filter ?? null,
-      started_at: new Date().toISOString(),
-      error: null,
-    })
+    try {
+      await host.start(start)
+      running = true
+    } catch (err) {
+      if (this.host === host) this.host = null
+      if (!(err instanceof WorkerStartError)) throw err
+      const f = err.failure
+      this.set({
+        ...base,
+        active: false,
+        started_at: null,
+        error: { code: f.code, message: f.message },
+      })
+      throw new EngineError(engineCode(f.code), f.message)
+    }
+    this.set({ ...base, active: true, started_at: new Date().toISOString(), error: null })
     return this.state()
   }
 
-  async stop(): Promise<CaptureState> {
-    const client = this.client
-    this.client = null
-    if (client) {
-      await client.stop().catch(() => undefined)
+  private async doStop(): Promise<CaptureState> {
+    const host = this.host
+    this.host = null
+    if (host) {
+      await host.stop()
       this.set({ ...this.current, active: false })
     }
     return this.state()

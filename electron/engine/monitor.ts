@@ -7,9 +7,11 @@ import { EngineError, type Handlers } from './api'
 import { BandwidthMeter } from './bandwidth/meter'
 import { EventBus } from './events'
 import type { History } from './history'
-import { LiveCapture, type LaunchCapture } from './live-capture'
+import { LiveCapture } from './live-capture'
 import { LiveProbes } from './live-probes'
 import { LinuxSysNet, type SysNet } from './sysnet/linux'
+import type { RestartPolicy } from './workers/host'
+import type { WorkerLauncher } from './workers/launcher'
 
 export interface MonitorOptions {
   tickMs?: number
@@ -17,8 +19,12 @@ export interface MonitorOptions {
   /** Clock in milliseconds, monotonic; injectable for tests. */
   now?: () => number
   historyLength?: number
-  /** Starts a capture worker; tests pass a fake. */
-  launchCapture?: LaunchCapture
+  /** How workers are started: fork under plain Node (default); the desktop app passes its utilityProcess launcher; tests a fake. */
+  launcher?: WorkerLauncher
+  /** Restarts of crashed workers (default: WorkerHost's policy); false: none. */
+  restart?: Partial<RestartPolicy> | false
+  /** Total probes per second (serve --max-probe-rate; never changed over the API). */
+  maxProbeRate?: number
   /** Opens the history store on the monitor's events (serve and desktop do; tests may not). */
   history?: (events: EventBus) => History
 }
@@ -40,14 +46,25 @@ export class Monitor {
     this.sysnet = opts.sysnet ?? new LinuxSysNet()
     this.now = opts.now ?? (() => performance.now())
     this.history = opts.history?.(this.events) ?? null
-    this.capture = new LiveCapture(this.events, opts.launchCapture, this.tickMs, (active, ended) =>
-      this.history?.recordFlows(active, ended),
-    )
-    this.probes = new LiveProbes(
-      this.events,
-      (samples, time_us) => this.history?.recordProbes(samples, time_us),
-      this.tickMs,
-    )
+    const workers = {
+      ...(opts.launcher && { launcher: opts.launcher }),
+      ...(opts.restart !== undefined && { restart: opts.restart }),
+    }
+    this.capture = new LiveCapture(this.events, {
+      ...workers,
+      tickMs: this.tickMs,
+      // History off (--no-store, or the store failed to open): the worker sends no deltas at all.
+      record: () => {
+        const history = this.history
+        return history?.status().recording ? (deltas) => history.recordFlows(deltas) : null
+      },
+    })
+    this.probes = new LiveProbes(this.events, {
+      ...workers,
+      tickMs: this.tickMs,
+      record: (samples, time_us) => this.history?.recordProbes(samples, time_us),
+      ...(opts.maxProbeRate !== undefined && { maxRate: opts.maxProbeRate }),
+    })
     const speeds = new Map<string, number | null>()
     this.bandwidth = new BandwidthMeter(opts.historyLength ?? 300, (name) => {
       if (!speeds.has(name)) {

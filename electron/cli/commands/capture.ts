@@ -1,6 +1,6 @@
 import { intOption, parseCommandArgs } from '../args'
 import { openLive, DEFAULT_SNAPLEN } from '../../shared/capture/libpcap-source'
-import { aggregate, allConversations, FlowChanges, runLive } from '../../shared/capture/pipeline'
+import { aggregate, allConversations, FlowDeltas, runLive } from '../../shared/capture/pipeline'
 import { openRecorder, type Recorder } from '../../shared/store'
 import type { CaptureStats } from '../../shared/capture/source'
 import { formatAmount } from '../../../common/units'
@@ -74,14 +74,13 @@ async function capture(args: string[], io: CliIo): Promise<number> {
   // Poll the socket tables while capturing, so programs that end between ticks are named.
   attribution.processes?.watch()
   try {
-    const agg = aggregate(source)
     if (values.db !== undefined && !values['no-store']) recorder = startRecording(values.db, io)
-    const changes = new FlowChanges(agg, false)
-    const record = () => {
-      if (!recorder) return
-      const { active, ended } = changes.take()
-      // Who is talking rides along on the records; the store files what it knows of them.
-      recorder.flowTick(attribution.annotate(active), attribution.annotate(ended))
+    // Deltas only while recording: without a store nothing per conversation is collected.
+    const deltas = recorder ? new FlowDeltas() : null
+    const agg = aggregate(source, deltas ? { deltas } : {})
+    const record = (end = false) => {
+      if (!recorder || !deltas) return
+      recorder.deltas(end ? deltas.endAll(agg.aggregator) : deltas.take(agg.aggregator))
     }
     const status = statusLine(io)
     const result = await runLive(source, agg.aggregator, {
@@ -96,7 +95,7 @@ async function capture(args: string[], io: CliIo): Promise<number> {
         )
       },
     })
-    record()
+    record(true)
     recorder?.writer.close()
     status.clear()
     if (result.warning) io.stderr.write(`flowscope: warning: ${result.warning}\n`)

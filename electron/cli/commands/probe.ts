@@ -1,6 +1,7 @@
 import { stringify } from 'csv-stringify/sync'
 import type { ProbeSpec } from '../../../common/probes'
 import { statsToCsvRows, statsToJson, statsToTableRows } from '../../engine/probes/format'
+import { DEFAULT_MAX_PROBE_RATE, probeLimitError } from '../../engine/probes/limits'
 import { ProbeSession, type ProbeFailure } from '../../engine/probes/session'
 import { ProbeTargetError, parseProbeTarget } from '../../shared/probes/target'
 import { intOption, parseCommandArgs } from '../args'
@@ -8,6 +9,7 @@ import { CliError, UsageError, type Command } from '../io'
 import { renderTable } from '../table'
 
 const usage = `Usage: flowscope probe TARGET... [--count N] [--interval MS] [--timeout MS] [--format table|json|csv]
+                       [--max-rate N]
 
 Measures latency, jitter and loss with active probes, one schedule per target:
   icmp://HOST                         ICMP / ICMPv6 echo (raw socket, or ping socket)
@@ -21,6 +23,7 @@ Options:
   --interval MS    time between probes of a target (default 1000)
   --timeout MS     a probe without reply by then is lost (default 1000)
   --format F       table (live on a terminal, like mtr), json or csv (default table)
+  --max-rate N     most probes per second over all targets (default ${DEFAULT_MAX_PROBE_RATE})
 
 Jitter is mtr's: mean and max of |RTT(n) - RTT(n-1)| over consecutive replies, plus the
 RFC 3550 estimator. An unreachable target is 100 % loss, not an error. Ctrl-C ends early and
@@ -39,6 +42,7 @@ export const probeCommand: Command = {
         interval: { type: 'string' },
         timeout: { type: 'string' },
         format: { type: 'string', default: 'table' },
+        'max-rate': { type: 'string' },
       },
       true,
     )
@@ -48,6 +52,7 @@ export const probeCommand: Command = {
     const count = intOption('count', values.count, 10, 1, 10_000_000)
     const interval_ms = intOption('interval', values.interval, 1000, 1, 3_600_000)
     const timeout_ms = intOption('timeout', values.timeout, 1000, 1, 60_000)
+    const maxRate = intOption('max-rate', values['max-rate'], DEFAULT_MAX_PROBE_RATE, 1, 1_000_000)
     if (positionals.length === 0)
       throw new UsageError('probe: give at least one TARGET (see flowscope probe --help)')
     const targets = [...new Set(positionals)]
@@ -61,7 +66,10 @@ export const probeCommand: Command = {
     }
 
     const specs: ProbeSpec[] = targets.map((target) => ({ target, interval_ms, timeout_ms, count }))
-    const session = new ProbeSession(specs)
+    const over = probeLimitError(specs, maxRate)
+    if (over) throw new UsageError(`probe: ${over}`)
+    // Results arrive once per tick: a quarter second keeps the live table as lively as before.
+    const session = new ProbeSession(specs, { tick_ms: 250 })
     const last = new Map<string, number | null>()
     session.on('results', (results) => {
       for (const r of results) last.set(r.target, r.rtt_ms)
@@ -85,7 +93,7 @@ export const probeCommand: Command = {
     io.signal.addEventListener('abort', onAbort, { once: true })
     const ticker = live ? setInterval(redraw, 250) : null
     if (live) redraw()
-    session.start()
+    void session.start()
     let failure: ProbeFailure | null
     try {
       ;({ failure } = await session.finished)

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { createSecureContext } from 'node:tls'
 import { History } from '../../engine/history'
 import { Monitor } from '../../engine/monitor'
+import { DEFAULT_MAX_PROBE_RATE } from '../../engine/probes/limits'
 import { isLoopback } from '../../server/access'
 import { installProcessGuard, stderrLog } from '../../server/guard'
 import { startServer } from '../../server/server'
@@ -10,7 +11,7 @@ import { intOption, parseCommandArgs } from '../args'
 import { CliError, type Command } from '../io'
 
 const usage = `Usage: flowscope serve [--host ADDRESS] [--port PORT] [--tls-cert FILE --tls-key FILE | --insecure]
-                      [--db PATH | --no-store]
+                      [--db PATH | --no-store] [--max-probe-rate N]
 
 Serves the Flowscope UI and its API on http://ADDRESS:PORT (default 127.0.0.1:7878) and prints
 the URL to open, which carries a random access token. Records history while it runs. Runs until Ctrl-C.
@@ -23,8 +24,10 @@ Options:
   --tls-key FILE   ...and this private key (PEM)
   --insecure       allow plain HTTP off loopback (the token and all traffic data cross the network
                    in clear)
-  --db PATH       history database (default $FLOWSCOPE_DB, else the user's data directory)
-  --no-store      record no history`
+  --db PATH        history database (default $FLOWSCOPE_DB, else the user's data directory)
+  --no-store       record no history
+  --max-probe-rate N  most probes per second over all targets (default ${DEFAULT_MAX_PROBE_RATE});
+                   requests above it are refused`
 
 export const serveCommand: Command = {
   usage,
@@ -37,6 +40,7 @@ export const serveCommand: Command = {
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       insecure: { type: 'boolean' },
+      'max-probe-rate': { type: 'string' },
     })
     const host = values.host
     const port = intOption('port', values.port, 7878, 0, 65535)
@@ -45,6 +49,13 @@ export const serveCommand: Command = {
       throw new CliError(
         `serve: ${host} is not loopback: give --tls-cert FILE and --tls-key FILE, or --insecure to send the token and traffic data in clear`,
       )
+    const maxProbeRate = intOption(
+      'max-probe-rate',
+      values['max-probe-rate'],
+      DEFAULT_MAX_PROBE_RATE,
+      1,
+      1_000_000,
+    )
     // The CLI is built to out/main/cli.js; the renderer to out/renderer.
     const staticDir = join(__dirname, '..', 'renderer')
     if (!existsSync(join(staticDir, 'index.html')))
@@ -52,6 +63,7 @@ export const serveCommand: Command = {
 
     const record = !values['no-store']
     const monitor = new Monitor({
+      maxProbeRate,
       history: (events) => new History(events, values.db, io.env, record),
     })
     const failure = monitor.history?.status().failure

@@ -1,8 +1,22 @@
 import { EventEmitter } from 'node:events'
 import type { ProbeKind, ProbeResult, ProbeSpec, ProbeTargetStats } from '../../../common/probes'
-import { ProbeClient } from './client'
 import { ProbeAccumulator } from '../../shared/probes/stats'
 import { parseProbeTarget } from '../../shared/probes/target'
+import {
+  FromWorker,
+  type ConcurrencyLimits,
+  type ProbeEnded,
+  type ProbeTick,
+  type StartMessage,
+} from '../../shared/protocol/probe'
+import {
+  WorkerHost,
+  WorkerStartError,
+  type RestartPolicy,
+  type WorkerStatus,
+} from '../workers/host'
+import type { WorkerLauncher } from '../workers/launcher'
+import { DEFAULT_CONCURRENCY } from './limits'
 
 export interface ProbeFailure {
   target: string
@@ -11,36 +25,50 @@ export interface ProbeFailure {
 }
 
 export interface ProbeSessionEvents {
-  /** Each batch of results as the worker streams them (~every 20 ms while probes complete). */
+  /** Each tick's results, as the worker batches them (one batch per `tick_ms`). */
   results: [results: ProbeResult[]]
-  /** Every target's window and run statistics, once per `tick_ms`. */
+  /** Every target's window and run statistics, once per tick. */
   stats: [stats: ProbeTargetStats[]]
+  /** The worker's lifecycle (running, restarting after a crash with the reason, ...). */
+  state: [status: WorkerStatus]
 }
 
+/** The one options type of ProbeSession. */
 export interface ProbeSessionOptions {
   /** Probes per target in the window statistics. */
   windowN?: number
+  /** Result batching and statistics period. */
   tick_ms?: number
-  concurrency?: number
-  workerPath?: string
+  /** Replies per target the run percentiles are taken over (default: all of a counted run up to 100,000; 1,024 otherwise). */
+  percentileN?: number
+  concurrency?: ConcurrencyLimits
+  /** How the worker is started (default: fork of out/main/probe.js). */
+  launcher?: WorkerLauncher
+  /** Restart a crashed worker (default: no; the engine's live probes do). */
+  restart?: Partial<RestartPolicy> | false
 }
 
+const MAX_EXACT_PERCENTILES = 100_000
+const ENDLESS_PERCENTILES = 1024
+
 /**
- * One probe run for the engine: forks the probe worker, accumulates per-target statistics and
- * emits them per tick. `finished` resolves when every probe is done, the run was stopped, or a
- * target cannot be probed at all (`failure`, e.g. no ICMP rights, with the fix in its message).
- * Targets must already be valid (parseProbeTarget) — the constructor throws ProbeTargetError.
+ * One probe run for the engine and the CLI: runs the probe worker through the one WorkerHost,
+ * keeps per-target statistics (bounded memory, see ProbeAccumulator) and emits them per tick.
+ * `finished` resolves when every probe is done, the run was stopped, or a target cannot be
+ * probed at all (`failure`, e.g. no ICMP rights, with the fix in its message).
+ * Targets must already be valid (parseProbeTarget): the constructor throws ProbeTargetError.
  */
 export class ProbeSession extends EventEmitter<ProbeSessionEvents> {
   private readonly acc: Map<string, ProbeAccumulator>
-  private readonly client: ProbeClient
-  private ticker: NodeJS.Timeout | null = null
-  private stopping = false
+  private readonly host: WorkerHost<StartMessage, FromWorker>
+  private readonly startMessage: StartMessage
+  private maxSeq = -1
+  private resolveFinished!: (r: { failure: ProbeFailure | null }) => void
   readonly finished: Promise<{ failure: ProbeFailure | null }>
 
   constructor(
     private readonly specs: ProbeSpec[],
-    private readonly opts: ProbeSessionOptions = {},
+    opts: ProbeSessionOptions = {},
   ) {
     super()
     const kinds = new Map<string, ProbeKind>(
@@ -49,48 +77,74 @@ export class ProbeSession extends EventEmitter<ProbeSessionEvents> {
     this.acc = new Map(
       specs.map((s) => [
         s.target,
-        new ProbeAccumulator(s.target, kinds.get(s.target)!, opts.windowN ?? 60),
+        new ProbeAccumulator(
+          s.target,
+          kinds.get(s.target)!,
+          opts.windowN ?? 60,
+          opts.percentileN ??
+            (s.count === null ? ENDLESS_PERCENTILES : Math.min(s.count, MAX_EXACT_PERCENTILES)),
+        ),
       ]),
     )
-    this.client = new ProbeClient(opts.workerPath)
-    this.finished = new Promise((resolve) => {
-      this.client.on('results', (results, counters) => {
-        for (const r of results) this.acc.get(r.target)?.add(r)
-        for (const [t, c] of Object.entries(counters)) {
-          const a = this.acc.get(t)
-          if (a) a.counters = c
-        }
-        this.emit('results', results)
-      })
-      const end = (failure: ProbeFailure | null) => {
-        if (this.ticker) clearInterval(this.ticker)
-        this.ticker = null
-        resolve({ failure })
-      }
-      this.client.on('fatal', (target, code, message) => {
-        this.client.kill()
-        end({ target, code, message })
-      })
-      this.client.on('done', () => end(null))
-      this.client.on('exit', () => end(null))
+    this.startMessage = {
+      type: 'start',
+      specs,
+      concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
+      tick_ms: opts.tick_ms ?? 1000,
+    }
+    this.host = new WorkerHost('probe', FromWorker, {
+      ...(opts.launcher && { launcher: opts.launcher }),
+      restart: opts.restart ?? false,
+      // A restarted worker continues after the last seq seen, so no result is counted twice.
+      restartMessage: () => {
+        const seq_base = this.maxSeq + 1
+        for (const a of this.acc.values()) a.skipTo(seq_base)
+        return { ...this.startMessage, seq_base }
+      },
+    })
+    this.finished = new Promise((resolve) => (this.resolveFinished = resolve))
+    this.host.on('tick', (m) => {
+      this.take(m)
+      if (m.results.length) this.emit('results', m.results)
+      if (this.listenerCount('stats') > 0) this.emit('stats', this.snapshot())
+    })
+    this.host.on('ended', (m) => {
+      this.take(m)
+      for (const a of this.acc.values()) a.skipTo(Number.MAX_SAFE_INTEGER)
+      if (m.results.length) this.emit('results', m.results)
+    })
+    this.host.on('failure', (f) =>
+      this.resolveFinished({
+        failure: { target: f.target ?? '*', code: f.code, message: f.message },
+      }),
+    )
+    this.host.on('state', (s) => this.emit('state', s))
+    void this.host.done.then(() => {
+      for (const a of this.acc.values()) a.skipTo(Number.MAX_SAFE_INTEGER)
+      this.resolveFinished({ failure: null })
     })
   }
 
-  start(): void {
-    this.client.start(this.specs, this.opts.concurrency)
-    this.ticker = setInterval(() => {
-      if (this.listenerCount('stats') > 0) this.emit('stats', this.snapshot())
-    }, this.opts.tick_ms ?? 1000)
+  /** The worker's process id while it runs. */
+  get pid(): number | undefined {
+    return this.host.pid
   }
 
-  /** Ends early: probes in flight finish (or time out), then `finished` resolves. */
-  stop(grace_ms = 2000): Promise<{ failure: ProbeFailure | null }> {
-    if (!this.stopping) {
-      this.stopping = true
-      this.client.stop()
-      // A worker that does not wind down in time is ended; what was measured is kept.
-      setTimeout(() => this.client.kill(), grace_ms).unref()
+  /** Starts the worker; resolves once it is probing (null) or with why it could not start. */
+  async start(): Promise<ProbeFailure | null> {
+    try {
+      await this.host.start(this.startMessage)
+      return null
+    } catch (err) {
+      if (!(err instanceof WorkerStartError)) throw err
+      const f = err.failure
+      return { target: f.target ?? '*', code: f.code, message: f.message }
     }
+  }
+
+  /** Ends early: probes in flight finish (or time out; killed after `grace_ms`), then `finished` resolves. */
+  async stop(grace_ms = 2000): Promise<{ failure: ProbeFailure | null }> {
+    await this.host.stop(grace_ms)
     return this.finished
   }
 
@@ -102,5 +156,16 @@ export class ProbeSession extends EventEmitter<ProbeSessionEvents> {
       window: a.window(),
       run: a.run(),
     }))
+  }
+
+  private take(m: ProbeTick | ProbeEnded): void {
+    for (const r of m.results) {
+      this.acc.get(r.target)?.add(r)
+      if (r.seq > this.maxSeq) this.maxSeq = r.seq
+    }
+    for (const [t, c] of Object.entries(m.counters)) {
+      const a = this.acc.get(t)
+      if (a) a.counters = c
+    }
   }
 }

@@ -4,6 +4,7 @@
  */
 import type { CaptureSnapshot, ConversationRecord } from '../../../common/capture'
 import { Aggregator, UnsupportedLinkTypeError } from '../flows/aggregator'
+import type { Flow } from '../flows/flow'
 import { CaptureError } from './errors'
 import type { CaptureSource, CaptureStats } from './source'
 
@@ -20,6 +21,8 @@ export interface AggregatorOptions {
    * shows snapshots passes false, so memory stays bounded by the flow table.
    */
   keepEnded?: boolean
+  /** Collect per-tick history deltas (capture worker with `record`, `capture --db`). */
+  deltas?: FlowDeltas
 }
 
 /** A file is one analysis: a conversation idle for a while is still the same conversation, as tshark reports it. */
@@ -34,12 +37,17 @@ export interface Aggregation {
 export function aggregate(source: CaptureSource, options: AggregatorOptions = {}): Aggregation {
   const ended: ConversationRecord[] = []
   try {
+    const keep = options.keepEnded !== false
+    const deltas = options.deltas
     const aggregator = new Aggregator({
       linkType: source.linkType,
       ...(options.maxFlows !== undefined && { maxFlows: options.maxFlows }),
       ...(options.idleTimeoutS !== undefined && { idleTimeoutS: options.idleTimeoutS }),
-      ...(options.keepEnded !== false && {
-        onFlowEnd: (rec: ConversationRecord) => ended.push(rec),
+      ...((keep || deltas) && {
+        onFlowEnd: (rec: ConversationRecord, flow: Flow) => {
+          if (keep) ended.push(rec)
+          deltas?.flowEnded(rec, flow)
+        },
       }),
     })
     return { aggregator, ended }
@@ -61,33 +69,138 @@ export function allConversations(agg: Aggregation): ConversationRecord[] {
 }
 
 /**
- * What changed since the previous take, for the history store: the flows that ended since then,
- * and the active flows that saw packets since then (cumulative records; the recorder files the
- * difference). `release` drops ended flows once taken, so a long-running worker stays bounded.
+ * One conversation's history delta: what it did since its previous delta (see
+ * shared/protocol/capture.ts FlowDeltaSchema, which validates it across the worker boundary).
  */
-export class FlowChanges {
-  private sinceUs = 0
-  private endedIndex = 0
+export interface FlowDelta {
+  protocol: string
+  address_a: string
+  port_a: number | null
+  address_b: string
+  port_b: number | null
+  packets_a_to_b: number
+  bytes_a_to_b: number
+  packets_b_to_a: number
+  bytes_b_to_a: number
+  retransmissions: number
+  /** The delta's first packet (just after the previous delta's last one) and last packet, µs. */
+  first_seen_us: number
+  last_seen_us: number
+  /** Set once: in the delta where the handshake was first seen. */
+  handshake_rtt_ms: number | null
+  /** The conversation left the table (expired, evicted, end of capture) with this delta. */
+  ended: boolean
+}
 
-  constructor(
-    private readonly agg: Aggregation,
-    private readonly release: boolean,
-  ) {}
+/** Ended conversations' deltas kept while the host lags; beyond this the oldest are dropped and counted. */
+export const MAX_PENDING_ENDED = 100_000
 
-  take(): { active: ConversationRecord[]; ended: ConversationRecord[] } {
-    const ended = this.agg.ended.slice(this.endedIndex)
-    if (this.release) this.agg.ended.length = 0
-    this.endedIndex = this.agg.ended.length
-    const active: ConversationRecord[] = []
-    let latest = this.sinceUs
-    for (const c of this.agg.aggregator.conversations()) {
-      // >=: a flow updated again within the same microsecond is filed again, harmlessly (cumulative).
-      if (c.last_seen_us >= this.sinceUs) active.push(c)
-      if (c.last_seen_us > latest) latest = c.last_seen_us
+/**
+ * Per-tick history deltas, computed where the packets are counted: each flow remembers what it
+ * last reported (Flow.reported), so a tick sends only the flows seen since the previous one
+ * (a prefix of the table's most-recent-first order) and a flow that ends sends its last delta.
+ * Nothing keeps a copy of the totals anywhere else. A tick that is not taken (the host lags)
+ * merges into the next take by construction.
+ */
+export class FlowDeltas {
+  private ended: FlowDelta[] = []
+  /** Ended deltas dropped because more than `maxPendingEnded` waited. */
+  dropped = 0
+
+  constructor(private readonly maxPendingEnded = MAX_PENDING_ENDED) {}
+
+  /** The aggregator's onFlowEnd hook: a flow that leaves the table files its last delta. */
+  readonly flowEnded = (_rec: ConversationRecord, flow: Flow): void => {
+    // Nothing new since its last delta still needs saying: the conversation is over.
+    const d = delta(flow, true) ?? endMark(flow)
+    if (this.ended.length >= this.maxPendingEnded) {
+      this.ended.shift()
+      this.dropped++
     }
-    this.sinceUs = latest
-    return { active, ended }
+    this.ended.push(d)
   }
+
+  /** Deltas since the previous take: ended conversations first, then active ones that changed. */
+  take(aggregator: Aggregator): FlowDelta[] {
+    const out = this.ended
+    this.ended = []
+    const active: FlowDelta[] = []
+    for (const f of aggregator.recent()) {
+      const d = delta(f, false)
+      if (!d) break // every flow after this one was last seen before the previous take
+      active.push(d)
+    }
+    // Oldest change first, like the ended ones.
+    for (let i = active.length - 1; i >= 0; i--) out.push(active[i]!)
+    return out
+  }
+
+  /** End of the capture: what is left, every flow still in the table marked ended. */
+  endAll(aggregator: Aggregator): FlowDelta[] {
+    const out = this.ended
+    this.ended = []
+    const rest: FlowDelta[] = []
+    for (const f of aggregator.recent()) rest.push(delta(f, true) ?? endMark(f))
+    for (let i = rest.length - 1; i >= 0; i--) out.push(rest[i]!)
+    return out
+  }
+}
+
+/** A flow that ends with nothing new to count: a zero delta that only says so. */
+function endMark(f: Flow): FlowDelta {
+  return {
+    protocol: f.protocol,
+    address_a: f.addressA,
+    port_a: f.portA,
+    address_b: f.addressB,
+    port_b: f.portB,
+    packets_a_to_b: 0,
+    bytes_a_to_b: 0,
+    packets_b_to_a: 0,
+    bytes_b_to_a: 0,
+    retransmissions: 0,
+    first_seen_us: f.lastUs,
+    last_seen_us: f.lastUs,
+    handshake_rtt_ms: null,
+    ended: true,
+  }
+}
+
+/** The flow's change since its last report (null if none) and marks it reported. */
+function delta(f: Flow, ended: boolean): FlowDelta | null {
+  const r = f.reported
+  const retrans = f.tcp?.retransmissions ?? 0
+  const rtt = f.tcp?.handshakeRttMs ?? null
+  const packetsAB = f.packetsAB - (r?.packetsAB ?? 0)
+  const packetsBA = f.packetsBA - (r?.packetsBA ?? 0)
+  const rttNew = rtt !== null && !(r?.rtt ?? false)
+  if (r && packetsAB === 0 && packetsBA === 0 && !rttNew) return null
+  const d: FlowDelta = {
+    protocol: f.protocol,
+    address_a: f.addressA,
+    port_a: f.portA,
+    address_b: f.addressB,
+    port_b: f.portB,
+    packets_a_to_b: packetsAB,
+    bytes_a_to_b: f.bytesAB - (r?.bytesAB ?? 0),
+    packets_b_to_a: packetsBA,
+    bytes_b_to_a: f.bytesBA - (r?.bytesBA ?? 0),
+    retransmissions: Math.max(0, retrans - (r?.retransmissions ?? 0)),
+    first_seen_us: r ? Math.min(r.lastUs + 1, f.lastUs) : f.firstUs,
+    last_seen_us: f.lastUs,
+    handshake_rtt_ms: rttNew ? rtt : null,
+    ended,
+  }
+  f.reported = {
+    packetsAB: f.packetsAB,
+    bytesAB: f.bytesAB,
+    packetsBA: f.packetsBA,
+    bytesBA: f.bytesBA,
+    retransmissions: Math.max(retrans, r?.retransmissions ?? 0),
+    lastUs: f.lastUs,
+    rtt: (r?.rtt ?? false) || rttNew,
+  }
+  return d
 }
 
 export interface DrainOptions {

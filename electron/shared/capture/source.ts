@@ -3,6 +3,7 @@
  * in batches. Live interfaces, pcap/pcapng files and synthetic frames in tests all implement it,
  * so one pipeline (pipeline.ts) feeds the flow aggregator from any of them.
  */
+import type { CaptureHealth } from '../../../common/contract'
 
 /** Receives one frame. `data` is only valid during the call (the buffer is reused). */
 export type PacketSink = (tsUs: number, data: Uint8Array, wireLen: number) => void
@@ -20,14 +21,11 @@ export interface PumpResult {
   error?: string
 }
 
-/** Capture health from pcap_stats: what libpcap saw and what the kernel or interface dropped. */
-export interface CaptureStats {
-  received: number
-  /** Packets the kernel dropped because its capture buffer was full (ps_drop). */
-  dropped_kernel: number
-  /** Packets the interface or driver dropped (ps_ifdrop; 0 where not reported). */
-  dropped_interface: number
-}
+/**
+ * Capture health from pcap_stats (what libpcap saw, what the kernel or interface dropped): one
+ * type from the addon's reading (libpcap-source.ts) through the worker protocol to the contract.
+ */
+export type CaptureStats = CaptureHealth
 
 export interface CaptureSource {
   readonly kind: 'live' | 'file' | 'synthetic'

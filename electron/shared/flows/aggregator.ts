@@ -37,8 +37,8 @@ export interface AggregatorOptions {
   maxFlows?: number
   /** A flow with no packet for this long (capture time) is expired. Default 300 s. */
   idleTimeoutS?: number
-  /** Called with the final record of every evicted or expired flow. */
-  onFlowEnd?: (rec: ConversationRecord) => void
+  /** Called with the final record of every evicted or expired flow (and the flow itself). */
+  onFlowEnd?: (rec: ConversationRecord, flow: Flow) => void
   /**
    * IPv4/IPv6 non-first fragments carry no ports. false (default, as tshark with IP reassembly
    * off): they count in the portless conversation of their protocol and address pair, and the
@@ -72,7 +72,7 @@ export class Aggregator {
   readonly linkType: number
   private readonly maxFlows: number
   private readonly idleUs: number
-  private readonly onFlowEnd: ((rec: ConversationRecord) => void) | undefined
+  private readonly onFlowEnd: ((rec: ConversationRecord, flow: Flow) => void) | undefined
   private readonly s = new DecodeScratch()
   private readonly key = new Uint32Array(KEY_WORDS)
   private readonly table: FlowTable
@@ -263,7 +263,7 @@ export class Aggregator {
     if (this.onFlowEnd) {
       const rec = f.record(Math.min(atSec, this.nowSec), this.startSec)
       try {
-        this.onFlowEnd(rec)
+        this.onFlowEnd(rec, f)
       } catch {
         // A failing consumer must not break packet accounting.
       }
@@ -365,6 +365,11 @@ export class Aggregator {
       if (best.length > n) best.pop()
     }
     return best.map((e) => e.f.record(nowSec, startSec))
+  }
+
+  /** Flows in the table, most recently seen first (those seen since a moment form a prefix). */
+  *recent(): IterableIterator<Flow> {
+    for (let f = this.table.tail; f !== null; f = f.prev) yield f
   }
 
   /** Every flow still in the table, in order of first appearance. */

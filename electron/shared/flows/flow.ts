@@ -9,6 +9,17 @@ import { RING_S, pairRate, windowDivisor, windowPeak, windowSum } from './window
 /** Read-only stand-in ring for flows that have not needed their own yet. */
 const SCRATCH_RING = new Float64Array(2 * RING_S)
 
+/** Counts as of a flow's last history delta. */
+export interface ReportedMark {
+  packetsAB: number
+  bytesAB: number
+  packetsBA: number
+  bytesBA: number
+  retransmissions: number
+  lastUs: number
+  rtt: boolean
+}
+
 export const DIR_AB = 0
 export const DIR_BA = 1
 
@@ -43,6 +54,9 @@ export class Flow {
 
   /** TCP analysis (tcp.ts), created with the first TCP segment. */
   tcp: TcpState | null = null
+
+  /** What was last reported of this flow as a history delta (capture/pipeline.ts FlowDeltas). */
+  reported: ReportedMark | null = null
 
   constructor(
     readonly protocol: string,

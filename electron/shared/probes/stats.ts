@@ -94,49 +94,181 @@ export function computeStats(
   return stats
 }
 
+/** Run statistics kept incrementally over replies folded in seq order (exact over the run). */
+class RunStats {
+  sent = 0
+  received = 0
+  sum = 0
+  /** Welford's running mean and sum of squared deviations (for the sample stddev). */
+  mean = 0
+  m2 = 0
+  min: number | null = null
+  max: number | null = null
+  prev: number | null = null
+  jitterSum = 0
+  jitterPairs = 0
+  jitterMax: number | null = null
+  rfc3550 = 0
+  phases = new Map<string, { sum: number; n: number }>()
+
+  add(r: ProbeResult): void {
+    this.sent++
+    if (r.status !== 'ok' || r.rtt_ms === null) return
+    const x = r.rtt_ms
+    this.received++
+    this.sum += x
+    const d = x - this.mean
+    this.mean += d / this.received
+    this.m2 += d * (x - this.mean)
+    if (this.min === null || x < this.min) this.min = x
+    if (this.max === null || x > this.max) this.max = x
+    if (this.prev !== null) {
+      const j = Math.abs(x - this.prev)
+      this.jitterSum += j
+      this.jitterPairs++
+      this.jitterMax = this.jitterMax === null ? j : Math.max(this.jitterMax, j)
+      this.rfc3550 += (j - this.rfc3550) / 16
+    }
+    this.prev = x
+    for (const [phase, ms] of Object.entries(r.phases_ms ?? {})) {
+      const acc = this.phases.get(phase)
+      if (acc) {
+        acc.sum += ms
+        acc.n++
+      } else this.phases.set(phase, { sum: ms, n: 1 })
+    }
+  }
+
+  clone(): RunStats {
+    const c = Object.assign(new RunStats(), this)
+    c.phases = new Map([...this.phases].map(([k, v]) => [k, { ...v }]))
+    return c
+  }
+}
+
+/** Most results waiting for an earlier seq before they are folded anyway (a gap never fills). */
+const MAX_REORDER = 4096
+
 /**
- * Keeps one target's results in seq order and answers window (last `windowN` probes) and run
- * statistics. The run keeps the newest `cap` probes (100,000: a day at 1 s), trimmed in chunks so
- * memory stays bounded on an endless run.
+ * One target's statistics with bounded memory, whatever the run's length:
+ *  - the run: sent, received, loss, min / avg / max / stddev, jitter (mtr's mean and max, and
+ *    RFC 3550) and phase means are exact over the whole run, kept incrementally. Results are
+ *    folded in seq order (a short reorder buffer holds those that overtook an earlier probe
+ *    still in flight), so jitter pairs consecutive replies in send order as mtr does;
+ *  - run percentiles (p50 / p95 / p99) are over the newest `percentileN` replies, a ring
+ *    (exact while the run has fewer replies), plus any still in the reorder buffer;
+ *  - the window: the last `windowN` probes by seq.
  */
 export class ProbeAccumulator {
-  private results: ProbeResult[] = []
-  private dropped = 0
+  private readonly stats = new RunStats()
+  private readonly rtts: Float64Array
+  private rttCount = 0
+  /** The newest folded results, for the window (trimmed to windowN in chunks). */
+  private recent: ProbeResult[] = []
+  private readonly pending = new Map<number, ProbeResult>()
+  private nextSeq = 0
   counters: ReplyCounters = { late: 0, duplicates: 0 }
 
   constructor(
     readonly target: string,
     readonly kind: ProbeKind,
     readonly windowN = 60,
-    private readonly cap = 100_000,
-  ) {}
-
-  add(r: ProbeResult): void {
-    // Results arrive almost in seq order (several probes may be in flight): insert from the end.
-    let i = this.results.length
-    while (i > 0 && this.results[i - 1]!.seq > r.seq) i--
-    if (i === this.results.length) this.results.push(r)
-    else this.results.splice(i, 0, r)
-    if (this.results.length > this.cap * 1.1) {
-      const cut = this.results.length - this.cap
-      this.results.splice(0, cut)
-      this.dropped += cut
-    }
+    readonly percentileN = 1024,
+  ) {
+    this.rtts = new Float64Array(Math.max(1, percentileN))
   }
 
-  /** Probes seen over the whole run, including those trimmed from memory. */
+  add(r: ProbeResult): void {
+    if (r.seq < this.nextSeq) return this.fold(r) // behind a gap already skipped
+    if (r.seq !== this.nextSeq) {
+      this.pending.set(r.seq, r)
+      if (this.pending.size > MAX_REORDER) this.skipTo(Math.min(...this.pending.keys()))
+      return
+    }
+    this.fold(r)
+    this.nextSeq++
+    this.drain()
+  }
+
+  /** The next result expected is `seq` (a restarted worker continues there): fold what waits. */
+  skipTo(seq: number): void {
+    for (const r of this.sortedPending()) if (r.seq < seq) this.fold(r)
+    for (const k of [...this.pending.keys()]) if (k < seq) this.pending.delete(k)
+    if (seq > this.nextSeq) this.nextSeq = seq
+    this.drain()
+  }
+
+  /** Probes with an outcome over the whole run. */
   get count(): number {
-    return this.results.length + this.dropped
+    return this.stats.sent + this.pending.size
   }
 
   run(): ProbeStats {
-    return computeStats(this.target, this.kind, this.results.slice(-this.cap), this.counters)
+    const st = this.pending.size ? this.stats.clone() : this.stats
+    const extra: number[] = []
+    for (const r of this.sortedPending()) {
+      st.add(r)
+      if (r.status === 'ok' && r.rtt_ms !== null) extra.push(r.rtt_ms)
+    }
+    const n = Math.min(this.rttCount, this.rtts.length)
+    const sorted = new Float64Array(n + extra.length)
+    sorted.set(this.rtts.subarray(0, n))
+    sorted.set(extra, n)
+    sorted.sort()
+    const stats: ProbeStats = {
+      target: this.target,
+      kind: this.kind,
+      sent: st.sent,
+      received: st.received,
+      loss_pct: st.sent === 0 ? 0 : (100 * (st.sent - st.received)) / st.sent,
+      rtt_ms: {
+        min: st.min,
+        avg: st.received ? st.sum / st.received : null,
+        max: st.max,
+        stddev:
+          st.received === 0 ? null : st.received > 1 ? Math.sqrt(st.m2 / (st.received - 1)) : 0,
+        p50: percentile(sorted, 0.5),
+        p95: percentile(sorted, 0.95),
+        p99: percentile(sorted, 0.99),
+      },
+      jitter_ms: {
+        mean: st.jitterPairs ? st.jitterSum / st.jitterPairs : null,
+        max: st.jitterMax,
+        rfc3550: st.jitterPairs ? st.rfc3550 : null,
+      },
+      late: this.counters.late,
+      duplicates: this.counters.duplicates,
+    }
+    if (this.kind === 'http' || this.kind === 'https' || this.kind === 'dns')
+      stats.phases_ms = Object.fromEntries([...st.phases].map(([k, v]) => [k, v.sum / v.n]))
+    return stats
   }
 
   window(): ProbeStats {
-    return computeStats(this.target, this.kind, this.results.slice(-this.windowN), {
-      late: 0,
-      duplicates: 0,
-    })
+    const last = this.recent.concat(this.sortedPending()).slice(-this.windowN)
+    return computeStats(this.target, this.kind, last)
+  }
+
+  private fold(r: ProbeResult): void {
+    this.stats.add(r)
+    if (r.status === 'ok' && r.rtt_ms !== null) {
+      // A ring: the newest reply overwrites the oldest (order does not matter to percentiles).
+      this.rtts[this.rttCount % this.rtts.length] = r.rtt_ms
+      this.rttCount++
+    }
+    this.recent.push(r)
+    if (this.recent.length >= 2 * this.windowN) this.recent = this.recent.slice(-this.windowN)
+  }
+
+  private drain(): void {
+    for (let r = this.pending.get(this.nextSeq); r; r = this.pending.get(this.nextSeq)) {
+      this.pending.delete(this.nextSeq)
+      this.fold(r)
+      this.nextSeq++
+    }
+  }
+
+  private sortedPending(): ProbeResult[] {
+    return [...this.pending.values()].sort((a, b) => a.seq - b.seq)
   }
 }

@@ -1,12 +1,14 @@
 /**
- * Messages between the engine (CaptureClient) and the capture worker (electron/workers/capture/main.ts),
- * validated with zod on both sides. The worker sends one aggregated snapshot per tick, never
- * per-packet data; the parent acknowledges each tick so the worker can skip ticks (the next one
- * carries the merged state) instead of queueing without bound when the parent is slow.
+ * The capture worker's payloads in the one worker protocol (worker.ts): the engine host
+ * (WorkerHost) and electron/workers/capture/main.ts validate them with these schemas. The worker
+ * sends one aggregated snapshot per tick, never per-packet data, and (with `record`) each changed
+ * conversation's delta since the previous tick, so the history store files them as they are.
  */
 import { z } from 'zod'
-import { CaptureSnapshot, ConversationRecord } from '../../../common/capture'
-import { CAPTURE_ERROR_CODES } from '../capture/errors'
+import { CaptureSnapshot, ConversationProtocol, ConversationRecord } from '../../../common/capture'
+import { CaptureHealth } from '../../../common/contract'
+import { AckMessage, StopMessage, tickFields, WorkerFailure } from './worker'
+import type { FlowDelta } from '../capture/pipeline'
 
 export const WorkerSource = z.discriminatedUnion('kind', [
   z.object({
@@ -25,6 +27,7 @@ export const WorkerSource = z.discriminatedUnion('kind', [
 ])
 export type WorkerSource = z.infer<typeof WorkerSource>
 
+/** The capture worker's options: the one options type of this component. */
 export const StartMessage = z.object({
   type: z.literal('start'),
   source: WorkerSource,
@@ -36,70 +39,85 @@ export const StartMessage = z.object({
   idleTimeoutS: z.number().positive().optional(),
   /** Send every conversation (active and ended) with the final message, for reports. */
   finalConversations: z.boolean().optional(),
-  /** Send with each tick the conversations that changed or ended since the last one (history). */
+  /** Send with each tick the conversation deltas since the last tick sent (history). Off: none. */
   record: z.boolean().optional(),
 })
 export type StartMessage = z.infer<typeof StartMessage>
 
-export const ToWorker = z.discriminatedUnion('type', [
-  StartMessage,
-  /** The parent has handled tick `seq`. */
-  z.object({ type: z.literal('ack'), seq: z.number().int().nonnegative() }),
-  z.object({ type: z.literal('stop') }),
-])
+export const ToWorker = z.discriminatedUnion('type', [StartMessage, AckMessage, StopMessage])
 export type ToWorker = z.infer<typeof ToWorker>
 
-export const CaptureStatsSchema = z.object({
-  received: z.number().nonnegative(),
-  dropped_kernel: z.number().nonnegative(),
-  dropped_interface: z.number().nonnegative(),
+const count = z.number().int().nonnegative()
+
+/**
+ * What one conversation did since its previous delta: packets and bytes per direction,
+ * retransmissions, the packets' first/last capture time (first: just after the previous delta's
+ * last packet), the handshake RTT once (in the delta where it was first seen), and whether the
+ * conversation ended (idle expiry, eviction, end of file) with this delta.
+ */
+export const FlowDeltaSchema = z.object({
+  protocol: ConversationProtocol,
+  address_a: z.string(),
+  port_a: z.number().int().min(0).max(65535).nullable(),
+  address_b: z.string(),
+  port_b: z.number().int().min(0).max(65535).nullable(),
+  packets_a_to_b: count,
+  bytes_a_to_b: count,
+  packets_b_to_a: count,
+  bytes_b_to_a: count,
+  retransmissions: count,
+  first_seen_us: count,
+  last_seen_us: count,
+  handshake_rtt_ms: z.number().nonnegative().nullable(),
+  ended: z.boolean(),
+}) satisfies z.ZodType<FlowDelta>
+
+/** With `record`: deltas since the last message sent; ended conversations come first. */
+const deltas = {
+  deltas: z.array(FlowDeltaSchema).nullable(),
+  /** Ended conversations' deltas dropped because the host lagged too long (history is short). */
+  deltas_dropped: count,
+}
+
+export const StartedMessage = z.object({
+  type: z.literal('started'),
+  kind: z.enum(['live', 'file']),
+  link_type: z.number().int(),
+  link_type_name: z.string(),
+})
+
+export const TickMessage = z.object({
+  type: z.literal('tick'),
+  ...tickFields,
+  snapshot: CaptureSnapshot,
+  stats: CaptureHealth.nullable(),
+  ...deltas,
+})
+
+export const EndedMessage = z.object({
+  type: z.literal('ended'),
+  reason: z.enum(['signal', 'duration', 'eof', 'error']),
+  /** Why the source stopped early (reason `error`); the counts up to then are good. */
+  warning: z.string().nullable(),
+  packets: count,
+  stats: CaptureHealth.nullable(),
+  snapshot: CaptureSnapshot,
+  conversations: z.array(ConversationRecord).nullable(),
+  ...deltas,
 })
 
 export const FromWorker = z.discriminatedUnion('type', [
   /** The source is open and aggregating. */
-  z.object({
-    type: z.literal('started'),
-    kind: z.enum(['live', 'file']),
-    link_type: z.number().int(),
-    link_type_name: z.string(),
-  }),
-  /** One aggregated state per tick. `skipped` counts ticks not sent because the parent lagged. */
-  z.object({
-    type: z.literal('tick'),
-    seq: z.number().int().nonnegative(),
-    snapshot: CaptureSnapshot,
-    stats: CaptureStatsSchema.nullable(),
-    skipped: z.number().int().nonnegative(),
-    /** With `record`: conversations changed (cumulative records) or ended since the last tick sent. */
-    flows: z
-      .object({ active: z.array(ConversationRecord), ended: z.array(ConversationRecord) })
-      .nullable(),
-  }),
-  /** A capture failure as data; the worker ends after sending it. */
-  z.object({
-    type: z.literal('error'),
-    ok: z.literal(false),
-    code: z.enum(CAPTURE_ERROR_CODES as [string, ...string[]]),
-    message: z.string(),
-  }),
+  StartedMessage,
+  /** One aggregated state per tick. */
+  TickMessage,
+  /** A capture failure as data (code from shared/capture/errors.ts); the worker ends after it. */
+  WorkerFailure,
   /** The capture ended (stop, end of file); last message from the worker. */
-  z.object({
-    type: z.literal('ended'),
-    reason: z.enum(['signal', 'duration', 'eof', 'error']),
-    /** Why the source stopped early (reason `error`); the counts up to then are good. */
-    packets: z.number().int().nonnegative(),
-    stats: CaptureStatsSchema.nullable(),
-    snapshot: CaptureSnapshot,
-    warning: z.string().nullable(),
-    conversations: z.array(ConversationRecord).nullable(),
-    /** With `record`: what changed after the last tick, so nothing is left unrecorded. */
-    flows: z
-      .object({ active: z.array(ConversationRecord), ended: z.array(ConversationRecord) })
-      .nullable()
-      .optional(),
-  }),
+  EndedMessage,
 ])
 export type FromWorker = z.infer<typeof FromWorker>
-export type TickMessage = Extract<FromWorker, { type: 'tick' }>
-export type EndedMessage = Extract<FromWorker, { type: 'ended' }>
-export type WorkerFailure = Extract<FromWorker, { type: 'error' }>
+export type TickMessage = z.infer<typeof TickMessage>
+export type EndedMessage = z.infer<typeof EndedMessage>
+export type StartedMessage = z.infer<typeof StartedMessage>
+export { WorkerFailure } from './worker'

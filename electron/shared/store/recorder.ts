@@ -1,10 +1,14 @@
 /**
- * The seam between the engine's per-tick data and the store. The capture core reports
- * cumulative per-conversation counts; the Recorder remembers what it already filed for each
- * conversation and writes only the difference, so every packet lands in exactly one bucket and
- * rolled-up sums equal the capture's own totals.
+ * The seam between the engine's per-tick data and the store.
  *
- * Contract for callers (see docs/history.md):
+ * Conversations: the capture worker (and `capture --db`) computes each changed conversation's
+ * delta where the packets are counted (shared/capture/pipeline.ts FlowDeltas) and the Recorder
+ * files the deltas as they are (`deltas()`): nothing is remembered per conversation here, every
+ * packet lands in exactly one bucket and rolled-up sums equal the capture's own totals.
+ *
+ * Callers that only have cumulative records (tests, imports of other tools' output) use
+ * flowTick() / conversations() / conversationEnded(), which diff them against what was filed
+ * (a bounded map, empty unless they use it; see docs/history.md):
  *  - pass every conversation that changed since the previous tick (not only a top-N list);
  *  - call conversationEnded() with the final record when a flow expires or is evicted, so its
  *    last packets are filed and its memory freed.
@@ -19,6 +23,7 @@ import type {
   InterfaceDelta,
   ProbeSample,
 } from './writer'
+import type { FlowDelta } from '../capture/pipeline'
 
 interface Filed {
   first_seen_us: number
@@ -40,6 +45,7 @@ export interface RecorderOptions {
 }
 
 export class Recorder {
+  /** Cumulative callers only: what was filed per conversation (see file()). */
   private readonly filed = new Map<string, Filed>()
   private readonly ifaceTotals = new Map<
     string,
@@ -107,7 +113,19 @@ export class Recorder {
   }
 
   /**
-   * One capture tick: the flows that ended since the previous tick (expired or evicted, final
+   * One capture tick's conversation deltas (ended conversations first, so a 5-tuple that ended
+   * and began again within the tick is filed as two flows), filed as they are. A delta that
+   * moved nothing and brings no handshake RTT (a bare end mark) writes no row.
+   */
+  deltas(deltas: readonly FlowDelta[]): void {
+    for (const d of deltas) {
+      if (d.packets_a_to_b + d.packets_b_to_a === 0 && d.handshake_rtt_ms === null) continue
+      this.writer.addConversation({ ...d, time_us: d.last_seen_us })
+    }
+  }
+
+  /**
+   * Cumulative records of one capture tick: the flows that ended since the previous tick (expired or evicted, final
    * records), then every active flow (Aggregator.conversations()). Ended flows go first so a
    * 5-tuple that was evicted and re-created in the same tick is filed as two flows.
    */
@@ -126,7 +144,7 @@ export class Recorder {
     this.file(record, true)
   }
 
-  /** End of a capture: every remembered conversation counts as ended. */
+  /** End of a capture: every conversation remembered for cumulative callers counts as ended. */
   reset(): void {
     this.filed.clear()
   }

@@ -1,57 +1,22 @@
 /**
  * Capture worker process: opens one source (live interface or file), aggregates every packet in
- * this process and sends the parent one snapshot per tick. Started by CaptureClient with
- * child_process.fork (plain Node) or by Electron's utilityProcess (same entry, parentPort).
+ * this process and sends the host one snapshot per tick, plus (with `record`) each changed
+ * conversation's delta for history. Started by the engine's WorkerHost through
+ * child_process.fork (plain Node) or Electron's utilityProcess; connectToHost() hides which.
  */
-import type { ConversationRecord } from '../../../common/capture'
 import { CaptureError, toFailure } from '../../shared/capture/errors'
 import { openFile, openLive } from '../../shared/capture/libpcap-source'
-import { FromWorker, ToWorker, type StartMessage } from '../../shared/protocol/capture'
 import {
   aggregate,
   allConversations,
   FILE_IDLE_TIMEOUT_S,
-  FlowChanges,
+  FlowDeltas,
   runLive,
 } from '../../shared/capture/pipeline'
 import type { CaptureSource } from '../../shared/capture/source'
-
-/** Ticks the parent may leave unacknowledged before the worker skips (merges) ticks. */
-const MAX_IN_FLIGHT = 2
-
-interface Port {
-  send(message: FromWorker, done?: () => void): void
-  onMessage(handler: (message: unknown) => void): void
-  onClose(handler: () => void): void
-}
-
-interface ParentPort {
-  postMessage(message: unknown): void
-  on(event: 'message', handler: (e: { data: unknown }) => void): void
-}
-
-function connect(): Port | null {
-  const parentPort = (process as { parentPort?: ParentPort }).parentPort
-  if (parentPort) {
-    return {
-      send: (m, done) => {
-        parentPort.postMessage(m)
-        done?.()
-      },
-      onMessage: (h) => parentPort.on('message', (e) => h(e.data)),
-      onClose: () => {},
-    }
-  }
-  if (!process.send) return null
-  return {
-    send: (m, done) => {
-      if (process.connected) process.send!(m, undefined, {}, () => done?.())
-      else done?.()
-    },
-    onMessage: (h) => process.on('message', h),
-    onClose: (h) => process.on('disconnect', h),
-  }
-}
+import { FromWorker, ToWorker, type StartMessage } from '../../shared/protocol/capture'
+import { connectToHost, type HostPort } from '../../shared/protocol/connect'
+import { TickGate } from '../../shared/protocol/worker'
 
 function open(start: StartMessage): CaptureSource {
   const s = start.source
@@ -65,16 +30,19 @@ function open(start: StartMessage): CaptureSource {
 }
 
 async function run(
-  port: Port,
+  port: HostPort,
   start: StartMessage,
   stop: AbortController,
-  acked: () => number,
+  gate: TickGate,
 ): Promise<FromWorker> {
   const source = open(start)
   try {
     const idle = start.idleTimeoutS ?? (source.kind === 'file' ? FILE_IDLE_TIMEOUT_S : undefined)
+    // With history off nothing per conversation is collected or sent.
+    const deltas = start.record ? new FlowDeltas() : null
     const agg = aggregate(source, {
-      keepEnded: start.finalConversations === true || start.record === true,
+      keepEnded: start.finalConversations === true,
+      ...(deltas && { deltas }),
       ...(start.maxFlows !== undefined && { maxFlows: start.maxFlows }),
       ...(idle !== undefined && { idleTimeoutS: idle }),
     })
@@ -83,35 +51,38 @@ async function run(
       kind: source.kind === 'live' ? 'live' : 'file',
       link_type: source.linkType,
       link_type_name: source.linkTypeName,
-    })
-    const changes = start.record ? new FlowChanges(agg, start.finalConversations !== true) : null
-    let seq = 0
-    let skipped = 0
+    } satisfies FromWorker)
+    const top = start.top ?? 20
     const result = await runLive(source, agg.aggregator, {
       signal: stop.signal,
       tickMs: start.tickMs ?? 1000,
-      top: start.top ?? 20,
+      top,
       onTick: (snapshot, stats) => {
-        if (seq - acked() >= MAX_IN_FLIGHT) {
-          skipped++
-          return
-        }
-        seq++
-        port.send({ type: 'tick', seq, snapshot, stats, skipped, flows: changes?.take() ?? null })
+        // A tick the host has no room for is skipped: the deltas stay with the flows and the
+        // next tick that goes out carries them.
+        gate.offer((seq, skipped) =>
+          port.send({
+            type: 'tick',
+            seq,
+            skipped,
+            snapshot,
+            stats,
+            deltas: deltas?.take(agg.aggregator) ?? null,
+            deltas_dropped: deltas?.dropped ?? 0,
+          } satisfies FromWorker),
+        )
       },
     })
-    const conversations: ConversationRecord[] | null = start.finalConversations
-      ? allConversations(agg)
-      : null
     return {
       type: 'ended',
       reason: result.reason,
+      warning: result.warning,
       packets: result.packets,
       stats: result.stats,
-      snapshot: agg.aggregator.snapshot(start.top ?? 20),
-      warning: result.warning,
-      conversations,
-      flows: changes?.take() ?? null,
+      snapshot: agg.aggregator.snapshot(top),
+      conversations: start.finalConversations ? allConversations(agg) : null,
+      deltas: deltas?.endAll(agg.aggregator) ?? null,
+      deltas_dropped: deltas?.dropped ?? 0,
     }
   } finally {
     source.close()
@@ -119,16 +90,23 @@ async function run(
 }
 
 function main(): void {
-  const port = connect()
+  const port = connectToHost()
   if (!port) {
     process.stderr.write('capture worker: start me with child_process.fork or utilityProcess\n')
     process.exitCode = 2
     return
   }
   const stop = new AbortController()
-  let lastAck = 0
+  const gate = new TickGate()
   let started = false
-  const finish = (message: FromWorker) => port.send(message, () => process.exit(0))
+  let finishing = false
+  const finish = (message: FromWorker) => {
+    if (finishing) return
+    finishing = true
+    port.send(message, () => process.exit(0))
+  }
+  // Ctrl-C on a terminal signals the whole process group: the host decides when we stop.
+  process.on('SIGINT', () => {})
   port.onClose(() => {
     stop.abort()
     if (!started) process.exit(0)
@@ -145,17 +123,18 @@ function main(): void {
       return
     }
     const m = parsed.data
-    if (m.type === 'ack') lastAck = Math.max(lastAck, m.seq)
-    else if (m.type === 'stop') stop.abort()
-    else if (!started) {
+    if (m.type === 'ack') gate.ack(m.seq)
+    else if (m.type === 'stop') {
+      stop.abort()
+      if (!started) process.exit(0)
+    } else if (!started) {
       started = true
-      run(port, m, stop, () => lastAck).then(finish, (err: unknown) => {
-        const f = toFailure(err)
+      run(port, m, stop, gate).then(finish, (err: unknown) => {
         if (!(err instanceof CaptureError))
           process.stderr.write(
             `capture worker: ${err instanceof Error ? err.stack : String(err)}\n`,
           )
-        finish({ type: 'error', ...f })
+        finish({ type: 'error', ...toFailure(err) })
       })
     }
   })

@@ -1,5 +1,5 @@
 import type { ProbeResult, ProbeSpec } from '../../../common/probes'
-import type { FromWorker } from '../../shared/protocol/probe'
+import type { ConcurrencyLimits } from '../../shared/protocol/probe'
 import { DnsProber } from './probers/dns'
 import { HttpProber } from './probers/http'
 import { TcpProber } from './probers/tcp'
@@ -11,13 +11,33 @@ import { Scheduler, realClock, type SchedulerClock } from './scheduler'
 import { parseProbeTarget, ProbeTargetError, type ProbeTarget } from '../../shared/probes/target'
 
 export interface RunnerOptions {
-  concurrency?: number
+  /** Most probes in flight, in all and per target kind. */
+  concurrency?: ConcurrencyLimits
   clock?: SchedulerClock
   /** ICMP socket kind: auto (raw if allowed, else ping socket), or force one (tests). */
   icmpMode?: 'auto' | 'raw' | 'dgram'
-  /** How long results wait to be batched, ms. */
-  flush_ms?: number
+  /** First seq of every target (a restarted worker continues where the last one ended). */
+  seqBase?: number
+  /** Results kept while the host lags; beyond this the oldest are dropped and counted. */
+  maxPending?: number
 }
+
+/** What the runner tells its worker: ready, or a target it cannot probe at all. */
+export interface RunnerEvents {
+  started(): void
+  fatal(target: string, code: FatalCode, message: string): void
+}
+
+export type FatalCode = 'BAD_REQUEST' | 'PERMISSION_DENIED' | 'UNAVAILABLE' | 'INTERNAL'
+
+/** Results and counters since the previous take. */
+export interface ResultBatch {
+  results: ProbeResult[]
+  counters: Record<string, { late: number; duplicates: number }>
+  results_dropped: number
+}
+
+export const DEFAULT_MAX_PENDING = 200_000
 
 /** Makes the prober for a parsed target. Host names are resolved once, here. */
 export async function createProber(t: ProbeTarget, icmp: IcmpService): Promise<Prober> {
@@ -42,29 +62,31 @@ export async function createProber(t: ProbeTarget, icmp: IcmpService): Promise<P
 }
 
 /**
- * The probe worker's core, independent of how messages travel: builds probers, schedules them,
- * and emits batched results. electron/workers/probe/main.ts connects it to process IPC.
+ * The probe worker's core, independent of how messages travel: builds probers, schedules them
+ * and collects results until the worker takes them (once per tick). electron/workers/probe/main.ts
+ * connects it to the host.
  */
 export class ProbeRunner {
   private readonly scheduler: Scheduler
   private readonly icmp: IcmpService
   private readonly probers = new Map<string, Prober>()
   private batch: ProbeResult[] = []
-  private flushTimer: NodeJS.Timeout | null = null
+  private dropped = 0
   private stopping = false
   private readonly sentCounters = new Map<string, string>()
-  private lastCounterScan = 0
 
-  constructor(
-    private readonly emit: (msg: FromWorker) => void,
-    private readonly opts: RunnerOptions = {},
-  ) {
-    this.scheduler = new Scheduler(opts.concurrency ?? 256, opts.clock ?? realClock)
+  constructor(private readonly opts: RunnerOptions = {}) {
+    const c = opts.concurrency ?? { total: 256, per_kind: {} }
+    this.scheduler = new Scheduler(c.total, opts.clock ?? realClock, 100_000, c.per_kind)
     this.icmp = new IcmpService(opts.icmpMode ?? 'auto')
   }
 
-  /** Prepares every target, then runs the schedule; resolves after 'done' was emitted. */
-  async run(specs: ProbeSpec[]): Promise<void> {
+  /**
+   * Prepares every target, then runs the schedule. Resolves true once every probe has finished
+   * (count reached or stopped), false after a fatal failure (already reported).
+   */
+  async run(specs: ProbeSpec[], on: RunnerEvents): Promise<boolean> {
+    const seqBase = this.opts.seqBase ?? 0
     try {
       for (const spec of specs) {
         if (this.probers.has(spec.target)) continue
@@ -73,14 +95,14 @@ export class ProbeRunner {
           target = parseProbeTarget(spec.target)
         } catch (err) {
           if (err instanceof ProbeTargetError)
-            return this.fatal(spec.target, 'BAD_REQUEST', err.message)
+            return this.fatal(on, spec.target, 'BAD_REQUEST', err.message)
           throw err
         }
         try {
           this.probers.set(spec.target, await createProber(target, this.icmp))
         } catch (err) {
           if (err instanceof IcmpUnavailableError)
-            return this.fatal(spec.target, err.code, err.message)
+            return this.fatal(on, spec.target, err.code, err.message)
           throw err
         }
         const prober = this.probers.get(spec.target)!
@@ -88,12 +110,13 @@ export class ProbeRunner {
         this.scheduler.add({
           interval_ms: spec.interval_ms,
           count: spec.count,
-          run: async (seq) => {
-            const o = await prober.probe(seq, spec.timeout_ms)
+          group: kind,
+          run: async (n) => {
+            const o = await prober.probe(seqBase + n, spec.timeout_ms)
             const r: ProbeResult = {
               target: spec.target,
               kind,
-              seq,
+              seq: seqBase + n,
               sent_at: new Date(o.sent_wall_ms).toISOString(),
               rtt_ms: o.rtt_ms,
               status: o.status,
@@ -104,13 +127,15 @@ export class ProbeRunner {
           },
         })
       }
-      if (this.stopping) return this.finish()
-      this.emit({ type: 'started' })
-      this.scheduler.start()
-      await this.scheduler.idle()
-      this.finish()
+      if (!this.stopping) {
+        on.started()
+        this.scheduler.start()
+        await this.scheduler.idle()
+      }
+      this.close()
+      return true
     } catch (err) {
-      this.fatal('*', 'INTERNAL', err instanceof Error ? err.message : String(err))
+      return this.fatal(on, '*', 'INTERNAL', err instanceof Error ? err.message : String(err))
     }
   }
 
@@ -120,50 +145,44 @@ export class ProbeRunner {
     return this.scheduler.stop()
   }
 
-  private fatal(
-    target: string,
-    code: 'BAD_REQUEST' | 'PERMISSION_DENIED' | 'UNAVAILABLE' | 'INTERNAL',
-    message: string,
-  ): void {
-    this.emit({ type: 'fatal', target, code, message })
-    this.close()
+  lateness(): ReturnType<Scheduler['latenessSummary']> {
+    return this.scheduler.latenessSummary()
   }
 
-  private finish(): void {
-    this.flush(true)
-    this.emit({ type: 'done', lateness: this.scheduler.latenessSummary() })
+  /**
+   * Results completed since the previous take and the counters that changed (every counter when
+   * `all`, at the end). A take the host has no room for simply does not happen: results merge
+   * into the next one.
+   */
+  take(all = false): ResultBatch {
+    const counters: Record<string, { late: number; duplicates: number }> = {}
+    for (const [target, p] of this.probers) {
+      const key = `${p.counters.late}/${p.counters.duplicates}`
+      if (!all && (this.sentCounters.get(target) ?? '0/0') === key) continue
+      this.sentCounters.set(target, key)
+      counters[target] = { ...p.counters }
+    }
+    const batch: ResultBatch = { results: this.batch, counters, results_dropped: this.dropped }
+    this.batch = []
+    return batch
+  }
+
+  private fatal(on: RunnerEvents, target: string, code: FatalCode, message: string): false {
+    on.fatal(target, code, message)
     this.close()
+    return false
   }
 
   private close(): void {
-    if (this.flushTimer) clearTimeout(this.flushTimer)
     for (const p of this.probers.values()) p.close()
     this.icmp.close()
   }
 
   private push(r: ProbeResult): void {
-    this.batch.push(r)
-    this.flushTimer ??= setTimeout(() => this.flush(), this.opts.flush_ms ?? 20)
-  }
-
-  private flush(force = false): void {
-    if (this.flushTimer) clearTimeout(this.flushTimer)
-    this.flushTimer = null
-    // Only counters that changed, scanned at most twice a second (every one at the end): with
-    // thousands of targets a scan per batch would cost more than the probes.
-    const counters: Record<string, { late: number; duplicates: number }> = {}
-    const now = performance.now()
-    const scan = force || now - this.lastCounterScan >= 500
-    if (scan) this.lastCounterScan = now
-    for (const [target, p] of scan ? this.probers : []) {
-      const key = `${p.counters.late}/${p.counters.duplicates}`
-      if (!force && this.sentCounters.get(target) === key) continue
-      this.sentCounters.set(target, key)
-      counters[target] = { ...p.counters }
+    if (this.batch.length >= (this.opts.maxPending ?? DEFAULT_MAX_PENDING)) {
+      this.batch.shift()
+      this.dropped++
     }
-    if (!this.batch.length && !force) return
-    const results = this.batch
-    this.batch = []
-    this.emit({ type: 'results', results, counters })
+    this.batch.push(r)
   }
 }

@@ -14,6 +14,8 @@ export const realClock: SchedulerClock = {
 
 export interface JobSpec {
   interval_ms: number
+  /** Concurrency group (the target kind); limited by the scheduler's `groupLimits`. */
+  group?: string
   /** Number of runs, or null for until stopped. */
   count: number | null
   /** Runs probe `seq`, due at `due_ms` (clock time); the promise settles when the probe is done. */
@@ -43,13 +45,15 @@ export interface LatenessSummary {
  * Runs many jobs at their own intervals. Run n of a job is due at t0 + n * interval (never
  * "previous run + interval"), so timer lateness never accumulates into drift; jobs that share an
  * interval get start offsets spread evenly across it, so they do not bunch. At most
- * `concurrency` runs are in flight; due runs beyond that wait in order and start late (the
- * lateness is recorded, the schedule is not shifted).
+ * `concurrency` runs are in flight, and at most `groupLimits[g]` of group g; due runs beyond that
+ * wait (earliest due first) and start late (the lateness is recorded, the schedule is not shifted).
  */
 export class Scheduler {
   private readonly jobs: Job[] = []
   private heap: Job[] = []
-  private readonly queue: Job[] = []
+  /** Due runs waiting for room, per group, in due order. */
+  private readonly queues = new Map<string, Job[]>()
+  private readonly groupInFlight = new Map<string, number>()
   private inFlight = 0
   private timer: unknown = null
   private timerDue = Infinity
@@ -66,6 +70,7 @@ export class Scheduler {
     private readonly concurrency = 256,
     private readonly clock: SchedulerClock = realClock,
     private readonly latenessCap = 100_000,
+    private readonly groupLimits: Readonly<Record<string, number>> = {},
   ) {}
 
   add(spec: JobSpec): void {
@@ -97,7 +102,7 @@ export class Scheduler {
   stop(): Promise<void> {
     this.stopped = true
     this.heap = []
-    this.queue.length = 0
+    this.queues.clear()
     if (this.timer !== null) this.clock.clearTimer(this.timer)
     this.timer = null
     this.checkIdle() // wakes run()'s idle() when nothing is in flight
@@ -125,7 +130,9 @@ export class Scheduler {
   }
 
   private isIdle(): boolean {
-    return this.inFlight === 0 && this.heap.length === 0 && this.queue.length === 0
+    if (this.inFlight !== 0 || this.heap.length !== 0) return false
+    for (const q of this.queues.values()) if (q.length) return false
+    return true
   }
 
   private tick(): void {
@@ -136,7 +143,10 @@ export class Scheduler {
     while (this.heap.length && this.heap[0]!.due <= now) {
       const j = this.pop()!
       j.waiting = true
-      this.queue.push(j)
+      const g = j.group ?? ''
+      const q = this.queues.get(g)
+      if (q) q.push(j)
+      else this.queues.set(g, [j])
     }
     this.drainQueue()
     this.arm()
@@ -144,8 +154,15 @@ export class Scheduler {
   }
 
   private drainQueue(): void {
-    while (this.queue.length && this.inFlight < this.concurrency && !this.stopped) {
-      const j = this.queue.shift()!
+    while (this.inFlight < this.concurrency && !this.stopped) {
+      let best: Job[] | null = null
+      for (const [g, q] of this.queues) {
+        if (!q.length || (this.groupInFlight.get(g) ?? 0) >= (this.groupLimits[g] ?? Infinity))
+          continue
+        if (!best || q[0]!.due < best[0]!.due) best = q
+      }
+      if (!best) return
+      const j = best.shift()!
       j.waiting = false
       this.launch(j)
     }
@@ -156,9 +173,11 @@ export class Scheduler {
     const due = j.due
     const late = Math.max(0, this.clock.now() - due)
     this.recordLateness(late)
+    const g = j.group ?? ''
     j.n++
     j.inFlight++
     this.inFlight++
+    this.groupInFlight.set(g, (this.groupInFlight.get(g) ?? 0) + 1)
     if (j.count === null || j.n < j.count) {
       j.due = j.t0 + j.n * j.interval_ms
       this.push(j)
@@ -166,6 +185,7 @@ export class Scheduler {
     const done = () => {
       j.inFlight--
       this.inFlight--
+      this.groupInFlight.set(g, this.groupInFlight.get(g)! - 1)
       this.drainQueue()
       this.arm()
       this.checkIdle()

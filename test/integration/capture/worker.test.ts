@@ -1,25 +1,45 @@
 /**
- * The capture worker through CaptureClient (built entry out/main/capture.js): file replay gives
- * the same conversations as in-process analysis; live capture on loopback sends one validated
- * snapshot per tick; failures arrive as data; a parent that stops acknowledging gets at most two
- * ticks in flight, the rest are skipped (merged into the next).
+ * The capture worker through the engine's WorkerHost (built entry out/main/capture.js): file
+ * replay gives the same conversations as in-process analysis, and its per-tick deltas add up to
+ * them; history built from the deltas reports exactly what `flowscope analyze` reports; live
+ * capture on loopback sends one validated snapshot per tick; failures arrive as data; a host that
+ * stops acknowledging gets at most two ticks in flight, the rest merge into the next; a worker
+ * killed with SIGKILL is reported and restarted; concurrent starts leave exactly one worker
+ * process and stop leaves none.
  */
-import { fork } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { fork, spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
-import { CaptureClient } from '../../../electron/engine/capture/client'
-import { FromWorker, type TickMessage } from '../../../electron/shared/protocol/capture'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { CaptureState } from '../../../common/contract'
+import { captureHost } from '../../../electron/engine/capture/worker'
+import { Monitor } from '../../../electron/engine/monitor'
+import { WorkerStartError } from '../../../electron/engine/workers/host'
+import { forkLauncherAt } from '../../../electron/engine/workers/launcher'
 import { openFile } from '../../../electron/shared/capture/libpcap-source'
 import {
   aggregate,
   allConversations,
   drain,
   FILE_IDLE_TIMEOUT_S,
+  type FlowDelta,
 } from '../../../electron/shared/capture/pipeline'
+import { FromWorker, type TickMessage } from '../../../electron/shared/protocol/capture'
+import { openHistoryDb } from '../../../electron/shared/store/open'
+import { Recorder } from '../../../electron/shared/store/recorder'
+import { HistoryWriter } from '../../../electron/shared/store/writer'
+import { FakeSysNet } from '../../unit/fakes'
 import { pcapFile, udp4 } from '../../unit/capture/pcap-file'
-import { WORKER, ownUdpPort, unavailable } from './helpers'
+import { ROOT, WORKER, flowscope, ownUdpPort, unavailable } from './helpers'
+
+// The shared corpus and tools sit beside the checkout (or beside the worktrees' folder).
+const SHARED =
+  [join(ROOT, '..', 'shared'), join(ROOT, '..', '..', 'shared')].find((d) =>
+    existsSync(join(d, 'tools', 'mkpcap.sh')),
+  ) ?? join(ROOT, '..', 'shared')
+const CORPUS = join(SHARED, 'corpus', 'tcpdump-tests')
+const MKPCAP = join(SHARED, 'tools', 'mkpcap.sh')
 
 const skip = unavailable({})
 const skipLive = skip ?? unavailable({ root: true })
@@ -31,24 +51,65 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 const T0 = Date.UTC(2026, 10, 26, 7, 0, 0) * 1000
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const launcher = forkLauncherAt(() => WORKER)
+const key = (c: {
+  protocol: string
+  address_a: string
+  port_a: number | null
+  address_b: string
+  port_b: number | null
+}) => `${c.protocol}|${c.address_a}|${c.port_a}|${c.address_b}|${c.port_b}`
+
+/** Runs the worker over a file with history on; returns the ended message and every delta. */
+async function replay(path: string, finalConversations = true) {
+  const host = captureHost({ launcher, restart: false })
+  const deltas: FlowDelta[] = []
+  let ticks = 0
+  host.on('tick', (t) => {
+    ticks++
+    deltas.push(...(t.deltas ?? []))
+  })
+  host.on('ended', (e) => deltas.push(...(e.deltas ?? [])))
+  const started = await host.start({
+    type: 'start',
+    source: { kind: 'file', path },
+    tickMs: 50,
+    finalConversations,
+    record: true,
+  })
+  const end = await host.done
+  return { started, end, deltas, ticks }
+}
+
+/** Worker processes (children of this process) running the built capture entry. */
+function captureWorkers(): number[] {
+  const pids: number[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8')
+      if (ppid === process.pid && cmd.includes(WORKER)) pids.push(Number(entry))
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return pids
+}
 
 describe.skipIf(skip !== null)('capture worker', () => {
-  it('replays a file with the same conversations as in-process analysis', async () => {
+  it('replays a file: conversations as in-process analysis, and deltas that add up to them', async () => {
     const frames = Array.from({ length: 60_000 }, (_, i) => ({
       tsUs: T0 + i * 10,
       data: udp4('10.0.0.1', `10.0.${i % 7}.2`, 1000 + (i % 13), 53),
     }))
     const path = join(dir, 'replay.pcap')
     writeFileSync(path, pcapFile(frames))
-    const client = CaptureClient.start(
-      { source: { kind: 'file', path }, tickMs: 50, finalConversations: true },
-      { workerPath: WORKER },
-    )
-    const started = new Promise((r) => client.once('started', r))
-    const end = await client.done()
-    expect(await started).toMatchObject({ kind: 'file', link_type: 1, link_type_name: 'EN10MB' })
-    expect(end.type).toBe('ended')
-    if (end.type !== 'ended') return
+    const { started, end, deltas } = await replay(path)
+    expect(started).toMatchObject({ kind: 'file', link_type: 1, link_type_name: 'EN10MB' })
+    expect(end?.type).toBe('ended')
+    if (end?.type !== 'ended') return
     expect(end.reason).toBe('eof')
     expect(end.packets).toBe(frames.length)
     expect(end.snapshot.packets).toBe(frames.length)
@@ -56,22 +117,104 @@ describe.skipIf(skip !== null)('capture worker', () => {
     const agg = aggregate(source, { idleTimeoutS: FILE_IDLE_TIMEOUT_S })
     await drain(source, agg.aggregator)
     source.close()
-    expect(end.conversations).toEqual(allConversations(agg))
+    const expected = allConversations(agg)
+    expect(end.conversations).toEqual(expected)
+    // Deltas: summed per conversation they give the totals; each conversation ends exactly once.
+    const sums = new Map<string, FlowDelta>()
+    for (const d of deltas) {
+      const s = sums.get(key(d))
+      if (!s) sums.set(key(d), { ...d })
+      else {
+        expect(s.ended).toBe(false)
+        s.packets_a_to_b += d.packets_a_to_b
+        s.bytes_a_to_b += d.bytes_a_to_b
+        s.packets_b_to_a += d.packets_b_to_a
+        s.bytes_b_to_a += d.bytes_b_to_a
+        s.last_seen_us = Math.max(s.last_seen_us, d.last_seen_us)
+        s.ended = d.ended
+      }
+    }
+    expect(sums.size).toBe(expected.length)
+    for (const c of expected) {
+      expect(sums.get(key(c))).toMatchObject({
+        packets_a_to_b: c.packets_a_to_b,
+        bytes_a_to_b: c.bytes_a_to_b,
+        packets_b_to_a: c.packets_b_to_a,
+        bytes_b_to_a: c.bytes_b_to_a,
+        first_seen_us: c.first_seen_us,
+        last_seen_us: c.last_seen_us,
+        ended: true,
+      })
+    }
   })
 
+  it('sends no deltas at all when history is off', async () => {
+    const path = join(dir, 'replay.pcap')
+    const host = captureHost({ launcher, restart: false })
+    const seen: unknown[] = []
+    host.on('tick', (t) => seen.push(t.deltas))
+    host.on('ended', (e) => seen.push(e.deltas))
+    await host.start({ type: 'start', source: { kind: 'file', path }, tickMs: 50 })
+    await host.done
+    expect(seen.length).toBeGreaterThan(0)
+    expect(seen.every((d) => d === null)).toBe(true)
+  })
+
+  const MK = join(dir, 'mk.pcap')
+  beforeAll(() => {
+    if (skipLive || !existsSync(MKPCAP)) return
+    spawnSync('bash', [MKPCAP, MK, '3', '20M', '128'], { timeout: 60_000 })
+  }, 90_000)
+
+  it.each([
+    ['afs.pcap', join(CORPUS, 'afs.pcap')],
+    ['pim-packet-assortment.pcap', join(CORPUS, 'pim-packet-assortment.pcap')],
+    ['mkpcap (iperf3 TCP + UDP, ping, HTTP between namespaces)', MK],
+  ])(
+    'history built from the worker deltas reports what analyze reports: %s',
+    async (name, pcap) => {
+      if (!existsSync(pcap)) {
+        console.warn(`${name}: skipped (${pcap} not there: no corpus, or mkpcap needs root)`)
+        return
+      }
+      const { deltas, end } = await replay(pcap, false)
+      expect(end?.type).toBe('ended')
+      const db = join(dir, `${name.split(' ')[0]}.db`)
+      const writer = new HistoryWriter(openHistoryDb(db), db, { flush_ms: 0 })
+      new Recorder(writer).deltas(deltas)
+      writer.flush()
+      expect(writer.close()).toBeNull()
+      const analyzed = flowscope(['analyze', pcap, '--by', 'conversation', '--format', 'csv'])
+      expect(analyzed.code).toBe(0)
+      const stored = flowscope(['report', '--db', db, '--by', 'conversation', '--format', 'csv'])
+      expect(stored.stderr).toBe('')
+      const rows = (csv: string) => csv.split('\n').filter(Boolean)
+      const [ha, ...a] = rows(analyzed.stdout)
+      const [hb, ...b] = rows(stored.stdout)
+      expect(hb).toBe(ha)
+      expect(b.length).toBeGreaterThan(0)
+      expect(b.sort()).toEqual(a.sort())
+    },
+    90_000,
+  )
+
   it('reports failures as data: missing file, missing interface', async () => {
-    const missing = await CaptureClient.start(
-      { source: { kind: 'file', path: join(dir, 'nope.pcap') } },
-      { workerPath: WORKER },
-    ).done()
-    expect(missing).toMatchObject({ type: 'error', ok: false, code: 'NO_SUCH_FILE' })
-    const iface = await CaptureClient.start(
-      { source: { kind: 'live', iface: 'fscnope0' } },
-      { workerPath: WORKER },
-    ).done()
-    expect(iface.type).toBe('error')
+    const fail = async (
+      source: { kind: 'file'; path: string } | { kind: 'live'; iface: string },
+    ) => {
+      const host = captureHost({ launcher })
+      const err = await host.start({ type: 'start', source }).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(WorkerStartError)
+      await host.done
+      expect(host.state.state).toBe('failed')
+      return (err as WorkerStartError).failure
+    }
+    expect(await fail({ kind: 'file', path: join(dir, 'nope.pcap') })).toMatchObject({
+      type: 'error',
+      code: 'NO_SUCH_FILE',
+    })
     expect(['NO_SUCH_DEVICE', 'PERMISSION_DENIED']).toContain(
-      iface.type === 'error' ? iface.code : '',
+      (await fail({ kind: 'live', iface: 'fscnope0' })).code,
     )
   })
 
@@ -80,30 +223,28 @@ describe.skipIf(skip !== null)('capture worker', () => {
     async () => {
       const udp = await ownUdpPort()
       const port = udp.port
-      const client = CaptureClient.start(
-        {
-          source: { kind: 'live', iface: 'lo', filter: `udp and port ${port}` },
-          tickMs: 100,
-          finalConversations: true,
-        },
-        { workerPath: WORKER },
-      )
+      const host = captureHost({ launcher })
       const ticks: TickMessage[] = []
-      client.on('tick', (t) => ticks.push(t))
-      await new Promise((r) => client.once('started', r))
+      host.on('tick', (t) => ticks.push(t))
+      await host.start({
+        type: 'start',
+        source: { kind: 'live', iface: 'lo', filter: `udp and port ${port}` },
+        tickMs: 100,
+        finalConversations: true,
+      })
       await udp.send(40, 32)
       await sleep(400)
-      const end = await client.stop()
+      const end = await host.stop()
       udp.close()
-      expect(end.type).toBe('ended')
-      if (end.type !== 'ended') return
+      expect(host.pid).toBeUndefined()
+      expect(end?.type).toBe('ended')
+      if (end?.type !== 'ended') return
       expect(end.reason).toBe('signal')
       expect(ticks.length).toBeGreaterThanOrEqual(3)
       expect(ticks.map((t) => t.seq)).toEqual(ticks.map((_, i) => i + 1))
       expect(ticks.at(-1)!.snapshot.packets).toBe(40)
       expect(end.stats).toMatchObject({ dropped_kernel: 0 })
-      const conv = end.conversations!.find((c) => c.port_b === port)
-      expect(conv).toMatchObject({
+      expect(end.conversations!.find((c) => c.port_b === port)).toMatchObject({
         protocol: 'udp',
         address_a: '127.0.0.1',
         address_b: '127.0.0.1',
@@ -114,7 +255,7 @@ describe.skipIf(skip !== null)('capture worker', () => {
   )
 
   it.skipIf(skipLive !== null)(
-    'keeps at most two unacknowledged ticks in flight and skips the rest',
+    'keeps at most two unacknowledged ticks in flight; later deltas merge into the next tick',
     async () => {
       const child = fork(WORKER, [], {
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -130,16 +271,80 @@ describe.skipIf(skip !== null)('capture worker', () => {
         type: 'start',
         source: { kind: 'live', iface: 'lo', filter: `udp and port ${udp.port}` },
         tickMs: 50,
+        record: true,
       })
-      await sleep(700)
+      await sleep(300)
+      await udp.send(10, 16)
+      await sleep(400)
       expect(ticks).toHaveLength(2)
       child.send({ type: 'ack', seq: 2 })
       await sleep(300)
       expect(ticks.length).toBeGreaterThan(2)
       expect(ticks[2]!.skipped).toBeGreaterThan(0)
+      // The packets sent while ticks were skipped arrive as one merged delta.
+      const moved = ticks.flatMap((t) => t.deltas ?? []).filter((d) => d.port_b === udp.port)
+      expect(moved).toHaveLength(1)
+      expect(moved[0]).toMatchObject({ packets_a_to_b: 10, ended: false })
       child.send({ type: 'stop' })
       await new Promise((r) => child.on('exit', r))
       udp.close()
     },
+  )
+
+  it.skipIf(skipLive !== null)(
+    'a worker killed with SIGKILL is reported with the reason and restarted',
+    async () => {
+      const monitor = new Monitor({
+        sysnet: new FakeSysNet(),
+        launcher,
+        restart: { baseDelayMs: 100 },
+      })
+      const states: CaptureState[] = []
+      monitor.events.on('capture.state', (s) => states.push(s))
+      await monitor.capture.start('lo', 'udp and port 9')
+      const first = monitor.capture.pid!
+      expect(captureWorkers()).toEqual([first])
+      process.kill(first, 'SIGKILL')
+      for (let i = 0; i < 100 && !(states.at(-1)?.active && monitor.capture.pid !== first); i++)
+        await sleep(50)
+      const crash = states.find((s) => s.error?.code === 'WORKER_CRASHED')
+      expect(crash).toMatchObject({ active: false, iface: 'lo' })
+      expect(crash!.error!.message).toMatch(/killed by SIGKILL; restarting in 0.1 s \(attempt 1\)/)
+      expect(states.at(-1)).toMatchObject({ active: true, iface: 'lo', error: null })
+      const second = monitor.capture.pid!
+      expect(second).not.toBe(first)
+      expect(captureWorkers()).toEqual([second])
+      await monitor.stop()
+      expect(captureWorkers()).toEqual([])
+    },
+    20_000,
+  )
+
+  it.skipIf(skipLive !== null)(
+    'three concurrent starts leave exactly one worker process; stop leaves none',
+    async () => {
+      const monitor = new Monitor({ sysnet: new FakeSysNet(), launcher })
+      const states: CaptureState[] = []
+      monitor.events.on('capture.state', (s) => states.push(s))
+      const starts = ['udp and port 9', 'udp and port 10', 'udp and port 11'].map((f) =>
+        monitor.capture.start('lo', f),
+      )
+      const results = await Promise.all(starts)
+      expect(results.map((r) => r.filter)).toEqual([
+        'udp and port 9',
+        'udp and port 10',
+        'udp and port 11',
+      ])
+      expect(captureWorkers()).toEqual([monitor.capture.pid])
+      expect(monitor.capture.state()).toMatchObject({ active: true, filter: 'udp and port 11' })
+      // The events tell the truth: start, stop, start, stop, start.
+      expect(states.map((s) => s.active)).toEqual([true, false, true, false, true])
+      const stop = monitor.capture.stop()
+      const again = monitor.capture.stop()
+      await Promise.all([stop, again])
+      expect(captureWorkers()).toEqual([])
+      expect(monitor.capture.state().active).toBe(false)
+    },
+    20_000,
   )
 })

@@ -4,8 +4,11 @@ import {
   aggregate,
   allConversations,
   drain,
+  FlowDeltas,
   runLive,
+  type FlowDelta,
 } from '../../../electron/shared/capture/pipeline'
+import type { ConversationRecord } from '../../../common/capture'
 import type { CaptureSource, PumpResult } from '../../../electron/shared/capture/source'
 import {
   SyntheticSource,
@@ -157,5 +160,100 @@ describe('pipeline', () => {
     const ac = new AbortController()
     setTimeout(() => ac.abort(), 20)
     expect((await runLive(idle, agg.aggregator, { signal: ac.signal })).reason).toBe('signal')
+  })
+})
+
+describe('FlowDeltas (history deltas computed where packets are counted)', () => {
+  /** Random traffic over few flows, with evictions (small table) and idle expiries. */
+  function traffic(n: number, seed: number): SyntheticFrame[] {
+    let x = seed
+    const rnd = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32
+    let t = T0
+    return Array.from({ length: n }, () => {
+      t += rnd() < 0.02 ? 3_000_000 : Math.floor(rnd() * 2000) // now and then a long gap
+      const a = `10.0.0.${1 + Math.floor(rnd() * 6)}`
+      const b = `10.0.1.${1 + Math.floor(rnd() * 6)}`
+      const port = 1000 + Math.floor(rnd() * 3)
+      return rnd() < 0.5
+        ? { tsUs: t, data: udp4(a, b, port, 53), wireLen: 60 + Math.floor(rnd() * 1400) }
+        : { tsUs: t, data: udp4(b, a, 53, port), wireLen: 60 + Math.floor(rnd() * 1400) }
+    })
+  }
+
+  it.each([1, 2, 3])('sum to every flow total, each flow ending once (seed %i)', (seed) => {
+    const all = traffic(5000, seed)
+    const deltas = new FlowDeltas()
+    const source = new SyntheticSource(all)
+    const agg = aggregate(source, { deltas, maxFlows: 20, idleTimeoutS: 2 })
+    const sink = agg.aggregator.add.bind(agg.aggregator)
+    const got: FlowDelta[] = []
+    let takes = 0
+    for (;;) {
+      const r = source.pump(sink, 1 + (takes % 97)) // takes between uneven batches
+      // Skip some takes, as a worker does while its host lags: the next one carries them.
+      if (takes++ % 5 !== 3) got.push(...deltas.take(agg.aggregator))
+      if (r.status === 'eof') break
+    }
+    got.push(...deltas.endAll(agg.aggregator))
+    const totals = allConversations(agg)
+    expect(agg.aggregator.snapshot(0).flows_evicted).toBeGreaterThan(0)
+    expect(agg.aggregator.snapshot(0).flows_expired).toBeGreaterThan(0)
+    // Walk the deltas as a store would: a key's flow is open until a delta says it ended.
+    const open = new Map<string, FlowDelta>()
+    const flows: FlowDelta[] = []
+    const key = (d: FlowDelta) =>
+      `${d.protocol}|${d.address_a}|${d.port_a}|${d.address_b}|${d.port_b}`
+    for (const d of got) {
+      const s = open.get(key(d))
+      if (s) {
+        expect(d.first_seen_us).toBeGreaterThanOrEqual(s.last_seen_us)
+        s.packets_a_to_b += d.packets_a_to_b
+        s.bytes_a_to_b += d.bytes_a_to_b
+        s.packets_b_to_a += d.packets_b_to_a
+        s.bytes_b_to_a += d.bytes_b_to_a
+        s.last_seen_us = d.last_seen_us
+      } else open.set(key(d), { ...d })
+      if (d.ended) {
+        flows.push(open.get(key(d))!)
+        open.delete(key(d))
+      }
+    }
+    expect(open.size).toBe(0)
+    const strip = (c: FlowDelta | ConversationRecord) => [
+      key(c as FlowDelta),
+      c.packets_a_to_b,
+      c.bytes_a_to_b,
+      c.packets_b_to_a,
+      c.bytes_b_to_a,
+      c.first_seen_us,
+      c.last_seen_us,
+    ]
+    const byTime = (x: (string | number)[], y: (string | number)[]) =>
+      (x[5] as number) - (y[5] as number) || String(x[0]).localeCompare(String(y[0]))
+    expect(flows.map(strip).sort(byTime)).toEqual(totals.map(strip).sort(byTime))
+  })
+
+  it('sends nothing for flows without new packets, and the handshake RTT once', () => {
+    const deltas = new FlowDeltas()
+    const source = new SyntheticSource(frames)
+    const agg = aggregate(source, { deltas, keepEnded: false })
+    source.pump(agg.aggregator.add.bind(agg.aggregator), 100)
+    const first = deltas.take(agg.aggregator)
+    expect(first).toHaveLength(2)
+    expect(first.find((d) => d.protocol === 'tcp')).toMatchObject({
+      packets_a_to_b: 2,
+      packets_b_to_a: 1,
+      bytes_a_to_b: 54 + 1514,
+      handshake_rtt_ms: 0.5,
+      ended: false,
+    })
+    expect(deltas.take(agg.aggregator)).toEqual([])
+    const end = deltas.endAll(agg.aggregator)
+    expect(
+      end.map((d) => [d.ended, d.packets_a_to_b + d.packets_b_to_a, d.handshake_rtt_ms]),
+    ).toEqual([
+      [true, 0, null],
+      [true, 0, null],
+    ])
   })
 })

@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest'
 import { ProbeResult } from '../../../common/probes'
 import { statsToCsvRows, statsToJson } from '../../../electron/engine/probes/format'
 import { explainOpenError } from '../../../electron/workers/probe/icmp-addon'
-import { FromWorker } from '../../../electron/shared/protocol/probe'
 import { ProbeRunner } from '../../../electron/workers/probe/runner'
 import { computeStats } from '../../../electron/shared/probes/stats'
 
@@ -88,28 +87,57 @@ describe('ICMP rights error', () => {
 })
 
 describe('ProbeRunner', () => {
-  it('streams valid result batches and ends with done; bad targets are fatal BAD_REQUEST', async () => {
+  it('collects results until taken (once per tick) and finishes; bad targets are fatal BAD_REQUEST', async () => {
     const echo = dgram.createSocket('udp4')
     echo.on('message', (m, r) => echo.send(m, r.port, r.address))
     echo.bind(0, '127.0.0.1')
     await once(echo, 'listening')
-    const msgs: FromWorker[] = []
-    const runner = new ProbeRunner((m) => msgs.push(FromWorker.parse(m)), { flush_ms: 5 })
+    const runner = new ProbeRunner({ seqBase: 10 })
     const target = `udp://127.0.0.1:${echo.address().port}`
-    await runner.run([{ target, interval_ms: 10, timeout_ms: 500, count: 5 }])
+    const events: string[] = []
+    const taken: ProbeResult[] = []
+    const ticker = setInterval(() => taken.push(...runner.take().results), 15)
+    const done = await runner.run([{ target, interval_ms: 10, timeout_ms: 500, count: 5 }], {
+      started: () => events.push('started'),
+      fatal: (t, code) => events.push(`fatal ${code}`),
+    })
+    clearInterval(ticker)
+    const last = runner.take(true)
+    taken.push(...last.results)
     echo.close()
-    expect(msgs[0]!.type).toBe('started')
-    expect(msgs.at(-1)!.type).toBe('done')
-    const results = msgs.flatMap((m) => (m.type === 'results' ? m.results : []))
-    expect(results.map((r) => r.seq).sort()).toEqual([0, 1, 2, 3, 4])
-    expect(results.every((r) => r.status === 'ok' && r.target === target && r.kind === 'udp')).toBe(
+    expect(done).toBe(true)
+    expect(events).toEqual(['started'])
+    for (const r of taken) ProbeResult.parse(r)
+    expect(taken.map((r) => r.seq).sort()).toEqual([10, 11, 12, 13, 14])
+    expect(taken.every((r) => r.status === 'ok' && r.target === target && r.kind === 'udp')).toBe(
       true,
     )
+    expect(last.counters).toEqual({ [target]: { late: 0, duplicates: 0 } })
+    expect(last.results_dropped).toBe(0)
 
-    const bad: FromWorker[] = []
-    await new ProbeRunner((m) => bad.push(m)).run([
-      { target: 'tcp://nope', interval_ms: 10, timeout_ms: 10, count: 1 },
-    ])
-    expect(bad).toEqual([expect.objectContaining({ type: 'fatal', code: 'BAD_REQUEST' })])
+    const bad: string[] = []
+    const ok = await new ProbeRunner().run(
+      [{ target: 'tcp://nope', interval_ms: 10, timeout_ms: 10, count: 1 }],
+      { started: () => bad.push('started'), fatal: (t, code) => bad.push(`${t} ${code}`) },
+    )
+    expect(ok).toBe(false)
+    expect(bad).toEqual(['tcp://nope BAD_REQUEST'])
+  })
+
+  it('keeps at most maxPending results while nobody takes them, and counts the rest', async () => {
+    const echo = dgram.createSocket('udp4')
+    echo.on('message', (m, r) => echo.send(m, r.port, r.address))
+    echo.bind(0, '127.0.0.1')
+    await once(echo, 'listening')
+    const runner = new ProbeRunner({ maxPending: 3 })
+    const target = `udp://127.0.0.1:${echo.address().port}`
+    await runner.run([{ target, interval_ms: 5, timeout_ms: 500, count: 8 }], {
+      started: () => {},
+      fatal: () => {},
+    })
+    echo.close()
+    const batch = runner.take(true)
+    expect(batch.results.map((r) => r.seq).sort()).toEqual([5, 6, 7])
+    expect(batch.results_dropped).toBe(5)
   })
 })

@@ -104,6 +104,43 @@ describe('Scheduler', () => {
     expect(s.latenessSummary().max_ms).toBeGreaterThan(0)
   })
 
+  it('bounds concurrency per group (target kind) without holding back other groups', async () => {
+    const clock = new FakeClock()
+    const s = new Scheduler(100, clock, 1000, { http: 2 })
+    const inFlight = new Map<string, number>()
+    const peak = new Map<string, number>()
+    const runs = new Map<string, number>()
+    for (let i = 0; i < 10; i++) {
+      const group = i < 6 ? 'http' : 'udp'
+      s.add({
+        interval_ms: 50,
+        count: 4,
+        group,
+        run: () =>
+          new Promise<void>((resolve) => {
+            inFlight.set(group, (inFlight.get(group) ?? 0) + 1)
+            peak.set(group, Math.max(peak.get(group) ?? 0, inFlight.get(group)!))
+            runs.set(group, (runs.get(group) ?? 0) + 1)
+            clock.setTimer(() => {
+              inFlight.set(group, inFlight.get(group)! - 1)
+              resolve()
+            }, 40)
+          }),
+      })
+    }
+    s.start()
+    await clock.runUntil(5000)
+    await s.idle()
+    expect(peak.get('http')).toBe(2)
+    expect(peak.get('udp')).toBe(4)
+    expect(runs).toEqual(
+      new Map([
+        ['http', 24],
+        ['udp', 16],
+      ]),
+    )
+  })
+
   it('stops launching on stop() and resolves once in-flight runs end', async () => {
     const clock = new FakeClock()
     const s = new Scheduler(8, clock)

@@ -94,18 +94,64 @@ describe('ProbeAccumulator', () => {
   })
 })
 
-describe('ProbeAccumulator memory', () => {
-  it('keeps the newest `cap` probes of an endless run, in seq order', () => {
+describe('ProbeAccumulator memory and exactness', () => {
+  it('keeps run statistics exact over an endless run with bounded memory; percentiles over the ring', () => {
     const a = new ProbeAccumulator('t', 'udp', 3, 100)
+    const all: ProbeResult[] = []
     for (let seq = 0; seq < 1000; seq += 2) {
-      a.add(res(seq + 1, seq + 1)) // out of order pairs
-      a.add(res(seq, seq))
+      const pair = [res(seq + 1, seq + 1), res(seq, seq)] // out of order pairs
+      pair.forEach((r) => a.add(r))
+      all.push(...pair)
     }
     expect(a.count).toBe(1000)
     const run = a.run()
-    expect(run.sent).toBe(100)
-    expect(run.rtt_ms.min).toBe(900)
+    const exact = computeStats('t', 'udp', all)
+    expect(run.sent).toBe(1000)
+    expect(run.rtt_ms.min).toBe(0)
+    expect(run.rtt_ms.avg).toBe(exact.rtt_ms.avg)
+    expect(run.jitter_ms).toEqual(exact.jitter_ms)
+    // p50 of the newest 100 replies (900..999).
+    expect(run.rtt_ms.p50).toBe(949.5)
     expect(a.window().rtt_ms).toMatchObject({ min: 997, max: 999 })
     expect(a.window().jitter_ms.mean).toBe(1)
+  })
+
+  it('equals computeStats over the whole run for any arrival order, while the ring holds it all', () => {
+    let x = 7
+    const rnd = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32
+    for (const kind of ['udp', 'http'] as const) {
+      const results: ProbeResult[] = Array.from({ length: 3000 }, (_, seq) => {
+        const lost = rnd() < 0.1
+        const r = res(seq, lost ? null : Math.round(rnd() * 50_000) / 1000)
+        if (kind === 'http' && !lost) r.phases_ms = { connect: rnd() * 3, ttfb: rnd() * 9 }
+        return { ...r, kind }
+      })
+      // Arrival order: mostly in order, some overtaken by up to 20 later probes.
+      const arrival = results.map((r, i) => ({ r, at: i + (rnd() < 0.2 ? rnd() * 20 : 0) }))
+      arrival.sort((p, q) => p.at - q.at)
+      const a = new ProbeAccumulator('t', kind, 60, 4096)
+      a.counters = { late: 2, duplicates: 1 }
+      const half = arrival.length / 2
+      arrival.slice(0, half).forEach((p) => a.add(p.r))
+      a.run() // a snapshot mid-run must not disturb the run
+      arrival.slice(half).forEach((p) => a.add(p.r))
+      const got = a.run()
+      const want = computeStats('t', kind, results, { late: 2, duplicates: 1 })
+      expect({ ...got, rtt_ms: { ...got.rtt_ms, stddev: 0 } }).toEqual({
+        ...want,
+        rtt_ms: { ...want.rtt_ms, stddev: 0 },
+      })
+      expect(got.rtt_ms.stddev).toBeCloseTo(want.rtt_ms.stddev!, 9)
+      expect(a.window()).toEqual(computeStats('t', kind, results.slice(-60)))
+    }
+  })
+
+  it('a restarted worker continues at a later seq: the gap is skipped, nothing is counted twice', () => {
+    const a = new ProbeAccumulator('t', 'udp', 10, 100)
+    a.add(res(0, 10))
+    a.add(res(2, 30)) // seq 1 never comes back (the worker died with it in flight)
+    a.skipTo(3)
+    a.add(res(3, 20))
+    expect(a.run()).toMatchObject({ sent: 3, received: 3, jitter_ms: { mean: 15 } })
   })
 })
