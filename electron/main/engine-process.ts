@@ -12,7 +12,7 @@ import {
   type UtilityProcess,
 } from 'electron'
 import { FromEngine, type ToEngine } from '../engine/host/messages'
-import type { WorkerName } from '../engine/host/launcher-types'
+import type { WorkerName } from '../engine/workers/launcher'
 import { Backoff } from './backoff'
 
 export interface EngineProcessEvents {

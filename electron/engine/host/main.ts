@@ -15,13 +15,11 @@ if (!parent) {
 
 const host = runEngineHost(
   parent,
-  // services.launcher.launch starts workers as utility processes through main (no fork, no
-  // RunAsNode); services.notifier shows OS notifications through main.
-  // TODO(merge): pass `launcher.launch` to the Monitor once the worker protocol's clients take a
-  // WorkerLauncher (electron/engine/workers/launcher.ts), and `notifier` to the alerts; until
-  // then the clients fork(), which a packaged app (RunAsNode fuse off) cannot.
-  (_services) =>
+  // Workers start as utility processes through main (no fork, so the RunAsNode fuse stays off);
+  // the notifier shows OS notifications through main.
+  (services) =>
     new Monitor({
+      launcher: services.launcher.launch,
       // Like serve mode: history is recorded by default ($FLOWSCOPE_DB or the data directory).
       history: (events) => new History(events, undefined, process.env, true),
     }),

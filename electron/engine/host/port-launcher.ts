@@ -3,7 +3,7 @@
  * so launching a worker is a request to main; main answers with one end of a MessageChannelMain
  * whose other end the worker holds. From then on the worker's traffic never passes through main.
  */
-import type { WorkerChannel, WorkerLauncher, WorkerName } from './launcher-types'
+import type { WorkerChannel, WorkerLauncher, WorkerName } from '../workers/launcher'
 import type { FromEngine } from './messages'
 import type { ParentPort, Port } from './ports'
 
