@@ -3,12 +3,14 @@
  * keeps live state and answers the contract. Plain Node; never imports electron.
  */
 import { version } from '../../package.json'
+import { AlertEngine, type AlertEngineOptions } from './alerts/engine'
 import { EngineError, type Handlers } from './api'
 import { BandwidthMeter } from './bandwidth/meter'
 import { EventBus } from './events'
 import type { History } from './history'
 import { LiveCapture, type LaunchCapture } from './live-capture'
 import { LiveProbes } from './live-probes'
+import type { InterfaceCounters } from './sysnet/counters'
 import { LinuxSysNet, type SysNet } from './sysnet/linux'
 
 export interface MonitorOptions {
@@ -21,6 +23,8 @@ export interface MonitorOptions {
   launchCapture?: LaunchCapture
   /** Opens the history store on the monitor's events (serve and desktop do; tests may not). */
   history?: (events: EventBus) => History
+  /** Alert rules store, notifier and webhook options (alerts run with no rules otherwise). */
+  alerts?: AlertEngineOptions
 }
 
 export class Monitor {
@@ -32,6 +36,8 @@ export class Monitor {
   readonly capture: LiveCapture
   readonly history: History | null
   readonly probes: LiveProbes
+  readonly alerts: AlertEngine
+  private counters: ReadonlyMap<string, InterfaceCounters> | null = null
   private timer: NodeJS.Timeout | null = null
   private lastError: string | null = null
 
@@ -48,6 +54,10 @@ export class Monitor {
       (samples, time_us) => this.history?.recordProbes(samples, time_us),
       this.tickMs,
     )
+    this.alerts = new AlertEngine(this.events, {
+      record: (a) => this.history?.recordAlert(a),
+      ...opts.alerts,
+    })
     const speeds = new Map<string, number | null>()
     this.bandwidth = new BandwidthMeter(opts.historyLength ?? 300, (name) => {
       if (!speeds.has(name)) {
@@ -67,7 +77,7 @@ export class Monitor {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer)
     this.timer = null
-    await Promise.all([this.capture.stop(), this.probes.stop()])
+    await Promise.all([this.capture.stop(), this.probes.stop(), this.alerts.close()])
     this.history?.close()
   }
 
@@ -76,6 +86,7 @@ export class Monitor {
     let counters
     try {
       counters = this.sysnet.readCounters()
+      this.counters = counters
       this.lastError = null
     } catch (err) {
       // Keep ticking: a transient read failure must not kill the monitor.
@@ -109,6 +120,14 @@ export class Monitor {
     'history.query': (q) => this.requireHistory().query(q),
     'history.probes': (q) => this.requireHistory().probes(q),
     'history.export': (p) => this.requireHistory().exportTicket(p.query, p.format),
+    'alerts.list': () => this.alerts.list(),
+    'alerts.rules.get': () => this.alerts.rules(),
+    'alerts.rules.set': (p) => this.alerts.setRules(p),
+  }
+
+  /** The kernel counters read on the last tick (for the Prometheus exposition). */
+  get lastCounters(): ReadonlyMap<string, InterfaceCounters> | null {
+    return this.counters
   }
 
   private requireHistory(): History {
