@@ -36,7 +36,7 @@ export async function loadRulesFile(file: string): Promise<AlertConfig> {
 
 export function parseRules(text: string, file = 'rules'): AlertConfig {
   const lines = new LineCounter()
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false })
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true })
   const first = doc.errors[0]
   if (first) {
     const line = first.linePos?.[0].line ?? null
