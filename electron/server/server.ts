@@ -10,6 +10,8 @@ import { WebSocketServer, type WebSocket } from 'ws'
 import { WireRequest, type WireMessage } from '../../common/contract'
 import { CSP } from '../../common/security'
 import { dispatch } from '../engine/api'
+import { handleMetrics } from '../engine/metrics/http'
+import type { Metrics } from '../engine/metrics'
 import type { Monitor } from '../engine/monitor'
 import { hostAllowed, newToken, originAllowed, tokenMatches } from './access'
 
@@ -20,6 +22,8 @@ export interface ServeOptions {
   host?: string
   port?: number
   token?: string
+  /** `/metrics` (only with --metrics); `token`: Bearer token required to scrape, or null. */
+  metrics?: { metrics: Metrics; token: string | null }
 }
 
 export interface RunningServer {
@@ -44,11 +48,16 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   }
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    if (!hostAllowed(req.headers.host, port)) return reject(res, 421, 'unexpected Host header')
+    // A scrape with a token may use any Host (fleet DNS names); without one, rebinding rules apply.
+    const scrape =
+      opts.metrics && (req.url ?? '').split('?')[0] === '/metrics' ? opts.metrics : null
+    if (!(scrape?.token || hostAllowed(req.headers.host, port)))
+      return reject(res, 421, 'unexpected Host header')
     res.setHeader('Content-Security-Policy', CSP)
     res.setHeader('X-Content-Type-Options', 'nosniff')
     res.setHeader('Referrer-Policy', 'no-referrer')
     if (req.method !== 'GET' && req.method !== 'HEAD') return reject(res, 405, 'method not allowed')
+    if (scrape) return void handleMetrics(scrape.metrics, scrape.token, req, res)
     const exportMatch = /^\/api\/export\/([A-Za-z0-9_-]{16,64})$/.exec(req.url ?? '')
     if (exportMatch) return void serveExport(opts.monitor, exportMatch[1]!, res)
     statics(req, res, () => reject(res, 404, 'not found'))

@@ -6,8 +6,10 @@ import { isLoopback } from '../../server/access'
 import { startServer } from '../../server/server'
 import { intOption, parseCommandArgs } from '../args'
 import { CliError, type Command } from '../io'
+import { fleetOptions, fleetUsage, prepareFleet, startFleet } from './serve-fleet'
 
 const usage = `Usage: flowscope serve [--host ADDRESS] [--port PORT] [--db PATH | --no-store]
+                      [--metrics [--metrics-token TOKEN]] [--rules FILE]
 
 Serves the Flowscope UI and its API on http://ADDRESS:PORT (default 127.0.0.1:7878) and prints
 the URL to open, which carries a random access token. Records history while it runs. Runs until Ctrl-C.
@@ -16,7 +18,8 @@ Options:
   --host ADDRESS  address to listen on (default 127.0.0.1; anything else exposes the UI to the network)
   --port PORT     TCP port (default 7878; 0 picks a free one)
   --db PATH       history database (default $FLOWSCOPE_DB, else the user's data directory)
-  --no-store      record no history`
+  --no-store      record no history
+${fleetUsage}`
 
 export const serveCommand: Command = {
   usage,
@@ -26,6 +29,7 @@ export const serveCommand: Command = {
       port: { type: 'string' },
       db: { type: 'string' },
       'no-store': { type: 'boolean' },
+      ...fleetOptions,
     })
     const host = values.host
     const port = intOption('port', values.port, 7878, 0, 65535)
@@ -34,15 +38,18 @@ export const serveCommand: Command = {
     if (!existsSync(join(staticDir, 'index.html')))
       throw new CliError('the UI is not built: run `npm run build` first')
 
+    const fleet = await prepareFleet(values, host, io)
     const record = !values['no-store']
     const monitor = new Monitor({
       history: (events) => new History(events, values.db, io.env, record),
+      alerts: { store: fleet.store },
     })
+    const metrics = startFleet(fleet, monitor, io)
     const failure = monitor.history?.status().failure
     if (failure) io.stderr.write(`flowscope: history is off: ${failure.message}\n`)
     let server
     try {
-      server = await startServer({ monitor, staticDir, host, port })
+      server = await startServer({ monitor, staticDir, host, port, metrics })
     } catch (err) {
       const e = err as NodeJS.ErrnoException
       const why =
@@ -60,11 +67,13 @@ export const serveCommand: Command = {
       )
     }
     io.stdout.write(`Flowscope is serving at ${server.url}\n`)
+    if (metrics) io.stdout.write(`Prometheus metrics at ${server.url.split('/?')[0]}/metrics\n`)
     await new Promise<void>((resolve) => {
       if (io.signal.aborted) resolve()
       io.signal.addEventListener('abort', () => resolve(), { once: true })
     })
     await monitor.stop()
+    metrics?.metrics.close()
     await server.close()
     return 0
   },

@@ -17,7 +17,12 @@ interface Received {
 }
 
 const servers: Server[] = []
-afterEach(() => servers.splice(0).forEach((s) => s.closeAllConnections() || s.close()))
+afterEach(() =>
+  servers.splice(0).forEach((s) => {
+    s.closeAllConnections()
+    s.close()
+  }),
+)
 
 /** A receiver whose n-th request (0-based) is answered by `respond` (status, or a delay first). */
 async function receiver(respond: (n: number) => { status: number; delayMs?: number }) {
