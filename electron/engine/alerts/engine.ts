@@ -9,6 +9,7 @@ import type { AlertEvent } from '../../shared/store'
 import { EngineError } from '../api'
 import type { EventBus } from '../events'
 import { alertmanagerBody } from './alertmanager'
+import { DEFAULT_ALERTS } from './defaults'
 import { alertContext, describeValue, threshold } from './context'
 import { RuleState, type Instance, type Transition } from './evaluate'
 import type { Notifier } from './notifier'
@@ -24,6 +25,8 @@ export interface AlertEngineOptions {
   webhook?: SenderOptions
   /** Added to every alert's labels; default this host's name (which machine of a fleet). */
   instance?: string
+  /** Rules when none are stored yet (default: DEFAULT_ALERTS). */
+  defaults?: AlertConfig
 }
 
 const RECENT = 100
@@ -48,7 +51,7 @@ export class AlertEngine {
     } catch {
       // An unusable store (history failed to open) leaves the rules in memory only.
     }
-    if (stored) this.apply(stored)
+    this.apply(stored ?? opts.defaults ?? DEFAULT_ALERTS)
     this.offs.push(
       events.on('bandwidth.tick', (tick) => {
         this.live.onBandwidth(tick)

@@ -57,6 +57,11 @@ export function registerCapture(registry: Registry, events: EventBus): () => voi
       'flows_expired',
     ),
     counter(
+      'flowscope_capture_tcp_packets_total',
+      'TCP segments the capture decoded (the denominator of the retransmission ratio).',
+      'tcp_packets',
+    ),
+    counter(
       'flowscope_capture_tcp_retransmissions_total',
       'TCP retransmissions (as tshark counts them) in the conversations the capture reported.',
       'retransmissions',
