@@ -27,6 +27,12 @@ export interface MonitorOptions {
   alerts?: AlertEngineOptions
 }
 
+/** The kernel counters of the last tick and when they were read (ms since the epoch). */
+export interface LastCounters {
+  at_ms: number
+  counters: ReadonlyMap<string, InterfaceCounters>
+}
+
 export class Monitor {
   readonly events = new EventBus()
   readonly tickMs: number
@@ -37,7 +43,7 @@ export class Monitor {
   readonly history: History | null
   readonly probes: LiveProbes
   readonly alerts: AlertEngine
-  private counters: ReadonlyMap<string, InterfaceCounters> | null = null
+  private counters: LastCounters | null = null
   private timer: NodeJS.Timeout | null = null
   private lastError: string | null = null
 
@@ -85,8 +91,9 @@ export class Monitor {
   sample(): void {
     let counters
     try {
+      const at_ms = Date.now()
       counters = this.sysnet.readCounters()
-      this.counters = counters
+      this.counters = { at_ms, counters }
       this.lastError = null
     } catch (err) {
       // Keep ticking: a transient read failure must not kill the monitor.
@@ -126,7 +133,7 @@ export class Monitor {
   }
 
   /** The kernel counters read on the last tick (for the Prometheus exposition). */
-  get lastCounters(): ReadonlyMap<string, InterfaceCounters> | null {
+  get lastCounters(): LastCounters | null {
     return this.counters
   }
 

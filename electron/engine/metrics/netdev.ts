@@ -8,7 +8,10 @@ import type { Registry } from 'prom-client'
 import type { InterfaceCounters } from '../sysnet/counters'
 import { Collected } from './collected'
 
-export type CountersSource = () => ReadonlyMap<string, InterfaceCounters> | null
+export type CountersSource = () => {
+  at_ms: number
+  counters: ReadonlyMap<string, InterfaceCounters>
+} | null
 
 const FIELDS: Array<[string, keyof InterfaceCounters, string]> = [
   ['receive_bytes', 'rx_bytes', 'bytes received'],
@@ -31,7 +34,7 @@ export function registerNetdev(registry: Registry, counters: CountersSource): vo
       `Network device statistic ${field}: ${what} (kernel counter, /proc/net/dev).`,
       'counter',
       () =>
-        [...(counters() ?? [])].map(([device, c]) => ({
+        [...(counters()?.counters ?? [])].map(([device, c]) => ({
           labels: { device },
           value: c[field] ?? 0,
         })),
@@ -43,12 +46,21 @@ export function registerNetdev(registry: Registry, counters: CountersSource): vo
     'gauge',
     async () =>
       Promise.all(
-        [...(counters()?.keys() ?? [])].map(async (device) => {
+        [...(counters()?.counters.keys() ?? [])].map(async (device) => {
           let state = ''
           if (DEVICE_RE.test(device) && device !== '.' && device !== '..')
             state = await readFile(`/sys/class/net/${device}/operstate`, 'utf8').catch(() => '')
           return { labels: { device }, value: state.trim() === 'up' ? 1 : 0 }
         }),
       ),
+  ).register(registry)
+  new Collected(
+    'flowscope_network_read_timestamp_seconds',
+    'When the interface counters above were read (the Monitor reads them once per tick).',
+    'gauge',
+    () => {
+      const c = counters()
+      return c ? [{ labels: {}, value: c.at_ms / 1000 }] : []
+    },
   ).register(registry)
 }

@@ -34,7 +34,11 @@ function setup() {
   const events = new EventBus()
   let current: Map<string, InterfaceCounters> | null = null
   const alerts = new AlertEngine(events, { instance: 'h1' })
-  const metrics = createMetrics({ events, counters: () => current, firing: () => alerts.firing() })
+  const metrics = createMetrics({
+    events,
+    counters: () => current && { at_ms: 1_700_000_000_123, counters: current },
+    firing: () => alerts.firing(),
+  })
   return {
     events,
     metrics,
@@ -64,6 +68,7 @@ describe('metrics exposition', () => {
     expect(m.get('flowscope_network_receive_errs_total{device="eth0"}')).toBe(5)
     expect(m.get('flowscope_network_transmit_errs_total{device="eth0"}')).toBe(6)
     expect(m.has('flowscope_network_up{device="eth0"}')).toBe(true)
+    expect(m.get('flowscope_network_read_timestamp_seconds')).toBe(1_700_000_000.123)
   })
 
   it('capture counters keep counting across a capture restart', async () => {
