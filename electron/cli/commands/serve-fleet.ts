@@ -41,7 +41,7 @@ export interface Fleet {
 
 /** Checks the options and reads the rules file before anything starts (exit 2 on a bad one). */
 export async function prepareFleet(values: FleetValues, host: string, io: CliIo): Promise<Fleet> {
-  const token = values['metrics-token'] ?? io.env.FLOWSCOPE_METRICS_TOKEN ?? null
+  const token = values['metrics-token'] ?? (io.env.FLOWSCOPE_METRICS_TOKEN || null)
   // TLS, where serve offers it (--tls-cert), also protects a scrape from the network.
   const tls = Boolean((values as Record<string, unknown>)['tls-cert'])
   if (values.metrics && !isLoopback(host) && !token && !tls)
