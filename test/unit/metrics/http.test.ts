@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createMetrics } from '../../../electron/engine/metrics'
+import { serveMetrics } from '../../../electron/engine/metrics/http'
 import { Monitor } from '../../../electron/engine/monitor'
 import { startServer, type RunningServer } from '../../../electron/server/server'
 import { FakeSysNet } from '../fakes'
@@ -31,9 +32,9 @@ async function serve(token: string | null | undefined) {
   return s
 }
 
-const get = (port: number, headers: Record<string, string>) =>
+const get = (port: number, headers: Record<string, string>, path = '/metrics') =>
   new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/metrics', headers }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, headers }, (res) => {
       let body = ''
       res.on('data', (d) => (body += d))
       res.on('end', () =>
@@ -73,5 +74,22 @@ describe('serve /metrics', () => {
     const s = await serve(undefined)
     const r = await get(s.port, { host: `127.0.0.1:${s.port}` })
     expect(r.body).not.toContain('flowscope_')
+  })
+
+  it("the desktop app's listener serves only /metrics, on loopback", async () => {
+    const sysnet = new FakeSysNet()
+    sysnet.set('wlan0', 77)
+    const monitor = new Monitor({ sysnet })
+    monitor.sample()
+    const m = createMetrics({ events: monitor.events, counters: () => monitor.lastCounters })
+    const listener = await serveMetrics(m, 0)
+    try {
+      const r = await get(listener.port, {})
+      expect(r.status).toBe(200)
+      expect(r.body).toContain('flowscope_network_receive_bytes_total{device="wlan0"} 77')
+      expect((await get(listener.port, {}, '/')).status).toBe(404)
+    } finally {
+      await listener.close()
+    }
   })
 })
