@@ -23,7 +23,7 @@ export interface MonitorOptions {
   launchCapture?: LaunchCapture
   /** Opens the history store on the monitor's events (serve and desktop do; tests may not). */
   history?: (events: EventBus) => History
-  /** Alert rules store, notifier and webhook options (alerts run with no rules otherwise). */
+  /** Alert rules store, notifier and webhook options (otherwise: the default rules, in memory). */
   alerts?: AlertEngineOptions
 }
 
