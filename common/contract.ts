@@ -6,6 +6,7 @@
  * Pure TypeScript + zod: no Node, DOM or electron imports here.
  */
 import { z } from 'zod'
+import { AlertConfig, AlertNotice, AlertsList } from './alerts'
 import { CaptureSnapshot } from './capture'
 import {
   HistoryQuery,
@@ -221,6 +222,12 @@ export const invokeSchemas = {
     params: z.object({ query: HistoryQuery, format: z.enum(['csv', 'json']) }).strict(),
     result: z.object({ ticket: z.string(), filename: z.string() }),
   },
+  /** Alerts pending or firing now, and this run's latest firings and clearings. */
+  'alerts.list': { params: NoParams, result: AlertsList },
+  /** The alert rules and webhooks in force (docs/alerts.md). */
+  'alerts.rules.get': { params: NoParams, result: AlertConfig },
+  /** Replaces the rules and webhooks (kept in the history database); firing alerts of removed rules resolve. */
+  'alerts.rules.set': { params: AlertConfig, result: AlertConfig },
 } as const
 
 export type InvokeMap = typeof invokeSchemas
@@ -248,6 +255,8 @@ export const eventSchemas = {
   'probes.state': ProbesState,
   /** The history store stopped writing (disk full, read-only, ...); live views go on. */
   'history.failure': StoreFailure,
+  /** An alert fired or resolved. */
+  alert: AlertNotice,
 } as const
 
 export type EventMap = typeof eventSchemas

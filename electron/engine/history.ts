@@ -23,6 +23,7 @@ import {
   queryHistory,
   queryProbes,
   resolveDbPath,
+  type AlertEvent,
   type Db,
   type ExportFormat,
   type OpenRecorderResult,
@@ -82,6 +83,11 @@ export class History {
   /** One period's probe sums per target (additive, so buckets merge exactly). */
   recordProbes(samples: readonly ProbeAggregate[], time_us: number): void {
     for (const sample of samples) this.recorder?.probe({ ...sample, time_us })
+  }
+
+  /** One alert firing or clearing. */
+  recordAlert(event: AlertEvent): void {
+    this.recorder?.alert(event)
   }
 
   status(): HistoryStatus {

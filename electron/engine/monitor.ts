@@ -3,12 +3,14 @@
  * keeps live state and answers the contract. Plain Node; never imports electron.
  */
 import { version } from '../../package.json'
+import { AlertEngine, type AlertEngineOptions } from './alerts/engine'
 import { EngineError, type Handlers } from './api'
 import { BandwidthMeter } from './bandwidth/meter'
 import { EventBus } from './events'
 import type { History } from './history'
 import { LiveCapture } from './live-capture'
 import { LiveProbes } from './live-probes'
+import type { InterfaceCounters } from './sysnet/counters'
 import { LinuxSysNet, type SysNet } from './sysnet/linux'
 import type { RestartPolicy } from './workers/host'
 import type { WorkerLauncher } from './workers/launcher'
@@ -27,6 +29,14 @@ export interface MonitorOptions {
   maxProbeRate?: number
   /** Opens the history store on the monitor's events (serve and desktop do; tests may not). */
   history?: (events: EventBus) => History
+  /** Alert rules store, notifier and webhook options (otherwise: the default rules, in memory). */
+  alerts?: AlertEngineOptions
+}
+
+/** The kernel counters of the last tick and when they were read (ms since the epoch). */
+export interface LastCounters {
+  at_ms: number
+  counters: ReadonlyMap<string, InterfaceCounters>
 }
 
 export class Monitor {
@@ -38,6 +48,8 @@ export class Monitor {
   readonly capture: LiveCapture
   readonly history: History | null
   readonly probes: LiveProbes
+  readonly alerts: AlertEngine
+  private counters: LastCounters | null = null
   private timer: NodeJS.Timeout | null = null
   private lastError: string | null = null
 
@@ -65,6 +77,10 @@ export class Monitor {
       record: (samples, time_us) => this.history?.recordProbes(samples, time_us),
       ...(opts.maxProbeRate !== undefined && { maxRate: opts.maxProbeRate }),
     })
+    this.alerts = new AlertEngine(this.events, {
+      record: (a) => this.history?.recordAlert(a),
+      ...opts.alerts,
+    })
     const speeds = new Map<string, number | null>()
     this.bandwidth = new BandwidthMeter(opts.historyLength ?? 300, (name) => {
       if (!speeds.has(name)) {
@@ -84,7 +100,7 @@ export class Monitor {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer)
     this.timer = null
-    await Promise.all([this.capture.stop(), this.probes.stop()])
+    await Promise.all([this.capture.stop(), this.probes.stop(), this.alerts.close()])
     this.history?.close()
   }
 
@@ -92,7 +108,9 @@ export class Monitor {
   sample(): void {
     let counters
     try {
+      const at_ms = Date.now()
       counters = this.sysnet.readCounters()
+      this.counters = { at_ms, counters }
       this.lastError = null
     } catch (err) {
       // Keep ticking: a transient read failure must not kill the monitor.
@@ -126,6 +144,14 @@ export class Monitor {
     'history.query': (q) => this.requireHistory().query(q),
     'history.probes': (q) => this.requireHistory().probes(q),
     'history.export': (p) => this.requireHistory().exportTicket(p.query, p.format),
+    'alerts.list': () => this.alerts.list(),
+    'alerts.rules.get': () => this.alerts.rules(),
+    'alerts.rules.set': (p) => this.alerts.setRules(p),
+  }
+
+  /** The kernel counters read on the last tick (for the Prometheus exposition). */
+  get lastCounters(): LastCounters | null {
+    return this.counters
   }
 
   private requireHistory(): History {

@@ -15,6 +15,8 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws'
 import { WireRequest, fail, type Result, type WireMessage } from '../../common/contract'
 import { CSP } from '../../common/security'
 import { dispatch } from '../engine/api'
+import { handleMetrics } from '../engine/metrics/http'
+import type { Metrics } from '../engine/metrics'
 import type { Monitor } from '../engine/monitor'
 import {
   hostAllowed,
@@ -41,6 +43,8 @@ export interface ServeOptions {
   limits?: Partial<ServeLimits>
   /** Where bugs in request handling are reported (default stderr). */
   log?: Log
+  /** `/metrics` (only with --metrics); `token`: Bearer token required to scrape, or null. */
+  metrics?: { metrics: Metrics; token: string | null }
 }
 
 export interface RunningServer {
@@ -87,7 +91,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const onRequest = (req: IncomingMessage, res: ServerResponse): void | Promise<void> => {
     if ((req.headersDistinct.host?.length ?? 0) > 1)
       return reject(res, 400, 'more than one Host header', true)
-    if (!hostAllowed(singleHeader(req, 'host'), port, [], scheme))
+    const target = parseTarget(req.url)
+    if (!target) return reject(res, 400, 'bad request target', true)
+    // A scrape with a token may use any Host (fleet DNS names); without one, rebinding rules apply.
+    const scrape = opts.metrics && target.path === '/metrics' ? opts.metrics : null
+    if (!(scrape?.token || hostAllowed(singleHeader(req, 'host'), port, [], scheme)))
       return reject(res, 421, 'unexpected Host header')
     res.setHeader('Content-Security-Policy', CSP)
     res.setHeader('X-Content-Type-Options', 'nosniff')
@@ -98,8 +106,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     const length = req.headers['content-length']
     if (req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0'))
       return reject(res, 413, 'a GET request carries no body', true)
-    const target = parseTarget(req.url)
-    if (!target) return reject(res, 400, 'bad request target', true)
+    if (scrape) return void handleMetrics(scrape.metrics, scrape.token, req, res)
+    if (target.path === '/metrics') return reject(res, 404, 'metrics are off (serve --metrics)')
     const exportMatch = /^\/api\/export\/([A-Za-z0-9_-]{16,64})$/.exec(target.path)
     if (exportMatch) return serveExport(opts.monitor, exportMatch[1]!, res)
     // sirv pipes a file stream into res without an error listener: a file that vanished or

@@ -18,10 +18,11 @@ import { writeTable } from '../../shared/report/writers'
 import { intOption, parseCommandArgs } from '../args'
 import { CliError, UsageError, type Command } from '../io'
 import { renderTable } from '../table'
+import { writeAlerts } from './report-alerts'
 
 const usage = `Usage: flowscope report [--db PATH] [--from TIME] [--to TIME]
                        [--by interface|conversation|host|protocol] [--bucket 10s|1m|1h|1d]
-                       [--top N] [--format csv|json|table] [--out PATH]
+                       [--top N] [--format csv|json|table] [--out PATH] [--kind traffic|alerts]
 
 Reports recorded history. TIME is ISO 8601 (2026-11-26, 2026-11-26T07:00Z; no zone = UTC) or
 relative to now: -30m, -1h, -7d, -2w, now. Defaults: --from the start of history, --to now,
@@ -30,7 +31,8 @@ relative to now: -30m, -1h, -7d, -2w, now. Defaults: --from the start of history
 The range is read at the finest resolution still kept for it (10 s for the last day, 1 min for
 the last week, 1 h for 180 days, 1 day forever, by default); --bucket splits it into buckets of
 that step (coarsened when the range is only kept at a coarser one). --top keeps the N groups
-with the most bytes. CSV is RFC 4180 with a header row, ISO 8601 UTC times, raw numbers.
+with the most bytes. --kind alerts lists every alert firing and clearing in the range instead
+(time, rule, severity, message, value). CSV is RFC 4180 with a header row, ISO 8601 UTC times, raw numbers.
 
 Database: --db PATH, else $FLOWSCOPE_DB, else the user's data directory
 (~/.local/share/flowscope/history.db on Linux).`
@@ -49,7 +51,10 @@ export const reportCommand: Command = {
       top: { type: 'string' },
       format: { type: 'string' },
       out: { type: 'string' },
+      kind: { type: 'string', default: 'traffic' },
     })
+    if (values.kind !== 'traffic' && values.kind !== 'alerts')
+      throw new UsageError(`report: --kind must be traffic or alerts, got '${values.kind}'`)
     const by = HistoryGroupBy.safeParse(values.by)
     if (!by.success) {
       throw new UsageError(
@@ -84,6 +89,13 @@ export const reportCommand: Command = {
       throw err
     }
     try {
+      if (values.kind === 'alerts') {
+        const alertsDb = db
+        await emit(values.out, io.stdout, (out) =>
+          writeAlerts(alertsDb, from_ms, to_ms, format, out),
+        )
+        return 0
+      }
       const plan = planQuery(db, {
         from_s: Math.floor(from_ms / 1000),
         to_s: Math.ceil(to_ms / 1000),

@@ -9,9 +9,11 @@ import { installProcessGuard, stderrLog } from '../../server/guard'
 import { startServer } from '../../server/server'
 import { intOption, parseCommandArgs } from '../args'
 import { CliError, type Command } from '../io'
+import { fleetOptions, fleetUsage, prepareFleet, startFleet } from './serve-fleet'
 
 const usage = `Usage: flowscope serve [--host ADDRESS] [--port PORT] [--tls-cert FILE --tls-key FILE | --insecure]
                       [--db PATH | --no-store] [--max-probe-rate N]
+                      [--metrics [--metrics-token TOKEN]] [--rules FILE]
 
 Serves the Flowscope UI and its API on http://ADDRESS:PORT (default 127.0.0.1:7878) and prints
 the URL to open, which carries a random access token. Records history while it runs. Runs until Ctrl-C.
@@ -27,7 +29,8 @@ Options:
   --db PATH        history database (default $FLOWSCOPE_DB, else the user's data directory)
   --no-store       record no history
   --max-probe-rate N  most probes per second over all targets (default ${DEFAULT_MAX_PROBE_RATE});
-                   requests above it are refused`
+                   requests above it are refused
+${fleetUsage}`
 
 export const serveCommand: Command = {
   usage,
@@ -41,6 +44,7 @@ export const serveCommand: Command = {
       'tls-key': { type: 'string' },
       insecure: { type: 'boolean' },
       'max-probe-rate': { type: 'string' },
+      ...fleetOptions,
     })
     const host = values.host
     const port = intOption('port', values.port, 7878, 0, 65535)
@@ -61,16 +65,19 @@ export const serveCommand: Command = {
     if (!existsSync(join(staticDir, 'index.html')))
       throw new CliError('the UI is not built: run `npm run build` first')
 
+    const fleet = await prepareFleet(values, host, io)
     const record = !values['no-store']
     const monitor = new Monitor({
       maxProbeRate,
       history: (events) => new History(events, values.db, io.env, record),
+      alerts: { store: fleet.store },
     })
+    const metrics = startFleet(fleet, monitor, io)
     const failure = monitor.history?.status().failure
     if (failure) io.stderr.write(`flowscope: history is off: ${failure.message}\n`)
     let server
     try {
-      server = await startServer({ monitor, staticDir, host, port, tls })
+      server = await startServer({ monitor, staticDir, host, port, tls, metrics })
     } catch (err) {
       const e = err as NodeJS.ErrnoException
       const why =
@@ -89,11 +96,13 @@ export const serveCommand: Command = {
       )
     }
     io.stdout.write(`Flowscope is serving at ${server.url}\n`)
+    if (metrics) io.stdout.write(`Prometheus metrics at ${server.url.split('/?')[0]}/metrics\n`)
     await new Promise<void>((resolve) => {
       if (io.signal.aborted) resolve()
       io.signal.addEventListener('abort', () => resolve(), { once: true })
     })
     await monitor.stop()
+    metrics?.metrics.close()
     await server.close()
     unguard()
     return 0

@@ -3,6 +3,9 @@ export interface InterfaceCounters {
   rx_bytes: number
   rx_packets: number
   rx_dropped: number
+  /** Receive / transmit errors (the Prometheus exposition reports them; optional for fakes). */
+  rx_errs?: number
+  tx_errs?: number
   tx_bytes: number
   tx_packets: number
   tx_dropped: number
@@ -29,6 +32,8 @@ export function parseProcNetDev(text: string): Map<string, InterfaceCounters> {
       rx_bytes: fields[0]!,
       rx_packets: fields[1]!,
       rx_dropped: fields[3]!,
+      rx_errs: fields[2]!,
+      tx_errs: fields[10]!,
       tx_bytes: fields[8]!,
       tx_packets: fields[9]!,
       tx_dropped: fields[11]!,

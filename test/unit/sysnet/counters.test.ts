@@ -19,6 +19,8 @@ describe('parseProcNetDev', () => {
       rx_bytes: 1234567,
       rx_packets: 8901,
       rx_dropped: 0,
+      rx_errs: 0,
+      tx_errs: 0,
       tx_bytes: 1234567,
       tx_packets: 8901,
       tx_dropped: 0,
@@ -26,6 +28,8 @@ describe('parseProcNetDev', () => {
     expect(m.get('eth0')).toMatchObject({
       rx_packets: 42,
       rx_dropped: 7,
+      rx_errs: 1,
+      tx_errs: 0,
       tx_bytes: 99,
       tx_packets: 3,
       tx_dropped: 2,
