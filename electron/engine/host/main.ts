@@ -2,6 +2,8 @@
  * Entry of the desktop engine host (built to out/main/engine.js), started by Electron main as a
  * utility process. Never imports electron: the parent port is a global of utility processes.
  */
+import { resolveDbPath } from '../../shared/store'
+import { SqliteRulesStore } from '../alerts/rules-store'
 import { History } from '../history'
 import { Monitor } from '../monitor'
 import { runEngineHost } from './engine-host'
@@ -22,6 +24,11 @@ const host = runEngineHost(
       launcher: services.launcher.launch,
       // Like serve mode: history is recorded by default ($FLOWSCOPE_DB or the data directory).
       history: (events) => new History(events, undefined, process.env, true),
+      // Alert rules live in the same database; firing alerts become OS notifications.
+      alerts: {
+        store: new SqliteRulesStore(resolveDbPath(undefined, { env: process.env })),
+        notifier: services.notifier,
+      },
     }),
 )
 void host.stopped.then(() => process.exit(0))
