@@ -18,6 +18,7 @@ export default defineConfig({
           index: r('electron/main/index.ts'),
           cli: r('electron/cli/main.ts'),
           store: r('electron/shared/store/index.ts'),
+          'store-reader': r('electron/workers/store-reader/main.ts'),
           probe: r('electron/workers/probe/main.ts'),
           capture: r('electron/workers/capture/main.ts'),
         },

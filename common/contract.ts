@@ -9,10 +9,9 @@ import { z } from 'zod'
 import { CaptureSnapshot } from './capture'
 import {
   HistoryQuery,
-  HistoryQueryMeta,
   HistoryResult,
   ProbeHistoryQuery,
-  ProbeHistoryRow,
+  ProbeHistoryResult,
   StoreFailure,
 } from './history'
 import { ProbeResult, ProbeSpec, ProbeTargetStats } from './probes'
@@ -206,13 +205,13 @@ export const invokeSchemas = {
   'probes.state': { params: NoParams, result: ProbesState },
   /** Where history is kept and whether it is being recorded. */
   'history.status': { params: NoParams, result: HistoryStatus },
-  /** Recorded totals over a time range, grouped and optionally bucketed, top N by bytes. */
+  /**
+   * Recorded totals over a time range, grouped and optionally bucketed, top N by bytes. Both
+   * history lists carry at most HISTORY_MAX_ROWS (20,000) rows, then say `truncated`.
+   */
   'history.query': { params: HistoryQuery, result: HistoryResult },
   /** Recorded probe results over a range, per target, optionally bucketed. */
-  'history.probes': {
-    params: ProbeHistoryQuery,
-    result: z.object({ meta: HistoryQueryMeta, rows: z.array(ProbeHistoryRow) }),
-  },
+  'history.probes': { params: ProbeHistoryQuery, result: ProbeHistoryResult },
   /**
    * Reserves a streamed export of a query. The ticket is redeemed once, within a minute, at the
    * transport's download address (serve mode: /api/export/TICKET; desktop: flowscope-export://TICKET).

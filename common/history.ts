@@ -125,6 +125,7 @@ export type HistoryRow = z.infer<typeof HistoryRow>
 
 export const HistoryResult = z.object({
   meta: HistoryQueryMeta,
+  /** At most HISTORY_MAX_ROWS over the contract. */
   rows: z.array(HistoryRow),
   /** More rows matched than the caller's limit (use top, a coarser bucket, or an export). */
   truncated: z.boolean(),
@@ -167,6 +168,12 @@ export type ProbeHistoryQuery = z.infer<typeof ProbeHistoryQuery>
 
 const ms = z.number().nonnegative().nullable()
 
+/**
+ * Most rows one 'history.query' or 'history.probes' result carries; beyond it the result says
+ * `truncated` (narrow the range, use top N or a coarser bucket, or export: exports stream).
+ */
+export const HISTORY_MAX_ROWS = 20_000
+
 /** Aggregates are exact over any range: null where nothing was received. */
 export const ProbeHistoryRow = z.object({
   bucket_start: z.string().nullable(),
@@ -185,6 +192,14 @@ export const ProbeHistoryRow = z.object({
   jitter_ms: ms,
 })
 export type ProbeHistoryRow = z.infer<typeof ProbeHistoryRow>
+
+export const ProbeHistoryResult = z.object({
+  meta: HistoryQueryMeta,
+  rows: z.array(ProbeHistoryRow).max(HISTORY_MAX_ROWS),
+  /** More rows matched than HISTORY_MAX_ROWS. */
+  truncated: z.boolean(),
+})
+export type ProbeHistoryResult = z.infer<typeof ProbeHistoryResult>
 
 export const AlertHistoryQuery = z
   .object({

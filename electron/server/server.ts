@@ -2,6 +2,7 @@
  * Serve mode: the built renderer over HTTP and the contract over a WebSocket (/api/ws), so the
  * same UI runs in any browser. Loopback by default; the API requires the token printed in the URL.
  */
+import { once } from 'node:events'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
@@ -50,7 +51,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     res.setHeader('Referrer-Policy', 'no-referrer')
     if (req.method !== 'GET' && req.method !== 'HEAD') return reject(res, 405, 'method not allowed')
     const exportMatch = /^\/api\/export\/([A-Za-z0-9_-]{16,64})$/.exec(req.url ?? '')
-    if (exportMatch) return void serveExport(opts.monitor, exportMatch[1]!, res)
+    if (exportMatch) return void serveExport(opts.monitor, exportMatch[1]!, req, res)
     statics(req, res, () => reject(res, 404, 'not found'))
   })
 
@@ -90,9 +91,20 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   }
 }
 
-/** Streams a history export reserved through the contract ('history.export'); the ticket is the secret. */
-async function serveExport(monitor: Monitor, ticket: string, res: ServerResponse): Promise<void> {
-  const download = monitor.history?.redeem(ticket)
+/**
+ * Streams a history export reserved through the contract ('history.export'); the ticket is the
+ * secret. HEAD answers without taking the ticket. The export is tied to its client: when the
+ * response closes before the end (the download was cancelled), the query stops on the reader
+ * thread and its read transaction ends.
+ */
+async function serveExport(
+  monitor: Monitor,
+  ticket: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const head = req.method === 'HEAD'
+  const download = monitor.history?.redeem(ticket, !head)
   if (!download) {
     res
       .writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
@@ -104,8 +116,13 @@ async function serveExport(monitor: Monitor, ticket: string, res: ServerResponse
     'content-disposition': `attachment; filename="${download.filename}"`,
     'cache-control': 'no-store',
   })
+  if (head) return void res.end()
+  const gone = new AbortController()
+  res.once('close', () => gone.abort())
   try {
-    await download.write(res)
+    for await (const chunk of download.chunks(gone.signal)) {
+      if (!res.write(chunk)) await once(res, 'drain', { signal: gone.signal })
+    }
     res.end()
   } catch {
     // Headers are gone: cutting the response short is the only honest signal left.
