@@ -34,10 +34,12 @@ export const serveCommand: Command = {
     if (!existsSync(join(staticDir, 'index.html')))
       throw new CliError('the UI is not built: run `npm run build` first')
 
-    const record = !values['no-store']
-    const monitor = new Monitor({
-      history: (events) => new History(events, values.db, io.env, record),
-    })
+    // --no-store: no History at all, so no database is opened or created.
+    const monitor = new Monitor(
+      values['no-store']
+        ? {}
+        : { history: (events) => new History(events, values.db, io.env, true) },
+    )
     const failure = monitor.history?.status().failure
     if (failure) io.stderr.write(`flowscope: history is off: ${failure.message}\n`)
     let server

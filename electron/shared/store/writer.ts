@@ -8,7 +8,7 @@
  * caller keeps running in memory.
  */
 import type { StoreFailure } from '../../../common/history'
-import { describeFailure } from './errors'
+import { describeFailure, failureCode } from './errors'
 import type { Db } from './open'
 import { maintain, readWatermarks, type MaintainOptions } from './rollup'
 import { CONV, IFACE, PROBE, upsertSql, type SeriesKind } from './series'
@@ -127,6 +127,10 @@ export class HistoryWriter {
   private dropped = 0
   private timer: NodeJS.Timeout | null = null
   private lastMaintain_ms = 0
+  /** SQLITE_BUSY: retries so far and when the next may run (another process holds the lock). */
+  private busyRetries = 0
+  private retryAt_ms = 0
+  private retryTimer: NodeJS.Timeout | null = null
   private readonly listeners = new Set<(f: StoreFailure) => void>()
   private readonly ids = new Map<string, number>()
   private readonly opts: Required<Omit<WriterOptions, 'retention' | 'alerts_keep_s'>> &
@@ -288,6 +292,7 @@ export class HistoryWriter {
    */
   flush(): boolean {
     if (this.state !== 'open') return false
+    if (this.opts.now_ms() < this.retryAt_ms) return true // backing off after SQLITE_BUSY
     if (this.pending.size > 0 || this.alerts.length > 0) {
       const batch = [...this.pending.values()]
       const alerts = this.alerts
@@ -296,8 +301,9 @@ export class HistoryWriter {
         this.db.transaction(() => this.commit(batch, alerts)).immediate()
       } catch (err) {
         this.ids.clear() // ids created in the rolled-back transaction are gone
-        return this.fail(err)
+        return this.busy(err) || this.fail(err)
       }
+      this.busyRetries = 0
       this.pending = new Map()
       this.alerts = []
       this.pendingOffered = 0
@@ -310,7 +316,7 @@ export class HistoryWriter {
       try {
         this.maintain(now_ms)
       } catch (err) {
-        return this.fail(err)
+        return this.busy(err) || this.fail(err)
       }
     }
     return true
@@ -325,6 +331,8 @@ export class HistoryWriter {
   close(): StoreFailure | null {
     if (this.closed) return this.failure
     this.closed = true
+    this.retryAt_ms = 0 // a last attempt even while backing off
+    if (this.retryTimer) clearTimeout(this.retryTimer)
     this.flush()
     if (this.timer) clearInterval(this.timer)
     this.timer = null
@@ -396,6 +404,24 @@ export class HistoryWriter {
     return id
   }
 
+  /**
+   * SQLITE_BUSY (another process holds the write lock past busy_timeout) is retried with
+   * exponential backoff, the batch kept pending, instead of stopping history until restart.
+   * Gives up (fails) after MAX_BUSY_RETRIES in a row or once the pending rows pass 10 batches.
+   */
+  private busy(err: unknown): boolean {
+    if (failureCode(err) !== 'BUSY') return false
+    if (this.busyRetries >= MAX_BUSY_RETRIES || this.pending_rows > 10 * this.opts.max_rows)
+      return false
+    const wait_ms = Math.min(100 * 2 ** this.busyRetries, 30_000)
+    this.busyRetries++
+    this.retryAt_ms = this.opts.now_ms() + wait_ms
+    if (this.retryTimer) clearTimeout(this.retryTimer)
+    this.retryTimer = setTimeout(() => this.flush(), wait_ms)
+    this.retryTimer.unref()
+    return true
+  }
+
   private fail(err: unknown): false {
     const { code, message } = describeFailure(err, this.path)
     this.state = 'failed'
@@ -409,6 +435,8 @@ export class HistoryWriter {
     return false
   }
 }
+
+const MAX_BUSY_RETRIES = 12
 
 function addSums(cols: readonly string[]) {
   return (into: Row, from: Row) => {
