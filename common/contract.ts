@@ -10,6 +10,8 @@ import { CaptureSnapshot } from './capture'
 import {
   HistoryQuery,
   HistoryResult,
+  HistoryRetention,
+  HistoryRetentionChange,
   ProbeHistoryQuery,
   ProbeHistoryResult,
   StoreFailure,
@@ -212,6 +214,10 @@ export const invokeSchemas = {
   'history.query': { params: HistoryQuery, result: HistoryResult },
   /** Recorded probe results over a range, per target, optionally bucketed. */
   'history.probes': { params: ProbeHistoryQuery, result: ProbeHistoryResult },
+  /** How long each kind of history is kept per tier (this session's recorder). */
+  'history.retention': { params: NoParams, result: HistoryRetention },
+  /** Changes retention (per kind and tier); applied from the next maintenance pass. */
+  'history.setRetention': { params: HistoryRetentionChange, result: HistoryRetention },
   /**
    * Reserves a streamed export of a query. The ticket is redeemed once, within a minute, at the
    * transport's download address (serve mode: /api/export/TICKET; desktop: flowscope-export://TICKET).

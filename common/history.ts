@@ -218,3 +218,30 @@ export const AlertHistoryRow = z.object({
   value: z.number().nullable(),
 })
 export type AlertHistoryRow = z.infer<typeof AlertHistoryRow>
+
+/** Seconds a tier is kept; null keeps it forever. */
+const keptFor = z.number().int().positive().nullable()
+export const TierRetention = z
+  .object({ '10s': keptFor, '1m': keptFor, '1h': keptFor, '1d': keptFor })
+  .strict()
+export type TierRetention = z.infer<typeof TierRetention>
+
+/**
+ * How long each kind of history is kept per tier. Hosts and protocols are derived from the
+ * conversations, so they follow `conversations`. A conversation whose rows have all aged out
+ * is deleted with them.
+ */
+export const HistoryRetention = z
+  .object({ interfaces: TierRetention, conversations: TierRetention, probes: TierRetention })
+  .strict()
+export type HistoryRetention = z.infer<typeof HistoryRetention>
+
+/** A change of retention: any kinds, any of their tiers. */
+export const HistoryRetentionChange = z
+  .object({
+    interfaces: TierRetention.partial().optional(),
+    conversations: TierRetention.partial().optional(),
+    probes: TierRetention.partial().optional(),
+  })
+  .strict()
+export type HistoryRetentionChange = z.infer<typeof HistoryRetentionChange>

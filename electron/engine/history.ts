@@ -10,6 +10,8 @@ import {
   HISTORY_MAX_ROWS,
   type HistoryQuery,
   type HistoryResult,
+  type HistoryRetention,
+  type HistoryRetentionChange,
   type ProbeHistoryQuery,
   type ProbeHistoryResult,
   type StoreFailure,
@@ -20,6 +22,7 @@ import type { EventBus } from './events'
 import { HistoryReader, type ReaderOptions } from './history-reader'
 import type { ProbeAggregate } from './probes/aggregate'
 import {
+  kindRetention,
   openRecorder,
   resolveDbPath,
   type ExportFormat,
@@ -63,6 +66,7 @@ export class History {
   private readonly reader: HistoryReader
   private readonly tickets = new Map<string, Ticket>()
   private readonly offs: Array<() => void> = []
+  private readonly writerOpts: WriterOptions
 
   /**
    * `db`: --db value (undefined: $FLOWSCOPE_DB or the data directory); `record`: false reads
@@ -77,6 +81,7 @@ export class History {
   ) {
     this.path = resolveDbPath(db, { env })
     this.reader = new HistoryReader({ ...opts.reader, path: this.path })
+    this.writerOpts = opts.writer ?? {}
     if (!record) return
     const opened = tryOpenRecorder(db, env, opts.writer)
     if (!opened.ok) {
@@ -139,6 +144,22 @@ export class History {
       chunks: (signal) =>
         this.reader.stream({ type: 'export', query: t.query, format: t.format }, signal),
     }
+  }
+
+  retention(): HistoryRetention {
+    return kindRetention(this.recorder?.writer.retention ?? this.writerOpts.retention)
+  }
+
+  setRetention(change: HistoryRetentionChange): HistoryRetention {
+    if (!this.recorder) throw new EngineError('UNAVAILABLE', 'history is not being recorded')
+    const now = this.retention()
+    const next: HistoryRetention = {
+      interfaces: { ...now.interfaces, ...change.interfaces },
+      conversations: { ...now.conversations, ...change.conversations },
+      probes: { ...now.probes, ...change.probes },
+    }
+    this.recorder.writer.setRetention(next)
+    return next
   }
 
   close(): void {

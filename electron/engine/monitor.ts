@@ -109,6 +109,8 @@ export class Monitor {
     'history.query': (q) => this.requireHistory().query(q),
     'history.probes': (q) => this.requireHistory().probes(q),
     'history.export': (p) => this.requireHistory().exportTicket(p.query, p.format),
+    'history.retention': () => this.requireHistory().retention(),
+    'history.setRetention': (p) => this.requireHistory().setRetention(p),
   }
 
   private requireHistory(): History {

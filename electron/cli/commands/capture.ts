@@ -1,7 +1,13 @@
 import { intOption, parseCommandArgs } from '../args'
 import { openLive, DEFAULT_SNAPLEN } from '../../shared/capture/libpcap-source'
 import { aggregate, allConversations, FlowChanges, runLive } from '../../shared/capture/pipeline'
-import { openRecorder, type Recorder } from '../../shared/store'
+import {
+  openRecorder,
+  RETENTION_FLAGS,
+  RETENTION_USAGE,
+  retentionFromFlags,
+  type Recorder,
+} from '../../shared/store'
 import type { CaptureStats } from '../../shared/capture/source'
 import { formatAmount } from '../../../common/units'
 import { UsageError, type CliIo, type Command } from '../io'
@@ -26,6 +32,7 @@ Kernel and interface drop counts go to standard error. Needs CAP_NET_RAW (or roo
   --snaplen N            bytes kept per packet (default ${DEFAULT_SNAPLEN}: headers only)
   --db PATH              also record the conversations into this history database while capturing
   --no-store             record nothing (overrides --db)
+${RETENTION_USAGE}
   --filter, --by, --format, --out: as for flowscope analyze`
 
 function describeStats(stats: CaptureStats | null): string {
@@ -41,6 +48,7 @@ async function capture(args: string[], io: CliIo): Promise<number> {
     snaplen: { type: 'string' },
     db: { type: 'string' },
     'no-store': { type: 'boolean' },
+    ...RETENTION_FLAGS,
   })
   const iface = values.interface
   if (!iface) throw new UsageError('capture: -i IFACE is required (see flowscope interfaces)')
@@ -62,7 +70,8 @@ async function capture(args: string[], io: CliIo): Promise<number> {
   let recorder: Recorder | null = null
   try {
     const agg = aggregate(source)
-    if (values.db !== undefined && !values['no-store']) recorder = startRecording(values.db, io)
+    if (values.db !== undefined && !values['no-store'])
+      recorder = startRecording(values.db, io, captureRetention(values))
     const changes = new FlowChanges(agg, false)
     const record = () => {
       if (!recorder) return
@@ -95,9 +104,21 @@ async function capture(args: string[], io: CliIo): Promise<number> {
   }
 }
 
+function captureRetention(values: Record<string, unknown>) {
+  try {
+    return retentionFromFlags(values)
+  } catch (err) {
+    throw new UsageError(`capture: ${(err as Error).message}`)
+  }
+}
+
 /** Opens the history store; one that can't be used is a warning, and the capture goes on. */
-function startRecording(db: string, io: CliIo): Recorder | null {
-  const opened = openRecorder(db, io.env)
+function startRecording(
+  db: string,
+  io: CliIo,
+  retention: ReturnType<typeof retentionFromFlags>,
+): Recorder | null {
+  const opened = openRecorder(db, io.env, retention ? { retention } : {})
   if (!opened.ok) {
     io.stderr.write(`flowscope: warning: not recording: ${opened.failure.message}\n`)
     return null

@@ -5,7 +5,16 @@ import { Monitor } from '../../engine/monitor'
 import { isLoopback } from '../../server/access'
 import { startServer } from '../../server/server'
 import { intOption, parseCommandArgs } from '../args'
-import { CliError, type Command } from '../io'
+import { CliError, UsageError, type Command } from '../io'
+import { RETENTION_FLAGS, RETENTION_USAGE, retentionFromFlags } from '../../shared/store'
+
+function retention_(values: Record<string, unknown>) {
+  try {
+    return retentionFromFlags(values)
+  } catch (err) {
+    throw new UsageError(`serve: ${(err as Error).message}`)
+  }
+}
 
 const usage = `Usage: flowscope serve [--host ADDRESS] [--port PORT] [--db PATH | --no-store]
 
@@ -16,7 +25,8 @@ Options:
   --host ADDRESS  address to listen on (default 127.0.0.1; anything else exposes the UI to the network)
   --port PORT     TCP port (default 7878; 0 picks a free one)
   --db PATH       history database (default $FLOWSCOPE_DB, else the user's data directory)
-  --no-store      record no history`
+  --no-store      record no history
+${RETENTION_USAGE}`
 
 export const serveCommand: Command = {
   usage,
@@ -26,6 +36,7 @@ export const serveCommand: Command = {
       port: { type: 'string' },
       db: { type: 'string' },
       'no-store': { type: 'boolean' },
+      ...RETENTION_FLAGS,
     })
     const host = values.host
     const port = intOption('port', values.port, 7878, 0, 65535)
@@ -34,11 +45,15 @@ export const serveCommand: Command = {
     if (!existsSync(join(staticDir, 'index.html')))
       throw new CliError('the UI is not built: run `npm run build` first')
 
+    const retention = retention_(values)
     // --no-store: no History at all, so no database is opened or created.
     const monitor = new Monitor(
       values['no-store']
         ? {}
-        : { history: (events) => new History(events, values.db, io.env, true) },
+        : {
+            history: (events) =>
+              new History(events, values.db, io.env, true, { writer: { retention } }),
+          },
     )
     const failure = monitor.history?.status().failure
     if (failure) io.stderr.write(`flowscope: history is off: ${failure.message}\n`)

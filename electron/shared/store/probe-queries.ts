@@ -52,7 +52,7 @@ export function queryProbes(
     q.from_s,
     q.to_s,
     bucketed ? STEPS.indexOf(q.bucket as HistoryStep) : 0,
-    readPrunedBelow(db),
+    readPrunedBelow(db, 'probes'),
     readWatermarks(db),
     bucketed ? null : MAX_BUCKETS,
   )

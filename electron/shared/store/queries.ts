@@ -134,7 +134,7 @@ const CONV_COLS =
 export function planQuery(db: Db, input: HistoryQuery): Plan {
   const q = HistoryQuery.parse(input)
   const bucketed = q.bucket !== null
-  const pruned = readPrunedBelow(db)
+  const pruned = readPrunedBelow(db, q.by === 'interface' ? 'interfaces' : 'conversations')
   const done = readWatermarks(db)
   const last = STEP_S.length - 1
   // Unbucketed: the bulk from the coarsest tier, the edges and the part not rolled up yet from

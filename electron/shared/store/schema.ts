@@ -95,6 +95,18 @@ CREATE INDEX probe_series_probe ON probe_series (probe_id, step_s, bucket_s);
 CREATE INDEX iface_series_iface ON iface_series (iface_id, step_s, bucket_s);
 `,
   },
+  {
+    version: 3,
+    description: 'retention per kind: where each kind was pruned in each tier',
+    sql: `
+-- Like tier_state, per kind (interfaces, conversations, probes): a kind may keep a tier for
+-- less time than another. Queries read max(tier_state, this) for their kind.
+CREATE TABLE kind_tier_state (
+  kind TEXT NOT NULL, step_s INTEGER NOT NULL, pruned_below_s INTEGER NOT NULL,
+  PRIMARY KEY (kind, step_s)
+) WITHOUT ROWID;
+`,
+  },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0

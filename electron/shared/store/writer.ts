@@ -131,6 +131,7 @@ export class HistoryWriter {
   private busyRetries = 0
   private retryAt_ms = 0
   private retryTimer: NodeJS.Timeout | null = null
+  private sliceTimer: NodeJS.Timeout | null = null
   private readonly listeners = new Set<(f: StoreFailure) => void>()
   private readonly ids = new Map<string, number>()
   private readonly opts: Required<Omit<WriterOptions, 'retention' | 'alerts_keep_s'>> &
@@ -314,7 +315,7 @@ export class HistoryWriter {
     if (now_ms - this.lastMaintain_ms >= this.opts.maintain_ms) {
       this.lastMaintain_ms = now_ms
       try {
-        this.maintain(now_ms)
+        this.maintain(now_ms, true)
       } catch (err) {
         return this.busy(err) || this.fail(err)
       }
@@ -322,9 +323,37 @@ export class HistoryWriter {
     return true
   }
 
-  /** Rollup + retention now (also run periodically by flush()). */
-  maintain(now_ms = this.opts.now_ms()) {
-    return maintain(this.db, Math.floor(now_ms / 1000), this.opts)
+  /**
+   * Rollup + retention now (also run periodically by flush()). A pass is bounded (rollup.ts);
+   * when it stopped at its bound the next slice runs on a later turn of the event loop, so a
+   * catch-up never holds the loop for long. Dimension rows pruned (ended conversations that
+   * aged out) also leave the id cache.
+   */
+  maintain(now_ms = this.opts.now_ms(), slice = false) {
+    const res = maintain(this.db, Math.floor(now_ms / 1000), { ...this.opts, slice })
+    if (res.pruned_dims > 0) this.ids.clear()
+    if (res.more && !this.sliceTimer && this.state === 'open') {
+      this.sliceTimer = setTimeout(() => {
+        this.sliceTimer = null
+        if (this.state !== 'open') return
+        try {
+          this.maintain(this.opts.now_ms(), true)
+        } catch (err) {
+          if (!this.busy(err)) this.fail(err)
+        }
+      }, 0)
+      this.sliceTimer.unref()
+    }
+    return res
+  }
+
+  get retention(): WriterOptions['retention'] {
+    return this.opts.retention
+  }
+
+  /** Replaces the retention (per kind or for all); applied from the next maintenance pass. */
+  setRetention(retention: NonNullable<WriterOptions['retention']>): void {
+    this.opts.retention = retention
   }
 
   /** Final flush, then closes the database. Returns the failure, if any. */
@@ -333,6 +362,7 @@ export class HistoryWriter {
     this.closed = true
     this.retryAt_ms = 0 // a last attempt even while backing off
     if (this.retryTimer) clearTimeout(this.retryTimer)
+    if (this.sliceTimer) clearTimeout(this.sliceTimer)
     this.flush()
     if (this.timer) clearInterval(this.timer)
     this.timer = null
@@ -399,6 +429,8 @@ export class HistoryWriter {
     let id = this.ids.get(key)
     if (id === undefined) {
       id = resolve()
+      // Bounded: the oldest entry goes (Map order); it is looked up again if it comes back.
+      if (this.ids.size >= MAX_CACHED_IDS) this.ids.delete(this.ids.keys().next().value as string)
       this.ids.set(key, id)
     }
     return id
@@ -437,6 +469,8 @@ export class HistoryWriter {
 }
 
 const MAX_BUSY_RETRIES = 12
+/** Dimension ids (interfaces, conversations, probes) remembered by the writer. */
+export const MAX_CACHED_IDS = 50_000
 
 function addSums(cols: readonly string[]) {
   return (into: Row, from: Row) => {
