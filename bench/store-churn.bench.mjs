@@ -52,7 +52,8 @@ const writer = new store.HistoryWriter(store.openHistoryDb(path), path, {
 })
 const probe = store.openHistoryDb(path, { readonly: true })
 const live = () =>
-  (probe.pragma('page_count', { simple: true }) - probe.pragma('freelist_count', { simple: true })) *
+  (probe.pragma('page_count', { simple: true }) -
+    probe.pragma('freelist_count', { simple: true })) *
   probe.pragma('page_size', { simple: true })
 const n = (sql) => probe.prepare(sql).pluck().get()
 
@@ -85,7 +86,9 @@ function minuteOfChurn() {
   writer.maintain(now_s * 1000, true)
 }
 
-console.log(`churn: ${PER_MIN.toLocaleString('en-US')} new conversations per simulated minute, database ${path}`)
+console.log(
+  `churn: ${PER_MIN.toLocaleString('en-US')} new conversations per simulated minute, database ${path}`,
+)
 console.log(
   `   ${'phase'.padEnd(10)} ${'sim time'.padStart(9)} ${'convs kept'.padStart(11)} ${'series rows'.padStart(12)} ${'file'.padStart(10)} ${'live'.padStart(10)} ${'RSS'.padStart(9)}`,
 )
