@@ -22,6 +22,7 @@ export default defineConfig({
           store: r('electron/shared/store/index.ts'),
           // Loaded by bench/attribution.bench.mjs.
           attribution: r('electron/shared/attribution/index.ts'),
+          'store-reader': r('electron/workers/store-reader/main.ts'),
           probe: r('electron/workers/probe/main.ts'),
           capture: r('electron/workers/capture/main.ts'),
         },

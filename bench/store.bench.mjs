@@ -188,6 +188,14 @@ const tiers = [
   },
 ]
 const sizes = []
+// Filled without the secondary indexes, which are built afterwards as a migration would.
+const indexes = db
+  .prepare(
+    "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'conv_series' AND sql IS NOT NULL",
+  )
+  .pluck()
+  .all()
+db.exec('DROP INDEX IF EXISTS conv_series_conv')
 let before = fileSize(path)
 for (const t of tiers) {
   const t0 = process.hrtime.bigint()
@@ -201,6 +209,10 @@ for (const t of tiers) {
   sizes.push({ ...t, rows, bytes: after - before, days, s })
   before = after
 }
+for (const sql of indexes) db.exec(sql)
+db.pragma('wal_checkpoint(TRUNCATE)')
+if (indexes.length)
+  console.log(`   conv_series index (conv_id, step_s, bucket_s): ${mb(fileSize(path) - before)}`)
 // Watermarks and pruning as maintenance would have left them.
 db.prepare('UPDATE rollup_state SET done_until_s = ? WHERE from_step_s = ?').run(tiers[2].hi, 10)
 db.prepare('UPDATE rollup_state SET done_until_s = ? WHERE from_step_s = ?').run(tiers[1].hi, 60)
@@ -232,7 +244,8 @@ console.log(
 )
 
 // --- 3. queries --------------------------------------------------------------------------------
-console.log('3. top-10 queries (median of 3 runs)')
+console.log('3. top-10 queries (median of 3 runs), each with its EXPLAIN QUERY PLAN')
+const PLANS = process.argv.includes('--no-plans') ? false : true
 function time(q) {
   const runs = []
   let res
@@ -244,16 +257,32 @@ function time(q) {
   runs.sort((a, z) => a - z)
   return { ms: runs[1], res }
 }
+function printPlan(q) {
+  const plan = store.planQuery(db, q)
+  const rows = db.prepare(`EXPLAIN QUERY PLAN ${plan.sql}`).all(...plan.params)
+  const depth = new Map([[0, 0]])
+  for (const r of rows) {
+    const d = (depth.get(r.parent) ?? 0) + 1
+    depth.set(r.id, d)
+    console.log(`        ${'  '.repeat(d - 1)}${r.detail}`)
+  }
+}
 for (const [label, from_s, by, bucket] of [
   ['30 days, by conversation', now_s - 30 * 86400, 'conversation', null],
   ['30 days, by host', now_s - 30 * 86400, 'host', null],
   ['30 days, by protocol', now_s - 30 * 86400, 'protocol', null],
   ['30 days, daily buckets', now_s - 30 * 86400, 'conversation', '1d'],
+  ['30 days, hosts, 1 h buckets', now_s - 30 * 86400, 'host', '1h'],
   ['7 days, by conversation', now_s - 7 * 86400, 'conversation', null],
   ['24 hours, by conversation', now_s - 86400, 'conversation', null],
+  ['24 hours, by host', now_s - 86400, 'host', null],
+  ['24 hours, by protocol', now_s - 86400, 'protocol', null],
   ['24 hours, 10 s buckets', now_s - 86400, 'conversation', '10s'],
+  ['24 hours, hosts, 10 s buckets', now_s - 86400, 'host', '10s'],
+  ['24 hours, protocols, 1 m buckets', now_s - 86400, 'protocol', '1m'],
 ]) {
-  const { ms, res } = time({ from_s, to_s: now_s, by, bucket, top: 10 })
+  const q = { from_s, to_s: now_s, by, bucket, top: 10 }
+  const { ms, res } = time(q)
   const rowBytes = (r) =>
     r.bytes ??
     (r.bytes_a_to_b !== undefined
@@ -261,8 +290,9 @@ for (const [label, from_s, by, bucket] of [
       : r.bytes_sent + r.bytes_received)
   const first = rowBytes(res.rows[0])
   console.log(
-    `   ${label.padEnd(27)} tier ${res.meta.tier.padEnd(4)} ${ms.toFixed(0).padStart(6)} ms ${fmt(res.rows.length).padStart(6)} rows, first ${fmt(first)} bytes`,
+    `   ${label.padEnd(33)} tier ${res.meta.tier.padEnd(4)} ${ms.toFixed(0).padStart(6)} ms ${fmt(res.rows.length).padStart(6)} rows, first ${fmt(first)} bytes`,
   )
+  if (PLANS && store.planQuery) printPlan(q)
 }
 db.close()
 if (KEEP) console.log(`\nkept ${dir}`)

@@ -10,10 +10,11 @@ import { AlertConfig, AlertNotice, AlertsList } from './alerts'
 import { CaptureSnapshot } from './capture'
 import {
   HistoryQuery,
-  HistoryQueryMeta,
   HistoryResult,
+  HistoryRetention,
+  HistoryRetentionChange,
   ProbeHistoryQuery,
-  ProbeHistoryRow,
+  ProbeHistoryResult,
   StoreFailure,
 } from './history'
 import { ProbeResult, ProbeSpec, ProbeTargetStats } from './probes'
@@ -207,13 +208,17 @@ export const invokeSchemas = {
   'probes.state': { params: NoParams, result: ProbesState },
   /** Where history is kept and whether it is being recorded. */
   'history.status': { params: NoParams, result: HistoryStatus },
-  /** Recorded totals over a time range, grouped and optionally bucketed, top N by bytes. */
+  /**
+   * Recorded totals over a time range, grouped and optionally bucketed, top N by bytes. Both
+   * history lists carry at most HISTORY_MAX_ROWS (20,000) rows, then say `truncated`.
+   */
   'history.query': { params: HistoryQuery, result: HistoryResult },
   /** Recorded probe results over a range, per target, optionally bucketed. */
-  'history.probes': {
-    params: ProbeHistoryQuery,
-    result: z.object({ meta: HistoryQueryMeta, rows: z.array(ProbeHistoryRow) }),
-  },
+  'history.probes': { params: ProbeHistoryQuery, result: ProbeHistoryResult },
+  /** How long each kind of history is kept per tier (this session's recorder). */
+  'history.retention': { params: NoParams, result: HistoryRetention },
+  /** Changes retention (per kind and tier); applied from the next maintenance pass. */
+  'history.setRetention': { params: HistoryRetentionChange, result: HistoryRetention },
   /**
    * Reserves a streamed export of a query. The ticket is redeemed once, within a minute, at the
    * transport's download address (serve mode: /api/export/TICKET; desktop: flowscope-export://TICKET).

@@ -125,6 +125,7 @@ export type HistoryRow = z.infer<typeof HistoryRow>
 
 export const HistoryResult = z.object({
   meta: HistoryQueryMeta,
+  /** At most HISTORY_MAX_ROWS over the contract. */
   rows: z.array(HistoryRow),
   /** More rows matched than the caller's limit (use top, a coarser bucket, or an export). */
   truncated: z.boolean(),
@@ -167,6 +168,12 @@ export type ProbeHistoryQuery = z.infer<typeof ProbeHistoryQuery>
 
 const ms = z.number().nonnegative().nullable()
 
+/**
+ * Most rows one 'history.query' or 'history.probes' result carries; beyond it the result says
+ * `truncated` (narrow the range, use top N or a coarser bucket, or export: exports stream).
+ */
+export const HISTORY_MAX_ROWS = 20_000
+
 /** Aggregates are exact over any range: null where nothing was received. */
 export const ProbeHistoryRow = z.object({
   bucket_start: z.string().nullable(),
@@ -186,6 +193,14 @@ export const ProbeHistoryRow = z.object({
 })
 export type ProbeHistoryRow = z.infer<typeof ProbeHistoryRow>
 
+export const ProbeHistoryResult = z.object({
+  meta: HistoryQueryMeta,
+  rows: z.array(ProbeHistoryRow).max(HISTORY_MAX_ROWS),
+  /** More rows matched than HISTORY_MAX_ROWS. */
+  truncated: z.boolean(),
+})
+export type ProbeHistoryResult = z.infer<typeof ProbeHistoryResult>
+
 export const AlertHistoryQuery = z
   .object({
     from_s: z.number().int().nonnegative(),
@@ -203,3 +218,30 @@ export const AlertHistoryRow = z.object({
   value: z.number().nullable(),
 })
 export type AlertHistoryRow = z.infer<typeof AlertHistoryRow>
+
+/** Seconds a tier is kept; null keeps it forever. */
+const keptFor = z.number().int().positive().nullable()
+export const TierRetention = z
+  .object({ '10s': keptFor, '1m': keptFor, '1h': keptFor, '1d': keptFor })
+  .strict()
+export type TierRetention = z.infer<typeof TierRetention>
+
+/**
+ * How long each kind of history is kept per tier. Hosts and protocols are derived from the
+ * conversations, so they follow `conversations`. A conversation whose rows have all aged out
+ * is deleted with them.
+ */
+export const HistoryRetention = z
+  .object({ interfaces: TierRetention, conversations: TierRetention, probes: TierRetention })
+  .strict()
+export type HistoryRetention = z.infer<typeof HistoryRetention>
+
+/** A change of retention: any kinds, any of their tiers. */
+export const HistoryRetentionChange = z
+  .object({
+    interfaces: TierRetention.partial().optional(),
+    conversations: TierRetention.partial().optional(),
+    probes: TierRetention.partial().optional(),
+  })
+  .strict()
+export type HistoryRetentionChange = z.infer<typeof HistoryRetentionChange>

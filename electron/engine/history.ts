@@ -5,29 +5,31 @@
  * engine goes on in memory.
  */
 import { randomBytes } from 'node:crypto'
-import type {
-  HistoryQuery,
-  HistoryResult,
-  ProbeHistoryQuery,
-  StoreFailure,
+import {
+  HISTORY_MAX_ROWS,
+  type HistoryQuery,
+  type HistoryResult,
+  type HistoryRetention,
+  type HistoryRetentionChange,
+  type ProbeHistoryQuery,
+  type ProbeHistoryResult,
+  type StoreFailure,
 } from '../../common/history'
 import type { HistoryStatus } from '../../common/contract'
 import { EngineError } from './api'
 import type { EventBus } from './events'
+import { HistoryReader, type ReaderOptions } from './history-reader'
 import type { ProbeAggregate } from './probes/aggregate'
 import type { FlowDelta } from '../shared/capture/pipeline'
 import {
-  exportHistory,
-  openHistoryDb,
+  kindRetention,
   openRecorder,
-  queryHistory,
-  queryProbes,
   resolveDbPath,
   type AlertEvent,
-  type Db,
   type ExportFormat,
   type OpenRecorderResult,
   type Recorder,
+  type WriterOptions,
 } from '../shared/store'
 
 /** An export waiting for its download; tickets are single-use and short-lived. */
@@ -39,32 +41,50 @@ interface Ticket {
 }
 
 const TICKET_TTL_MS = 60_000
+const MAX_TICKETS = 64
 
 export interface Download {
   filename: string
   contentType: string
-  /** Streams the export into `out` (does not end it). */
-  write(out: NodeJS.WritableStream): Promise<void>
+  /**
+   * The export's text, chunk by chunk, read on the store reader thread. Stop iterating (or
+   * abort `signal`) when the client goes away: the query stops and its read transaction ends.
+   */
+  chunks(signal?: AbortSignal): AsyncGenerator<string>
+}
+
+export interface HistoryOptions {
+  /** The store reader thread (tests: a deliberately slow one, a short time limit). */
+  reader?: Omit<ReaderOptions, 'path'>
+  /** Writer options (retention per kind, flush and maintenance periods). */
+  writer?: WriterOptions
 }
 
 export class History {
   readonly path: string
   private recorder: Recorder | null = null
-  private readDb: Db | null = null
   private failure: StoreFailure | null = null
+  private readonly reader: HistoryReader
   private readonly tickets = new Map<string, Ticket>()
   private readonly offs: Array<() => void> = []
+  private readonly writerOpts: WriterOptions
 
-  /** `db`: --db value (undefined: $FLOWSCOPE_DB or the data directory); `record`: false for --no-store. */
+  /**
+   * `db`: --db value (undefined: $FLOWSCOPE_DB or the data directory); `record`: false reads
+   * only (nothing is opened until a query needs it, and a missing file is never created).
+   */
   constructor(
     private readonly events: EventBus,
     db: string | undefined,
     env: NodeJS.ProcessEnv,
     record: boolean,
+    opts: HistoryOptions = {},
   ) {
-    const opened = tryOpenRecorder(db, env)
-    this.path = opened.path
+    this.path = resolveDbPath(db, { env })
+    this.reader = new HistoryReader({ ...opts.reader, path: this.path })
+    this.writerOpts = opts.writer ?? {}
     if (!record) return
+    const opened = tryOpenRecorder(db, env, opts.writer)
     if (!opened.ok) {
       this.failure = opened.failure
       return
@@ -94,19 +114,21 @@ export class History {
     return { path: this.path, recording: this.recorder?.recording ?? false, failure: this.failure }
   }
 
-  query(q: HistoryQuery): HistoryResult {
-    return queryHistory(this.db(), q, 20_000)
+  /** Runs on the reader thread; at most HISTORY_MAX_ROWS rows (then `truncated`). */
+  query(q: HistoryQuery, signal?: AbortSignal): Promise<HistoryResult> {
+    return this.reader.request({ type: 'history', query: q, max_rows: HISTORY_MAX_ROWS }, signal)
   }
 
-  probes(q: ProbeHistoryQuery): ReturnType<typeof queryProbes> {
-    return queryProbes(this.db(), q)
+  probes(q: ProbeHistoryQuery, signal?: AbortSignal): Promise<ProbeHistoryResult> {
+    return this.reader.request({ type: 'probes', query: q, max_rows: HISTORY_MAX_ROWS }, signal)
   }
 
   /** Reserves an export of `q`; the transport streams it when the ticket is redeemed. */
   exportTicket(q: HistoryQuery, format: ExportFormat): { ticket: string; filename: string } {
-    this.db() // fail now, as data, if there is nothing to export from
     const now = Date.now()
     for (const [id, t] of this.tickets) if (t.expires_ms < now) this.tickets.delete(id)
+    if (this.tickets.size >= MAX_TICKETS)
+      throw new EngineError('UNAVAILABLE', `too many exports waiting (${MAX_TICKETS}): retry later`)
     const ticket = randomBytes(18).toString('base64url')
     const stamp = new Date(q.from_s * 1000).toISOString().slice(0, 16).replace(/[:T]/g, '-')
     const filename = `flowscope-${q.by}-${stamp}.${format}`
@@ -114,36 +136,43 @@ export class History {
     return { ticket, filename }
   }
 
-  /** Takes a ticket (once) and returns the download it stands for, or null. */
-  redeem(ticket: string): Download | null {
+  /**
+   * The download a ticket stands for, or null. `consume: false` (HTTP HEAD) only looks: the
+   * ticket stays valid for the GET.
+   */
+  redeem(ticket: string, consume = true): Download | null {
     const t = this.tickets.get(ticket)
-    this.tickets.delete(ticket)
+    if (consume || (t && t.expires_ms < Date.now())) this.tickets.delete(ticket)
     if (!t || t.expires_ms < Date.now()) return null
     return {
       filename: t.filename,
       contentType: t.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json',
-      write: async (out) => {
-        await exportHistory(this.db(), t.query, t.format, out)
-      },
+      chunks: (signal) =>
+        this.reader.stream({ type: 'export', query: t.query, format: t.format }, signal),
     }
+  }
+
+  retention(): HistoryRetention {
+    return kindRetention(this.recorder?.writer.retention ?? this.writerOpts.retention)
+  }
+
+  setRetention(change: HistoryRetentionChange): HistoryRetention {
+    if (!this.recorder) throw new EngineError('UNAVAILABLE', 'history is not being recorded')
+    const now = this.retention()
+    const next: HistoryRetention = {
+      interfaces: { ...now.interfaces, ...change.interfaces },
+      conversations: { ...now.conversations, ...change.conversations },
+      probes: { ...now.probes, ...change.probes },
+    }
+    this.recorder.writer.setRetention(next)
+    return next
   }
 
   close(): void {
     this.offs.forEach((off) => off())
     this.recorder?.writer.close()
     this.recorder = null
-    this.readDb?.close()
-    this.readDb = null
-  }
-
-  private db(): Db {
-    if (this.readDb) return this.readDb
-    try {
-      this.readDb = openHistoryDb(this.path, { readonly: true })
-      return this.readDb
-    } catch (err) {
-      throw new EngineError('NOT_FOUND', err instanceof Error ? err.message : String(err))
-    }
+    void this.reader.close()
   }
 
   private fail(f: StoreFailure): void {
@@ -153,9 +182,13 @@ export class History {
 }
 
 /** openRecorder, with a native module that won't load (built for another runtime) as a failure too. */
-function tryOpenRecorder(db: string | undefined, env: NodeJS.ProcessEnv): OpenRecorderResult {
+function tryOpenRecorder(
+  db: string | undefined,
+  env: NodeJS.ProcessEnv,
+  opts: WriterOptions = {},
+): OpenRecorderResult {
   try {
-    return openRecorder(db, env)
+    return openRecorder(db, env, opts)
   } catch (err) {
     const message = err instanceof Error ? err.message.split('\n')[0]! : String(err)
     const hint = /NODE_MODULE_VERSION|different Node\.js version/.test(message)

@@ -144,6 +144,8 @@ export class Monitor {
     'history.query': (q) => this.requireHistory().query(q),
     'history.probes': (q) => this.requireHistory().probes(q),
     'history.export': (p) => this.requireHistory().exportTicket(p.query, p.format),
+    'history.retention': () => this.requireHistory().retention(),
+    'history.setRetention': (p) => this.requireHistory().setRetention(p),
     'alerts.list': () => this.alerts.list(),
     'alerts.rules.get': () => this.alerts.rules(),
     'alerts.rules.set': (p) => this.alerts.setRules(p),

@@ -73,8 +73,8 @@ export class EngineProcess extends EventEmitter<EngineProcessEvents> {
   }
 
   /** Hands the engine host a port to stream the export reserved under `ticket`. */
-  openExport(ticket: string, port: MessagePortMain): boolean {
-    return this.post({ type: 'export', ticket }, port)
+  openExport(ticket: string, port: MessagePortMain, head = false): boolean {
+    return this.post({ type: 'export', ticket, head }, port)
   }
 
   /** Asks the engine host to stop (history closed cleanly), killing it after `timeoutMs`. */

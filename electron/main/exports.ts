@@ -16,10 +16,16 @@ export function registerExportScheme(): void {
 }
 
 export function setupExports(engine: {
-  openExport(ticket: string, port: MessagePortMain): boolean
+  openExport(ticket: string, port: MessagePortMain, head: boolean): boolean
 }): void {
   protocol.handle(SCHEME, (request) => {
-    const ticket = decodeURIComponent(new URL(request.url).pathname.replace(/^\//, ''))
-    return exportResponse((port) => engine.openExport(ticket, port))
+    let ticket: string
+    try {
+      ticket = decodeURIComponent(new URL(request.url).pathname.replace(/^\//, ''))
+    } catch {
+      return new Response('bad export address\n', { status: 400 })
+    }
+    // HEAD asks for the headers only and leaves the ticket for the download itself.
+    return exportResponse((port) => engine.openExport(ticket, port, request.method === 'HEAD'))
   })
 }

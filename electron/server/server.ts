@@ -6,6 +6,7 @@
  * rebinding), then the request target, Origin and token. Node's parser bounds the headers (size
  * and arrival time); guard.ts keeps whatever a handler throws from ending the process.
  */
+import { once } from 'node:events'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
@@ -109,7 +110,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (scrape) return void handleMetrics(scrape.metrics, scrape.token, req, res)
     if (target.path === '/metrics') return reject(res, 404, 'metrics are off (serve --metrics)')
     const exportMatch = /^\/api\/export\/([A-Za-z0-9_-]{16,64})$/.exec(target.path)
-    if (exportMatch) return serveExport(opts.monitor, exportMatch[1]!, res)
+    if (exportMatch) return serveExport(opts.monitor, exportMatch[1]!, req, res)
     // sirv pipes a file stream into res without an error listener: a file that vanished or
     // can't be read after start would be an uncaught 'error' event, i.e. the end of the process.
     res.once('pipe', (src) =>
@@ -243,9 +244,20 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   }
 }
 
-/** Streams a history export reserved through the contract ('history.export'); the ticket is the secret. */
-async function serveExport(monitor: Monitor, ticket: string, res: ServerResponse): Promise<void> {
-  const download = monitor.history?.redeem(ticket)
+/**
+ * Streams a history export reserved through the contract ('history.export'); the ticket is the
+ * secret. HEAD answers without taking the ticket. The export is tied to its client: when the
+ * response closes before the end (the download was cancelled), the query stops on the reader
+ * thread and its read transaction ends.
+ */
+async function serveExport(
+  monitor: Monitor,
+  ticket: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const head = req.method === 'HEAD'
+  const download = monitor.history?.redeem(ticket, !head)
   if (!download) {
     res
       .writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
@@ -257,8 +269,13 @@ async function serveExport(monitor: Monitor, ticket: string, res: ServerResponse
     'content-disposition': `attachment; filename="${download.filename}"`,
     'cache-control': 'no-store',
   })
+  if (head) return void res.end()
+  const gone = new AbortController()
+  res.once('close', () => gone.abort())
   try {
-    await download.write(res)
+    for await (const chunk of download.chunks(gone.signal)) {
+      if (!res.write(chunk)) await once(res, 'drain', { signal: gone.signal })
+    }
     res.end()
   } catch {
     // Headers are gone: cutting the response short is the only honest signal left.

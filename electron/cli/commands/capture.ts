@@ -1,7 +1,13 @@
 import { intOption, parseCommandArgs } from '../args'
 import { openLive, DEFAULT_SNAPLEN } from '../../shared/capture/libpcap-source'
 import { aggregate, allConversations, FlowDeltas, runLive } from '../../shared/capture/pipeline'
-import { openRecorder, type Recorder } from '../../shared/store'
+import {
+  openRecorder,
+  RETENTION_FLAGS,
+  RETENTION_USAGE,
+  retentionFromFlags,
+  type Recorder,
+} from '../../shared/store'
 import type { CaptureStats } from '../../shared/capture/source'
 import { formatAmount } from '../../../common/units'
 import { annotateSettled, Attribution, resolverOptions } from '../../shared/attribution'
@@ -31,6 +37,7 @@ Kernel and interface drop counts go to standard error. Needs CAP_NET_RAW (or roo
   --by process           one row per local program (nethogs' view): process,pid,packets_sent,
                          bytes_sent,packets_received,bytes_received,conversations,first_seen,
                          last_seen; "unknown" holds what no socket of this namespace matched
+${RETENTION_USAGE}
   --filter, --by, --resolve, --format, --out: as for flowscope analyze
 Processes come from /proc of the network namespace the capture runs in; without root, other
 users' programs cannot be seen (a warning says how many) and their traffic shows as unknown.`
@@ -48,6 +55,7 @@ async function capture(args: string[], io: CliIo): Promise<number> {
     snaplen: { type: 'string' },
     db: { type: 'string' },
     'no-store': { type: 'boolean' },
+    ...RETENTION_FLAGS,
   })
   const iface = values.interface
   if (!iface) throw new UsageError('capture: -i IFACE is required (see flowscope interfaces)')
@@ -74,7 +82,8 @@ async function capture(args: string[], io: CliIo): Promise<number> {
   // Poll the socket tables while capturing, so programs that end between ticks are named.
   attribution.processes?.watch()
   try {
-    if (values.db !== undefined && !values['no-store']) recorder = startRecording(values.db, io)
+    if (values.db !== undefined && !values['no-store'])
+      recorder = startRecording(values.db, io, captureRetention(values))
     // Deltas only while recording: without a store nothing per conversation is collected.
     const deltas = recorder ? new FlowDeltas() : null
     const agg = aggregate(source, deltas ? { deltas } : {})
@@ -115,9 +124,21 @@ async function capture(args: string[], io: CliIo): Promise<number> {
   }
 }
 
+function captureRetention(values: Record<string, unknown>) {
+  try {
+    return retentionFromFlags(values)
+  } catch (err) {
+    throw new UsageError(`capture: ${(err as Error).message}`)
+  }
+}
+
 /** Opens the history store; one that can't be used is a warning, and the capture goes on. */
-function startRecording(db: string, io: CliIo): Recorder | null {
-  const opened = openRecorder(db, io.env)
+function startRecording(
+  db: string,
+  io: CliIo,
+  retention: ReturnType<typeof retentionFromFlags>,
+): Recorder | null {
+  const opened = openRecorder(db, io.env, retention ? { retention } : {})
   if (!opened.ok) {
     io.stderr.write(`flowscope: warning: not recording: ${opened.failure.message}\n`)
     return null

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
 import { rename, rm } from 'node:fs/promises'
 import { once } from 'node:events'
 import { HistoryGroupBy, HistoryStep, type HistoryRow } from '../../../common/history'
@@ -183,17 +185,24 @@ async function emit(
   write: (out: NodeJS.WritableStream) => Promise<void>,
 ): Promise<void> {
   if (!outPath) return write(stdout)
-  const tmp = `${outPath}.partial-${process.pid}`
-  const file = createWriteStream(tmp)
+  // A fresh random name opened with O_EXCL ('wx'): never an existing file or a planted
+  // symlink; owner-only, and renamed over the target only once complete.
+  const tmp = join(
+    dirname(outPath),
+    `.${basename(outPath)}.${randomBytes(6).toString('hex')}.partial`,
+  )
+  const file = createWriteStream(tmp, { flags: 'wx', mode: 0o600 })
+  let opened = false
   try {
     await once(file, 'open')
+    opened = true
     await write(file)
     file.end()
     await once(file, 'finish')
     await rename(tmp, outPath)
   } catch (err) {
     file.destroy()
-    await rm(tmp, { force: true })
+    if (opened) await rm(tmp, { force: true })
     const code = (err as NodeJS.ErrnoException).code
     if (code && !code.startsWith('SQLITE_'))
       throw new CliError(`report: cannot write ${outPath}: ${code}`)

@@ -8,8 +8,17 @@ import { isLoopback } from '../../server/access'
 import { installProcessGuard, stderrLog } from '../../server/guard'
 import { startServer } from '../../server/server'
 import { intOption, parseCommandArgs } from '../args'
-import { CliError, type Command } from '../io'
+import { CliError, UsageError, type Command } from '../io'
 import { fleetOptions, fleetUsage, prepareFleet, startFleet } from './serve-fleet'
+import { RETENTION_FLAGS, RETENTION_USAGE, retentionFromFlags } from '../../shared/store'
+
+function serveRetention(values: Record<string, unknown>) {
+  try {
+    return retentionFromFlags(values)
+  } catch (err) {
+    throw new UsageError(`serve: ${(err as Error).message}`)
+  }
+}
 
 const usage = `Usage: flowscope serve [--host ADDRESS] [--port PORT] [--tls-cert FILE --tls-key FILE | --insecure]
                       [--db PATH | --no-store] [--max-probe-rate N]
@@ -30,6 +39,7 @@ Options:
   --no-store       record no history
   --max-probe-rate N  most probes per second over all targets (default ${DEFAULT_MAX_PROBE_RATE});
                    requests above it are refused
+${RETENTION_USAGE}
 ${fleetUsage}`
 
 export const serveCommand: Command = {
@@ -45,6 +55,7 @@ export const serveCommand: Command = {
       insecure: { type: 'boolean' },
       'max-probe-rate': { type: 'string' },
       ...fleetOptions,
+      ...RETENTION_FLAGS,
     })
     const host = values.host
     const port = intOption('port', values.port, 7878, 0, 65535)
@@ -66,10 +77,14 @@ export const serveCommand: Command = {
       throw new CliError('the UI is not built: run `npm run build` first')
 
     const fleet = await prepareFleet(values, host, io)
-    const record = !values['no-store']
+    const retention = serveRetention(values)
     const monitor = new Monitor({
       maxProbeRate,
-      history: (events) => new History(events, values.db, io.env, record),
+      // --no-store: no History at all, so no database is opened or created.
+      ...(!values['no-store'] && {
+        history: (events) =>
+          new History(events, values.db, io.env, true, { writer: { retention } }),
+      }),
       alerts: { store: fleet.store },
     })
     const metrics = startFleet(fleet, monitor, io)

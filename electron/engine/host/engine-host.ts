@@ -52,7 +52,8 @@ export function runEngineHost(
         }
         return
       case 'export':
-        if (port) streamExportToPort(port, monitor.history?.redeem(m.ticket) ?? null)
+        if (port)
+          streamExportToPort(port, monitor.history?.redeem(m.ticket, !m.head) ?? null, m.head)
         return
       case 'worker.port':
         if (port) launcher.attached(m.id, port, m.pid)

@@ -1,69 +1,68 @@
 /**
  * Streams a history export over a MessagePort to main's flowscope-export:// handler. Main pulls one
- * chunk at a time, so a slow download holds at most one chunk here; `cancel` (the download was
- * closed) destroys the stream, which ends the export's query.
+ * chunk at a time, so a slow download holds at most one chunk here; `cancel` or a closed port (the
+ * download was closed) stops the export, which ends its query and read transaction.
  */
-import { Writable } from 'node:stream'
 import type { Download } from '../history'
 import type { ExportControl, ExportMessage } from './messages'
 import type { Port } from './ports'
 
-export function streamExportToPort(port: Port, download: Download | null): void {
+export function streamExportToPort(port: Port, download: Download | null, head = false): void {
   const send = (m: ExportMessage) => port.postMessage(m)
   if (!download) {
     send({ type: 'error', status: 404, message: 'unknown or expired export' })
     port.close()
     return
   }
+  send({ type: 'head', contentType: download.contentType, filename: download.filename })
+  if (head) {
+    send({ type: 'end' })
+    port.close()
+    return
+  }
+  const cancelled = new AbortController()
+  const chunks = download.chunks(cancelled.signal)
+  const encoder = new TextEncoder()
   let credits = 0
-  let waiting: { deliver: () => void; callback: (err?: Error | null) => void } | null = null
-  const out = new Writable({
-    highWaterMark: 64 * 1024,
-    write(chunk: Buffer, _enc, callback) {
-      const deliver = () => {
+  let pumping = false
+  let finished = false
+  const finish = () => {
+    if (finished) return
+    finished = true
+    cancelled.abort()
+    void chunks.return(undefined).catch(() => {})
+    port.close()
+  }
+  // One chunk per pull, in order; pulls that arrive while a chunk is being read wait their turn.
+  const pump = async () => {
+    if (pumping) return
+    pumping = true
+    try {
+      while (credits > 0 && !finished) {
         credits--
-        send({ type: 'chunk', data: new Uint8Array(chunk) })
-        callback()
+        const next = await chunks.next()
+        if (finished) return
+        if (next.done) {
+          send({ type: 'end' })
+          return finish()
+        }
+        send({ type: 'chunk', data: encoder.encode(next.value) })
       }
-      if (credits > 0) deliver()
-      else waiting = { deliver, callback }
-    },
-    destroy(err, callback) {
-      // A write waiting for a pull would otherwise never finish: fail it, so the export stops.
-      const w = waiting
-      waiting = null
-      w?.callback(err ?? new Error('export cancelled'))
-      callback(err)
-    },
-  })
-  out.on('error', () => {}) // cancellation surfaces as a rejected write() below
+    } catch (err) {
+      if (!finished)
+        send({ type: 'error', status: 500, message: String((err as Error)?.message ?? err) })
+      finish()
+    } finally {
+      pumping = false
+    }
+  }
   port.on('message', (e) => {
     const m = e.data as ExportControl
     if (m?.type === 'pull') {
       credits++
-      const w = waiting
-      waiting = null
-      w?.deliver()
-    } else if (m?.type === 'cancel') {
-      out.destroy(new Error('export cancelled'))
-      port.close()
-    }
+      void pump()
+    } else if (m?.type === 'cancel') finish()
   })
-  port.on('close', () => out.destroy(new Error('export cancelled')))
+  port.on('close', finish)
   port.start()
-  send({ type: 'head', contentType: download.contentType, filename: download.filename })
-  download.write(out).then(
-    () => {
-      if (out.destroyed) return
-      out.end(() => {
-        send({ type: 'end' })
-        port.close()
-      })
-    },
-    (err: unknown) => {
-      if (!out.destroyed)
-        send({ type: 'error', status: 500, message: String((err as Error)?.message ?? err) })
-      port.close()
-    },
-  )
 }

@@ -11,8 +11,8 @@ export const WorkerNameSchema = z.enum(['capture', 'probe'])
 export const ToEngine = z.discriminatedUnion('type', [
   /** A contract client (a renderer, or main's own tray/notification client); port attached. */
   z.object({ type: z.literal('client'), name: z.string().max(64) }),
-  /** Stream the export reserved under `ticket` over the attached port. */
-  z.object({ type: z.literal('export'), ticket: z.string().max(128) }),
+  /** Stream the export reserved under `ticket` over the attached port (`head`: headers only, the ticket kept). */
+  z.object({ type: z.literal('export'), ticket: z.string().max(128), head: z.boolean() }),
   /** The worker asked for with `id` runs; the attached port reaches it. */
   z.object({
     type: z.literal('worker.port'),

@@ -1,14 +1,15 @@
 /**
- * Report writers: csv (RFC 4180 via csv-stringify, spreadsheet-formula cells neutralised), json
- * (an array of objects with the csv columns as keys) and table (aligned, human units). Rows go
- * out in chunks with backpressure, so a large report streams instead of building one string.
+ * Report writers, for capture reports and history reports/exports alike: csv (RFC 4180 via
+ * csv-stringify, spreadsheet-formula cells neutralised), json (an array of objects with the csv
+ * columns as keys) and table (aligned, human units). Rows stream with backpressure.
  */
+import { stringify } from 'csv-stringify'
 import { once } from 'node:events'
-import { stringify } from 'csv-stringify/sync'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import { formatAmount } from '../../../common/units'
 import type {
   AsnRow,
-  Cell,
   ConversationRow,
   CountryRow,
   HostRow,
@@ -68,37 +69,57 @@ async function put(out: NodeJS.WritableStream, text: string): Promise<void> {
   if (!out.write(text)) await once(out, 'drain')
 }
 
-function asCells(row: object, columns: readonly string[]): Cell[] {
-  const r = row as Record<string, Cell>
-  return columns.map((c) => r[c] ?? null)
+/** Final pipeline stage: writes into `out` with backpressure, without ending it. */
+function into(out: NodeJS.WritableStream) {
+  return async function (chunks: AsyncIterable<string | Buffer>): Promise<void> {
+    for await (const chunk of chunks) {
+      if (!out.write(chunk)) await once(out, 'drain')
+    }
+  }
 }
 
+/**
+ * The one CSV writer (capture reports, history reports and exports): RFC 4180 via
+ * csv-stringify, a header row of `columns`, formula-looking text neutralised. Rows are pulled
+ * from `rows` only as fast as `out` drains, so an iterator over SQLite streams in constant
+ * memory. `out` is not ended.
+ */
 export async function writeCsv(
+  rows: Iterable<object> | AsyncIterable<object>,
+  columns: readonly string[],
   out: NodeJS.WritableStream,
-  by: ReportBy,
-  rows: readonly object[],
 ): Promise<void> {
-  const columns = COLUMNS[by]
-  await put(out, stringify([columns as string[]]))
-  for (let i = 0; i < rows.length; i += CHUNK_ROWS) {
-    const chunk = rows.slice(i, i + CHUNK_ROWS).map((r) => asCells(r, columns))
-    await put(out, stringify(chunk, { cast: { string: neutraliseFormula } }))
-  }
+  const stringifier = stringify({
+    header: true,
+    columns: columns.map((key) => ({ key })),
+    cast: { string: neutraliseFormula },
+  })
+  // pipeline() carries an error from any stage (e.g. SQLite reading) to the caller.
+  await pipeline(Readable.from(rows), stringifier, into(out))
 }
 
+/**
+ * The one JSON writer: an array, one object per line; `out` is not ended. With `columns`,
+ * each object has exactly those keys in that order (JSON keys = CSV header).
+ */
 export async function writeJson(
+  rows: Iterable<object> | AsyncIterable<object>,
   out: NodeJS.WritableStream,
-  rows: readonly object[],
+  columns?: readonly string[],
 ): Promise<void> {
-  if (rows.length === 0) return put(out, '[]\n')
-  for (let i = 0; i < rows.length; i += CHUNK_ROWS) {
-    const body = rows
-      .slice(i, i + CHUNK_ROWS)
-      .map((r) => `  ${JSON.stringify(r)}`)
-      .join(',\n')
-    await put(out, `${i === 0 ? '[\n' : ',\n'}${body}`)
+  const project = (row: object): object =>
+    columns
+      ? Object.fromEntries(columns.map((c) => [c, (row as Record<string, unknown>)[c] ?? null]))
+      : row
+  async function* lines(): AsyncGenerator<string> {
+    let first = true
+    for await (const row of rows) {
+      yield `${first ? '[\n' : ',\n'}  ${JSON.stringify(project(row))}`
+      first = false
+    }
+    yield first ? '[]\n' : '\n]\n'
   }
-  await put(out, '\n]\n')
+  await pipeline(Readable.from(lines()), into(out))
 }
 
 // --- table ------------------------------------------------------------------------------------
@@ -275,7 +296,7 @@ export async function writeReport(
   format: ReportFormat,
   report: Report,
 ): Promise<void> {
-  if (format === 'csv') return writeCsv(out, report.by, report.rows)
-  if (format === 'json') return writeJson(out, report.rows)
+  if (format === 'csv') return writeCsv(report.rows, COLUMNS[report.by], out)
+  if (format === 'json') return writeJson(report.rows, out)
   return writeTable(out, report.by, report.rows)
 }

@@ -9,7 +9,20 @@ export { Recorder, conversationKey } from './recorder'
 export { openRecorder, type OpenRecorderResult } from './recording'
 export { maintain, readWatermarks, readPrunedBelow } from './rollup'
 export { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema'
-export { DEFAULT_RETENTION, STEPS, STEP_S, bucketStart, type Retention } from './tiers'
+export {
+  DEFAULT_KIND_RETENTION,
+  DEFAULT_RETENTION,
+  RETENTION_KINDS,
+  STEPS,
+  STEP_S,
+  bucketStart,
+  kindRetention,
+  parseRetentionSpec,
+  type KindRetention,
+  type Retention,
+  type RetentionKind,
+} from './tiers'
+export { RETENTION_FLAGS, RETENTION_USAGE, retentionFromFlags } from './retention-flags'
 export { isoMicros, parseTime, TimeParseError } from './time'
 export {
   HistoryWriter,

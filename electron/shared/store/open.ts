@@ -115,10 +115,10 @@ export function migrate(db: Db): void {
   }
 }
 
-/** mkdir -p, but names a read-only ancestor (recursive mkdir reports EROFS as ENOENT). */
+/** mkdir -p (owner-only), but names a read-only ancestor (recursive mkdir reports EROFS as ENOENT). */
 function ensureDir(dir: string): void {
   try {
-    mkdirSync(dir, { recursive: true })
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
   } catch (err) {
     let up = dirname(dir)
     while (up !== dirname(up) && !existsSync(up)) up = dirname(up)
@@ -146,7 +146,11 @@ export function openHistoryDb(path: string, opts: OpenOptions = {}): Db {
   }
   let db: Db | undefined
   try {
-    if (!found.exists) ensureDir(dirname(path))
+    if (!found.exists) {
+      ensureDir(dirname(path))
+      // Created owner-only; SQLite gives the -wal and -shm files the database's mode.
+      closeSync(openSync(path, 'wx', 0o600))
+    }
     // A read-only file or mount: say so now rather than fail on the first write.
     if (!opts.readonly) accessSync(found.exists ? path : dirname(path), constants.W_OK)
     db = new Database(path, { readonly: opts.readonly === true })

@@ -1,6 +1,7 @@
 /** Probe results and alert events over a range (engine functions for the contract). */
 import {
   AlertHistoryQuery,
+  HISTORY_MAX_ROWS,
   ProbeHistoryQuery,
   type AlertHistoryRow,
   type HistoryQueryMeta,
@@ -39,17 +40,19 @@ export function probeRow(r: RawProbe): ProbeHistoryRow {
   }
 }
 
+/** At most `max_rows` rows (then `truncated`). */
 export function queryProbes(
   db: Db,
   input: ProbeHistoryQuery,
-): { meta: HistoryQueryMeta; rows: ProbeHistoryRow[] } {
+  max_rows = HISTORY_MAX_ROWS,
+): { meta: HistoryQueryMeta; rows: ProbeHistoryRow[]; truncated: boolean } {
   const q = ProbeHistoryQuery.parse(input)
   const bucketed = q.bucket !== null
   const plan = planSegments(
     q.from_s,
     q.to_s,
     bucketed ? STEPS.indexOf(q.bucket as HistoryStep) : 0,
-    readPrunedBelow(db),
+    readPrunedBelow(db, 'probes'),
     readWatermarks(db),
     bucketed ? null : MAX_BUCKETS,
   )
@@ -79,7 +82,15 @@ export function queryProbes(
     FROM (${src}) s JOIN probes p ON p.id = s.probe_id
     ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
     GROUP BY ${bucketed ? 'b, ' : ''}p.id ORDER BY ${bucketed ? 'b, ' : ''}p.kind, p.target`
-  const rows = (db.prepare(sql).all(...params) as RawProbe[]).map(probeRow)
+  const rows: ProbeHistoryRow[] = []
+  let truncated = false
+  for (const raw of db.prepare(sql).iterate(...params)) {
+    if (rows.length === max_rows) {
+      truncated = true
+      break
+    }
+    rows.push(probeRow(raw as RawProbe))
+  }
   const tier = STEPS[plan.tier] as HistoryStep
   return {
     meta: {
@@ -89,6 +100,7 @@ export function queryProbes(
       to: isoMicros(plan.to_s * 1e6),
     },
     rows,
+    truncated,
   }
 }
 

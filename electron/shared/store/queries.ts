@@ -104,15 +104,28 @@ export function planSegments(
   return { tier, from_s: from, to_s: to, segments }
 }
 
-function union(table: string, cols: string, segments: Segment[], params: number[]): string {
+/** One SELECT per segment; `where` restricts the rows further (e.g. to the top N's ids). */
+function union(
+  table: string,
+  cols: string,
+  segments: Segment[],
+  params: number[],
+  where = '',
+): string {
   if (segments.length === 0) return `SELECT ${cols} FROM ${table} WHERE 0`
   return segments
     .map((s) => {
       params.push(s.step_s, s.lo_s, s.hi_s)
-      return `SELECT ${cols} FROM ${table} WHERE step_s = ? AND bucket_s >= ? AND bucket_s < ?`
+      // Restricted to a few ids: read them through the (id, step_s, bucket_s) index, not the
+      // whole range (the planner, without statistics, prefers the primary key's range).
+      const from = where && table === 'conv_series' ? `${table} INDEXED BY conv_series_conv` : table
+      return `SELECT ${cols} FROM ${from} WHERE ${where}step_s = ? AND bucket_s >= ? AND bucket_s < ?`
     })
     .join(' UNION ALL ')
 }
+
+const TOP_CONVS = 'conv_id IN (SELECT conv_id FROM top) AND '
+const TOP_HOST_CONVS = 'conv_id IN (SELECT conv_id FROM topconv) AND '
 
 const CONV_COLS =
   'bucket_s, conv_id, packets_a_to_b, bytes_a_to_b, packets_b_to_a, bytes_b_to_a, retransmissions, ' +
@@ -120,49 +133,60 @@ const CONV_COLS =
 
 export function planQuery(db: Db, input: HistoryQuery): Plan {
   const q = HistoryQuery.parse(input)
-  const minTier = q.bucket ? STEPS.indexOf(q.bucket) : 0
+  const bucketed = q.bucket !== null
+  const pruned = readPrunedBelow(db, q.by === 'interface' ? 'interfaces' : 'conversations')
+  const done = readWatermarks(db)
+  const last = STEP_S.length - 1
+  // Unbucketed: the bulk from the coarsest tier, the edges and the part not rolled up yet from
+  // finer ones (as exact as reading a finer tier throughout, with far fewer rows). Bucketed: the
+  // requested step, or the finest still kept.
+  const minTier = bucketed ? STEPS.indexOf(q.bucket as HistoryStep) : last
   const { tier, from_s, to_s, segments } = planSegments(
     q.from_s,
     q.to_s,
     minTier,
-    readPrunedBelow(db),
-    readWatermarks(db),
-    q.bucket === null ? MAX_BUCKETS : null,
+    pruned,
+    done,
+    null,
   )
   const step_s = STEP_S[tier] as number
-  const bucketed = q.bucket !== null
+  // What the bulk was read at: the coarsest tier a segment came from.
+  const readTier = bucketed
+    ? tier
+    : segments.reduce((t, g) => Math.max(t, STEP_S.indexOf(g.step_s)), 0)
   const meta: HistoryQueryMeta = {
-    tier: STEPS[tier] as HistoryStep,
+    tier: STEPS[readTier] as HistoryStep,
     step: bucketed ? (STEPS[tier] as HistoryStep) : null,
     from: isoMicros(from_s * 1e6),
     to: isoMicros(to_s * 1e6),
   }
+  // Bucketed top N: the N groups are chosen over the whole range from the coarse plan (few
+  // rows), then only their buckets are read, through the (conv_id, step_s, bucket_s) index.
+  const topSegments =
+    bucketed && q.top !== null
+      ? planSegments(q.from_s, q.to_s, last, pruned, done, null).segments
+      : []
   const params: number[] = []
   const b = bucketed ? `(bucket_s / ${step_s}) * ${step_s}` : 'NULL'
   const groupB = bucketed ? 'b, ' : ''
   const orderB = bucketed ? 'b, ' : ''
   const limit = q.top ?? -1
-  // Bucketed top N: the N groups with the most bytes over the whole range (the `top` CTE),
-  // then their buckets. Unbucketed: one row per group, so a LIMIT after the ORDER BY does it
-  // (and the `top` CTE, never referenced, is never computed).
-  const inTop = (col: string) =>
-    q.top === null || !bucketed ? '' : `WHERE ${col} IN (SELECT ${col} FROM top)`
   const tail = q.top !== null && !bucketed ? ` LIMIT ${q.top}` : ''
+  const topN = bucketed && q.top !== null
   let sql: string
   let map: Plan['map']
 
   if (q.by === 'interface') {
-    const src = union(
-      'iface_series',
-      'bucket_s, iface_id AS g, rx_bytes, tx_bytes, rx_packets, tx_packets, drops',
-      segments,
-      params,
-    )
-    sql = `WITH src AS NOT MATERIALIZED (${src}),
-      top AS (SELECT g FROM src GROUP BY g ORDER BY sum(rx_bytes + tx_bytes) DESC, g LIMIT ${limit}),
+    const cols = 'bucket_s, iface_id AS g, rx_bytes, tx_bytes, rx_packets, tx_packets, drops'
+    const top = topN
+      ? `top AS (SELECT g FROM (${union('iface_series', cols, topSegments, params)})
+          GROUP BY g ORDER BY sum(rx_bytes + tx_bytes) DESC, g LIMIT ${limit}),`
+      : ''
+    const src = union('iface_series', cols, segments, params)
+    sql = `WITH ${top} src AS NOT MATERIALIZED (${src}),
       agg AS (SELECT ${b} AS b, g, sum(rx_bytes) AS rx_bytes, sum(tx_bytes) AS tx_bytes,
         sum(rx_packets) AS rx_packets, sum(tx_packets) AS tx_packets, sum(drops) AS drops
-        FROM src ${inTop('g')} GROUP BY ${groupB}g)
+        FROM src ${topN ? 'WHERE g IN (SELECT g FROM top)' : ''} GROUP BY ${groupB}g)
       SELECT agg.*, i.name AS interface FROM agg JOIN interfaces i ON i.id = agg.g
       ORDER BY ${orderB}rx_bytes + tx_bytes DESC, interface${tail}`
     map = (r) => ({
@@ -175,15 +199,17 @@ export function planQuery(db: Db, input: HistoryQuery): Plan {
       drops: r.drops as number,
     })
   } else if (q.by === 'conversation') {
-    const src = union('conv_series', CONV_COLS, segments, params)
-    sql = `WITH src AS NOT MATERIALIZED (${src}),
-      top AS (SELECT conv_id FROM src GROUP BY conv_id
-        ORDER BY sum(bytes_a_to_b + bytes_b_to_a) DESC, conv_id LIMIT ${limit}),
+    const top = topN
+      ? `top AS (SELECT conv_id FROM (${union('conv_series', CONV_COLS, topSegments, params)})
+          GROUP BY conv_id ORDER BY sum(bytes_a_to_b + bytes_b_to_a) DESC, conv_id LIMIT ${limit}),`
+      : ''
+    const src = union('conv_series', CONV_COLS, segments, params, topN ? TOP_CONVS : '')
+    sql = `WITH ${top} src AS NOT MATERIALIZED (${src}),
       agg AS (SELECT ${b} AS b, conv_id, sum(packets_a_to_b) AS packets_a_to_b,
         sum(bytes_a_to_b) AS bytes_a_to_b, sum(packets_b_to_a) AS packets_b_to_a,
         sum(bytes_b_to_a) AS bytes_b_to_a, sum(retransmissions) AS retransmissions,
         min(first_us) AS first_us, max(last_us) AS last_us
-        FROM src ${inTop('conv_id')} GROUP BY ${groupB}conv_id)
+        FROM src GROUP BY ${groupB}conv_id)
       SELECT agg.*, c.protocol, c.address_a, c.port_a, c.address_b, c.port_b, c.handshake_rtt_ms
       FROM agg JOIN conversations c ON c.id = agg.conv_id
       ORDER BY ${orderB}bytes_a_to_b + bytes_b_to_a DESC, conv_id${tail}`
@@ -208,22 +234,28 @@ export function planQuery(db: Db, input: HistoryQuery): Plan {
           : null,
     })
   } else if (q.by === 'host') {
-    const src = union('conv_series', CONV_COLS, segments, params)
     // Each conversation counts for both of its endpoints: A sends a->b, B sends b->a.
-    sql = `WITH src AS NOT MATERIALIZED (${src}),
-      ends AS (
+    const ends = (from: string) => `
         SELECT s.bucket_s, c.address_a AS g, s.conv_id, s.packets_a_to_b AS ps, s.bytes_a_to_b AS bs,
           s.packets_b_to_a AS pr, s.bytes_b_to_a AS br, s.first_us, s.last_us
-          FROM src s JOIN conversations c ON c.id = s.conv_id
+          FROM ${from} s JOIN conversations c ON c.id = s.conv_id
         UNION ALL
         SELECT s.bucket_s, c.address_b, s.conv_id, s.packets_b_to_a, s.bytes_b_to_a,
           s.packets_a_to_b, s.bytes_a_to_b, s.first_us, s.last_us
-          FROM src s JOIN conversations c ON c.id = s.conv_id),
-      top AS (SELECT g FROM ends GROUP BY g ORDER BY sum(bs + br) DESC, g LIMIT ${limit})
+          FROM ${from} s JOIN conversations c ON c.id = s.conv_id`
+    const top = topN
+      ? `topsrc AS NOT MATERIALIZED (${union('conv_series', CONV_COLS, topSegments, params)}),
+        top AS (SELECT g FROM (${ends('topsrc')}) GROUP BY g ORDER BY sum(bs + br) DESC, g LIMIT ${limit}),
+        topconv AS (SELECT id AS conv_id FROM conversations WHERE address_a IN (SELECT g FROM top)
+          UNION SELECT id FROM conversations WHERE address_b IN (SELECT g FROM top)),`
+      : ''
+    const src = union('conv_series', CONV_COLS, segments, params, topN ? TOP_HOST_CONVS : '')
+    sql = `WITH ${top} src AS NOT MATERIALIZED (${src}),
+      ends AS (${ends('src')})
       SELECT ${b} AS b, g AS address, sum(ps) AS packets_sent, sum(bs) AS bytes_sent,
         sum(pr) AS packets_received, sum(br) AS bytes_received,
         count(DISTINCT conv_id) AS conversations, min(first_us) AS first_us, max(last_us) AS last_us
-      FROM ends ${inTop('g')} GROUP BY ${groupB}g
+      FROM ends ${topN ? 'WHERE g IN (SELECT g FROM top)' : ''} GROUP BY ${groupB}g
       ORDER BY ${orderB}bytes_sent + bytes_received DESC, address${tail}`
     map = (r) => ({
       bucket_start: bucketIso(r.b),
@@ -237,14 +269,18 @@ export function planQuery(db: Db, input: HistoryQuery): Plan {
       last_seen: isoMicros(r.last_us as number),
     })
   } else {
+    const tagged = (from: string) =>
+      `SELECT s.*, c.protocol AS g FROM ${from} s JOIN conversations c ON c.id = s.conv_id`
+    const top = topN
+      ? `top AS (SELECT g FROM (${tagged(`(${union('conv_series', CONV_COLS, topSegments, params)})`)})
+          GROUP BY g ORDER BY sum(bytes_a_to_b + bytes_b_to_a) DESC, g LIMIT ${limit}),`
+      : ''
     const src = union('conv_series', CONV_COLS, segments, params)
-    sql = `WITH src AS NOT MATERIALIZED (${src}),
-      tagged AS (SELECT s.*, c.protocol AS g FROM src s JOIN conversations c ON c.id = s.conv_id),
-      top AS (SELECT g FROM tagged GROUP BY g
-        ORDER BY sum(bytes_a_to_b + bytes_b_to_a) DESC, g LIMIT ${limit})
+    sql = `WITH ${top} src AS NOT MATERIALIZED (${src}),
+      tagged AS (${tagged('src')})
       SELECT ${b} AS b, g AS protocol, sum(packets_a_to_b + packets_b_to_a) AS packets,
         sum(bytes_a_to_b + bytes_b_to_a) AS bytes, count(DISTINCT conv_id) AS conversations
-      FROM tagged ${inTop('g')} GROUP BY ${groupB}g
+      FROM tagged ${topN ? 'WHERE g IN (SELECT g FROM top)' : ''} GROUP BY ${groupB}g
       ORDER BY ${orderB}bytes DESC, protocol${tail}`
     map = (r) => ({
       bucket_start: bucketIso(r.b),

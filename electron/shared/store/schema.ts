@@ -82,6 +82,31 @@ CREATE TABLE tier_state (step_s INTEGER PRIMARY KEY, pruned_below_s INTEGER NOT 
 INSERT INTO tier_state VALUES (10, 0), (60, 0), (3600, 0), (86400, 0);
 `,
   },
+  {
+    version: 2,
+    description: 'indexes for top-N buckets, host lookups and pruning ended conversations',
+    sql: `
+-- A conversation's rows across tiers: bucketed top-N reads only the top ids' buckets, and
+-- retention finds conversations left with no rows (see rollup.ts).
+CREATE INDEX conv_series_conv ON conv_series (conv_id, step_s, bucket_s);
+CREATE INDEX conversations_a ON conversations (address_a);
+CREATE INDEX conversations_b ON conversations (address_b);
+CREATE INDEX probe_series_probe ON probe_series (probe_id, step_s, bucket_s);
+CREATE INDEX iface_series_iface ON iface_series (iface_id, step_s, bucket_s);
+`,
+  },
+  {
+    version: 3,
+    description: 'retention per kind: where each kind was pruned in each tier',
+    sql: `
+-- Like tier_state, per kind (interfaces, conversations, probes): a kind may keep a tier for
+-- less time than another. Queries read max(tier_state, this) for their kind.
+CREATE TABLE kind_tier_state (
+  kind TEXT NOT NULL, step_s INTEGER NOT NULL, pruned_below_s INTEGER NOT NULL,
+  PRIMARY KEY (kind, step_s)
+) WITHOUT ROWID;
+`,
+  },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0

@@ -5,6 +5,9 @@
  */
 
 export interface SeriesKind {
+  /** Retention kind (tiers.ts) and dimension table (pruned once a row has no series left). */
+  kind: 'interfaces' | 'conversations' | 'probes'
+  dims: string
   table: string
   /** Column naming the dimension row (interface, conversation, probe). */
   key: string
@@ -16,6 +19,8 @@ export interface SeriesKind {
 }
 
 export const IFACE: SeriesKind = {
+  kind: 'interfaces',
+  dims: 'interfaces',
   table: 'iface_series',
   key: 'iface_id',
   sums: ['rx_bytes', 'tx_bytes', 'rx_packets', 'tx_packets', 'drops'],
@@ -25,6 +30,8 @@ export const IFACE: SeriesKind = {
 }
 
 export const CONV: SeriesKind = {
+  kind: 'conversations',
+  dims: 'conversations',
   table: 'conv_series',
   key: 'conv_id',
   sums: ['packets_a_to_b', 'bytes_a_to_b', 'packets_b_to_a', 'bytes_b_to_a', 'retransmissions'],
@@ -34,6 +41,8 @@ export const CONV: SeriesKind = {
 }
 
 export const PROBE: SeriesKind = {
+  kind: 'probes',
+  dims: 'probes',
   table: 'probe_series',
   key: 'probe_id',
   sums: [

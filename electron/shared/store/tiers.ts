@@ -19,6 +19,50 @@ export const DEFAULT_RETENTION: Retention = {
   '1d': null,
 }
 
+/** What retention is set for, each on its own: a kind's rows and (conversations, probes,
+ * interfaces) the dimension rows left with none. */
+export const RETENTION_KINDS = ['interfaces', 'conversations', 'probes'] as const
+export type RetentionKind = (typeof RETENTION_KINDS)[number]
+export type KindRetention = Record<RetentionKind, Retention>
+
+/**
+ * Defaults per kind. Conversations churn (every new 5-tuple is a row), so their daily tier is
+ * not kept forever: a conversation whose last row leaves its coarsest tier is pruned with it.
+ */
+export const DEFAULT_KIND_RETENTION: KindRetention = {
+  interfaces: DEFAULT_RETENTION,
+  conversations: { ...DEFAULT_RETENTION, '1d': 400 * 86400 },
+  probes: DEFAULT_RETENTION,
+}
+
+/** A plain Retention applies to every kind; a partial per-kind one overrides the defaults. */
+export function kindRetention(r?: Retention | Partial<KindRetention>): KindRetention {
+  if (!r) return DEFAULT_KIND_RETENTION
+  if ('10s' in r) return { interfaces: r, conversations: r, probes: r } as KindRetention
+  const k = r as Partial<KindRetention>
+  return {
+    interfaces: { ...DEFAULT_KIND_RETENTION.interfaces, ...k.interfaces },
+    conversations: { ...DEFAULT_KIND_RETENTION.conversations, ...k.conversations },
+    probes: { ...DEFAULT_KIND_RETENTION.probes, ...k.probes },
+  }
+}
+
+const SPEC_UNIT_S: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 7 * 86400 }
+
+/**
+ * A `--retention-KIND` value: `10s=1d,1m=7d,1h=180d,1d=forever` (any subset of tiers; a
+ * duration is a number and s, m, h, d or w). Throws an Error naming the bad part.
+ */
+export function parseRetentionSpec(spec: string): Partial<Retention> {
+  const out: Partial<Retention> = {}
+  for (const part of spec.split(',')) {
+    const m = /^\s*(10s|1m|1h|1d)\s*=\s*(?:(forever)|(\d+)([smhdw]))\s*$/.exec(part)
+    if (!m) throw new Error(`'${part}': expected TIER=DURATION (10s=1d, 1h=30d, 1d=forever)`)
+    out[m[1] as HistoryStep] = m[2] ? null : Number(m[3]) * (SPEC_UNIT_S[m[4] as string] as number)
+  }
+  return out
+}
+
 /** Start of the bucket of `step_s` seconds that holds `time_s`. */
 export const bucketStart = (time_s: number, step_s: number): number =>
   Math.floor(time_s / step_s) * step_s

@@ -8,7 +8,7 @@
  * caller keeps running in memory.
  */
 import type { StoreFailure } from '../../../common/history'
-import { describeFailure } from './errors'
+import { describeFailure, failureCode } from './errors'
 import type { Db } from './open'
 import { maintain, readWatermarks, type MaintainOptions } from './rollup'
 import { CONV, IFACE, PROBE, upsertSql, type SeriesKind } from './series'
@@ -127,6 +127,11 @@ export class HistoryWriter {
   private dropped = 0
   private timer: NodeJS.Timeout | null = null
   private lastMaintain_ms = 0
+  /** SQLITE_BUSY: retries so far and when the next may run (another process holds the lock). */
+  private busyRetries = 0
+  private retryAt_ms = 0
+  private retryTimer: NodeJS.Timeout | null = null
+  private sliceTimer: NodeJS.Timeout | null = null
   private readonly listeners = new Set<(f: StoreFailure) => void>()
   private readonly ids = new Map<string, number>()
   private readonly opts: Required<Omit<WriterOptions, 'retention' | 'alerts_keep_s'>> &
@@ -288,6 +293,7 @@ export class HistoryWriter {
    */
   flush(): boolean {
     if (this.state !== 'open') return false
+    if (this.opts.now_ms() < this.retryAt_ms) return true // backing off after SQLITE_BUSY
     if (this.pending.size > 0 || this.alerts.length > 0) {
       const batch = [...this.pending.values()]
       const alerts = this.alerts
@@ -296,8 +302,9 @@ export class HistoryWriter {
         this.db.transaction(() => this.commit(batch, alerts)).immediate()
       } catch (err) {
         this.ids.clear() // ids created in the rolled-back transaction are gone
-        return this.fail(err)
+        return this.busy(err) || this.fail(err)
       }
+      this.busyRetries = 0
       this.pending = new Map()
       this.alerts = []
       this.pendingOffered = 0
@@ -308,23 +315,54 @@ export class HistoryWriter {
     if (now_ms - this.lastMaintain_ms >= this.opts.maintain_ms) {
       this.lastMaintain_ms = now_ms
       try {
-        this.maintain(now_ms)
+        this.maintain(now_ms, true)
       } catch (err) {
-        return this.fail(err)
+        return this.busy(err) || this.fail(err)
       }
     }
     return true
   }
 
-  /** Rollup + retention now (also run periodically by flush()). */
-  maintain(now_ms = this.opts.now_ms()) {
-    return maintain(this.db, Math.floor(now_ms / 1000), this.opts)
+  /**
+   * Rollup + retention now (also run periodically by flush()). A pass is bounded (rollup.ts);
+   * when it stopped at its bound the next slice runs on a later turn of the event loop, so a
+   * catch-up never holds the loop for long. Dimension rows pruned (ended conversations that
+   * aged out) also leave the id cache.
+   */
+  maintain(now_ms = this.opts.now_ms(), slice = false) {
+    const res = maintain(this.db, Math.floor(now_ms / 1000), { ...this.opts, slice })
+    if (res.pruned_dims > 0) this.ids.clear()
+    if (res.more && !this.sliceTimer && this.state === 'open') {
+      this.sliceTimer = setTimeout(() => {
+        this.sliceTimer = null
+        if (this.state !== 'open') return
+        try {
+          this.maintain(this.opts.now_ms(), true)
+        } catch (err) {
+          if (!this.busy(err)) this.fail(err)
+        }
+      }, 0)
+      this.sliceTimer.unref()
+    }
+    return res
+  }
+
+  get retention(): WriterOptions['retention'] {
+    return this.opts.retention
+  }
+
+  /** Replaces the retention (per kind or for all); applied from the next maintenance pass. */
+  setRetention(retention: NonNullable<WriterOptions['retention']>): void {
+    this.opts.retention = retention
   }
 
   /** Final flush, then closes the database. Returns the failure, if any. */
   close(): StoreFailure | null {
     if (this.closed) return this.failure
     this.closed = true
+    this.retryAt_ms = 0 // a last attempt even while backing off
+    if (this.retryTimer) clearTimeout(this.retryTimer)
+    if (this.sliceTimer) clearTimeout(this.sliceTimer)
     this.flush()
     if (this.timer) clearInterval(this.timer)
     this.timer = null
@@ -391,9 +429,29 @@ export class HistoryWriter {
     let id = this.ids.get(key)
     if (id === undefined) {
       id = resolve()
+      // Bounded: the oldest entry goes (Map order); it is looked up again if it comes back.
+      if (this.ids.size >= MAX_CACHED_IDS) this.ids.delete(this.ids.keys().next().value as string)
       this.ids.set(key, id)
     }
     return id
+  }
+
+  /**
+   * SQLITE_BUSY (another process holds the write lock past busy_timeout) is retried with
+   * exponential backoff, the batch kept pending, instead of stopping history until restart.
+   * Gives up (fails) after MAX_BUSY_RETRIES in a row or once the pending rows pass 10 batches.
+   */
+  private busy(err: unknown): boolean {
+    if (failureCode(err) !== 'BUSY') return false
+    if (this.busyRetries >= MAX_BUSY_RETRIES || this.pending_rows > 10 * this.opts.max_rows)
+      return false
+    const wait_ms = Math.min(100 * 2 ** this.busyRetries, 30_000)
+    this.busyRetries++
+    this.retryAt_ms = this.opts.now_ms() + wait_ms
+    if (this.retryTimer) clearTimeout(this.retryTimer)
+    this.retryTimer = setTimeout(() => this.flush(), wait_ms)
+    this.retryTimer.unref()
+    return true
   }
 
   private fail(err: unknown): false {
@@ -409,6 +467,10 @@ export class HistoryWriter {
     return false
   }
 }
+
+const MAX_BUSY_RETRIES = 12
+/** Dimension ids (interfaces, conversations, probes) remembered by the writer. */
+export const MAX_CACHED_IDS = 50_000
 
 function addSums(cols: readonly string[]) {
   return (into: Row, from: Row) => {

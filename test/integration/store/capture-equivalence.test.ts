@@ -19,6 +19,7 @@ import { aggregate } from '../../../electron/shared/capture/pipeline'
 import { openHistoryDb } from '../../../electron/shared/store/open'
 import { Recorder } from '../../../electron/shared/store/recorder'
 import { readPrunedBelow } from '../../../electron/shared/store/rollup'
+import { DEFAULT_RETENTION } from '../../../electron/shared/store/tiers'
 import { HistoryWriter } from '../../../electron/shared/store/writer'
 import { tempDir } from '../../unit/store/helpers'
 import { built, flowscope, ROOT } from './helpers'
@@ -29,7 +30,12 @@ const tmp = tempDir('fss-equiv-')
 const generated = join(tmp.dir, 'netns.pcap')
 
 async function record(pcap: string, db: string, batch: number): Promise<number> {
-  const writer = new HistoryWriter(openHistoryDb(db), db, { flush_ms: 0, max_rows: 5000 })
+  // The corpus captures are years old: keep their daily tier (conversations default to 400 days).
+  const writer = new HistoryWriter(openHistoryDb(db), db, {
+    flush_ms: 0,
+    max_rows: 5000,
+    retention: { conversations: { ...DEFAULT_RETENTION, '1d': null } },
+  })
   const recorder = new Recorder(writer)
   const source = openFile(pcap)
   const agg = aggregate(source)

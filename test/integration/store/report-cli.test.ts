@@ -1,7 +1,14 @@
 /** `flowscope report` end to end on the built CLI. */
 import Database from 'better-sqlite3'
 import { createHash } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openHistoryDb } from '../../../electron/shared/store/open'
@@ -103,6 +110,19 @@ describe.skipIf(!built())('flowscope report', () => {
       bytes_received: number
     }[]
     expect(hosts[0]).toMatchObject({ address: '10.0.0.100', bytes_received: 7200 })
+  })
+
+  it('--out is created owner-only and replaces a planted symlink instead of following it', () => {
+    const victim = join(tmp.dir, 'victim.txt')
+    writeFileSync(victim, 'keep me\n')
+    const out = join(tmp.dir, 'planted.csv')
+    symlinkSync(victim, out)
+    const res = flowscope(['report', '--db', db, '--format', 'csv', '--out', out])
+    expect(res.code).toBe(0)
+    expect(readFileSync(victim, 'utf8')).toBe('keep me\n')
+    expect(lstatSync(out).isSymbolicLink()).toBe(false)
+    expect(lstatSync(out).mode & 0o777).toBe(0o600)
+    expect(readFileSync(out, 'utf8')).toMatch(/^protocol,address_a/)
   })
 
   it('exits 2 with one line when --from is after --to', () => {
