@@ -1,19 +1,29 @@
-/** The dark theme every chart shares: axis ticks, grid lines and legend in the page's colours. */
-export const MUTED = '#8b949e'
-export const GRID = '#21262d'
-export const TEXT = '#c9d1d9'
+/**
+ * Chart colours come from the page's CSS colour tokens (styles.css), so charts follow the theme.
+ * Read them when a chart is built (and again when the theme changes).
+ */
+export function token(name: string): string {
+  return getComputedStyle(document.documentElement).getPropertyValue(`--${name}`).trim()
+}
+
+/** The n-th colour of the series palette (--series-1 .. --series-6). */
+export function seriesColor(n: number): string {
+  return token(`series-${(n % 6) + 1}`)
+}
 
 /** Options of one axis: muted ticks (formatted by `label` when given) on the page's grid. */
 export function axis(label?: (value: number) => string, maxTicksLimit?: number) {
   return {
     ticks: {
-      color: MUTED,
+      color: token('muted'),
       maxRotation: 0,
       ...(maxTicksLimit !== undefined && { maxTicksLimit }),
       ...(label && { callback: (v: string | number) => label(Number(v)) }),
     },
-    grid: { color: GRID },
+    grid: { color: token('grid') },
   }
 }
 
-export const legend = { labels: { color: TEXT, boxWidth: 12 } }
+export function legend() {
+  return { labels: { color: token('text'), boxWidth: 12 } }
+}
