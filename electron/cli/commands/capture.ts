@@ -6,6 +6,14 @@ import type { CaptureStats } from '../../shared/capture/source'
 import { formatAmount } from '../../../common/units'
 import { UsageError, type CliIo, type Command } from '../io'
 import {
+  exportFlags,
+  exportOptionsFrom,
+  exportUsage,
+  finishExport,
+  interfaceIndex,
+  startExport,
+} from '../export-options'
+import {
   buildReport,
   checkReportOptions,
   cliCapture,
@@ -16,7 +24,7 @@ import {
 
 const usage = `Usage: flowscope capture -i IFACE [--duration SECONDS] [--filter BPF] [--snaplen N]
                          [--by conversation|host|protocol] [--format table|csv|json] [--out PATH]
-                         [--db PATH | --no-store]
+                         [--db PATH | --no-store] [--export URL ...]
 
 Captures live on an interface until Ctrl-C or --duration, then prints the same report as
 \`flowscope analyze\` for what it saw (including conversations that ended or expired meanwhile).
@@ -26,7 +34,8 @@ Kernel and interface drop counts go to standard error. Needs CAP_NET_RAW (or roo
   --snaplen N            bytes kept per packet (default ${DEFAULT_SNAPLEN}: headers only)
   --db PATH              also record the conversations into this history database while capturing
   --no-store             record nothing (overrides --db)
-  --filter, --by, --format, --out: as for flowscope analyze`
+  --filter, --by, --format, --out: as for flowscope analyze
+${exportUsage}`
 
 function describeStats(stats: CaptureStats | null): string {
   if (!stats) return 'capture statistics unavailable'
@@ -41,6 +50,7 @@ async function capture(args: string[], io: CliIo): Promise<number> {
     snaplen: { type: 'string' },
     db: { type: 'string' },
     'no-store': { type: 'boolean' },
+    ...exportFlags,
   })
   const iface = values.interface
   if (!iface) throw new UsageError('capture: -i IFACE is required (see flowscope interfaces)')
@@ -55,6 +65,7 @@ async function capture(args: string[], io: CliIo): Promise<number> {
     durationMs = s * 1000
   }
   const snaplen = intOption('snaplen', values.snaplen, DEFAULT_SNAPLEN, 64, 262144)
+  const exportOpts = exportOptionsFrom('capture', values, interfaceIndex(iface))
   const source = openLive(iface, {
     snaplen,
     ...(values.filter !== undefined && { filter: values.filter }),
@@ -62,6 +73,7 @@ async function capture(args: string[], io: CliIo): Promise<number> {
   let recorder: Recorder | null = null
   try {
     const agg = aggregate(source)
+    const exporter = startExport(exportOpts, agg.aggregator)
     if (values.db !== undefined && !values['no-store']) recorder = startRecording(values.db, io)
     const changes = new FlowChanges(agg, false)
     const record = () => {
@@ -84,6 +96,7 @@ async function capture(args: string[], io: CliIo): Promise<number> {
     record()
     recorder?.writer.close()
     status.clear()
+    await finishExport(exporter, agg.aggregator, io)
     if (result.warning) io.stderr.write(`flowscope: warning: ${result.warning}\n`)
     io.stderr.write(`capture: ${describeStats(result.stats)}\n`)
     const snapshot = agg.aggregator.snapshot(0)
