@@ -34,11 +34,17 @@ class Keep implements Transport {
   close() {}
 }
 
+function spec(url: string) {
+  const p = parseCollectorUrl(url)
+  if (!p.ok) throw new Error(p.message)
+  return p.value
+}
+
 function setup(active = 60, idle = 15, maxFlows?: number) {
   const keep = new Keep()
   const exporter = new FlowExporter(
     {
-      collectors: [parseCollectorUrl('ipfix://127.0.0.1:4739').value!] as never,
+      collectors: [spec('ipfix://127.0.0.1:4739')],
       activeTimeoutS: active,
       idleTimeoutS: idle,
     },
