@@ -28,11 +28,18 @@ import {
   type ReportFormat,
 } from '../../shared/report/writers'
 import { parseCommandArgs } from '../args'
+import {
+  exportFlags,
+  exportOptionsFrom,
+  exportUsage,
+  finishExport,
+  startExport,
+} from '../export-options'
 import { CliError, UsageError, type CliIo, type Command } from '../io'
 
 const usage = `Usage: flowscope analyze FILE [--filter BPF]
                          [--by conversation|host|protocol|service|country|asn] [--resolve]
-                         [--format table|csv|json] [--out PATH]
+                         [--format table|csv|json] [--out PATH] [--export URL ...]
 
 Reads a pcap or pcapng file ('-' for standard input) and reports its traffic:
   --by conversation  one row per conversation (protocol + both endpoints; A sent the first packet):
@@ -52,7 +59,8 @@ Bytes are frame lengths on the wire (as tshark counts); times are ISO 8601 UTC w
                      servers from FLOWSCOPE_DNS_SERVERS (comma-separated), else the system's
   --format           table (default, human units), csv (RFC 4180) or json (array of objects)
   --out PATH         write the report to PATH instead of standard output
-
+Flows are exported timed from the packets, every flow flushed at the end (as softflowd -r):
+${exportUsage}
 Country data: DB-IP (db-ip.com), CC BY 4.0. AS data: RouteViews, NRO and DB-IP, CC BY 4.0.`
 
 /** Options shared by analyze and capture. */
@@ -165,7 +173,12 @@ export const analyzeCommand: Command = {
 }
 
 async function analyze(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs('analyze', args, reportOptions, true)
+  const { values, positionals } = parseCommandArgs(
+    'analyze',
+    args,
+    { ...reportOptions, ...exportFlags },
+    true,
+  )
   if (positionals.length !== 1)
     throw new UsageError(
       `analyze: expected one FILE, got ${positionals.length} (see flowscope analyze --help)`,
@@ -177,12 +190,14 @@ async function analyze(args: string[], io: CliIo): Promise<number> {
     values,
     REPORT_BY.filter((b) => b !== 'process'),
   )
+  const exportOpts = exportOptionsFrom('analyze', values)
   const source: CaptureSource = openFile(
     file,
     values.filter === undefined ? {} : { filter: values.filter },
   )
   try {
     const agg = aggregate(source, { idleTimeoutS: FILE_IDLE_TIMEOUT_S })
+    const exporter = startExport(exportOpts, agg.aggregator)
     const status = statusLine(io)
     const result = await drain(source, agg.aggregator, {
       signal: io.signal,
@@ -194,6 +209,7 @@ async function analyze(args: string[], io: CliIo): Promise<number> {
     status.clear()
     if (result.aborted) throw new CliError('analyze: interrupted', 130)
     if (result.warning) io.stderr.write(`flowscope: warning: ${file}: ${result.warning}\n`)
+    await finishExport(exporter, agg.aggregator, io)
     const snapshot = agg.aggregator.snapshot(0)
     const attribution = new Attribution({
       resolve: values.resolve ? resolverOptions(io.env) : false,

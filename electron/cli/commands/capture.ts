@@ -13,6 +13,14 @@ import { formatAmount } from '../../../common/units'
 import { annotateSettled, Attribution, resolverOptions } from '../../shared/attribution'
 import { UsageError, type CliIo, type Command } from '../io'
 import {
+  exportFlags,
+  exportOptionsFrom,
+  exportUsage,
+  finishExport,
+  interfaceIndex,
+  startExport,
+} from '../export-options'
+import {
   buildReport,
   checkReportOptions,
   cliCapture,
@@ -25,6 +33,7 @@ import {
 const usage = `Usage: flowscope capture -i IFACE [--duration SECONDS] [--filter BPF] [--snaplen N]
                          [--by conversation|host|protocol|process|service|country|asn]
                          [--resolve] [--format table|csv|json] [--out PATH] [--db PATH | --no-store]
+                         [--export URL ...]
 
 Captures live on an interface until Ctrl-C or --duration, then prints the same report as
 \`flowscope analyze\` for what it saw (including conversations that ended or expired meanwhile).
@@ -39,6 +48,7 @@ Kernel and interface drop counts go to standard error. Needs CAP_NET_RAW (or roo
                          last_seen; "unknown" holds what no socket of this namespace matched
 ${RETENTION_USAGE}
   --filter, --by, --resolve, --format, --out: as for flowscope analyze
+${exportUsage}
 Processes come from /proc of the network namespace the capture runs in; without root, other
 users' programs cannot be seen (a warning says how many) and their traffic shows as unknown.`
 
@@ -56,6 +66,7 @@ async function capture(args: string[], io: CliIo): Promise<number> {
     db: { type: 'string' },
     'no-store': { type: 'boolean' },
     ...RETENTION_FLAGS,
+    ...exportFlags,
   })
   const iface = values.interface
   if (!iface) throw new UsageError('capture: -i IFACE is required (see flowscope interfaces)')
@@ -70,6 +81,7 @@ async function capture(args: string[], io: CliIo): Promise<number> {
     durationMs = s * 1000
   }
   const snaplen = intOption('snaplen', values.snaplen, DEFAULT_SNAPLEN, 64, 262144)
+  const exportOpts = exportOptionsFrom('capture', values, interfaceIndex(iface))
   const source = openLive(iface, {
     snaplen,
     ...(values.filter !== undefined && { filter: values.filter }),
@@ -87,6 +99,7 @@ async function capture(args: string[], io: CliIo): Promise<number> {
     // Deltas only while recording: without a store nothing per conversation is collected.
     const deltas = recorder ? new FlowDeltas() : null
     const agg = aggregate(source, deltas ? { deltas } : {})
+    const exporter = startExport(exportOpts, agg.aggregator)
     const record = (end = false) => {
       if (!recorder || !deltas) return
       recorder.deltas(end ? deltas.endAll(agg.aggregator) : deltas.take(agg.aggregator))
@@ -107,6 +120,7 @@ async function capture(args: string[], io: CliIo): Promise<number> {
     record(true)
     recorder?.writer.close()
     status.clear()
+    await finishExport(exporter, agg.aggregator, io)
     if (result.warning) io.stderr.write(`flowscope: warning: ${result.warning}\n`)
     io.stderr.write(`capture: ${describeStats(result.stats)}\n`)
     attribution.processes?.unwatch()

@@ -47,6 +47,7 @@ export function decodeIPv4(d: Uint8Array, o: number, n: number, s: DecodeScratch
   const frag = u16(d, o + 6)
   const fragOffset = frag & 0x1fff
   s.ipVersion = 4
+  s.ipLen = total
   s.proto = d[o + 9]!
   const src = s.src
   const dst = s.dst
@@ -70,6 +71,7 @@ export function decodeIPv6(d: Uint8Array, o: number, n: number, s: DecodeScratch
   // 0 = jumbogram or TSO / BIG TCP: the rest of the frame.
   let left = u16(d, o + 4)
   if (left === 0) left = n - o - 40 + s.uncaptured
+  s.ipLen = left + 40
   let nh = d[o + 6]!
   const src = s.src
   const dst = s.dst

@@ -50,6 +50,8 @@ export class DecodeScratch {
   /** Source / destination address as big-endian 32-bit words; IPv4 uses word 0, rest 0. */
   readonly src = new Uint32Array(4)
   readonly dst = new Uint32Array(4)
+  /** IP-layer length: IPv4 total length, IPv6 payload length + 40 (RFC 7012 octetDeltaCount). */
+  ipLen = 0
   hasPorts = false
   srcPort = 0
   dstPort = 0

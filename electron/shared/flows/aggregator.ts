@@ -17,7 +17,7 @@ import {
   KIND_IP,
   KIND_MALFORMED,
 } from '../decode/scratch'
-import { DIR_AB, DIR_BA, Flow } from './flow'
+import { DIR_AB, DIR_BA, ExportCounters, Flow } from './flow'
 import { FragmentMap } from './fragments'
 import { FlowTable, KEY_WORDS, hashKey } from './table'
 import { TcpState } from './tcp'
@@ -46,6 +46,22 @@ export interface AggregatorOptions {
    * conversation when its first fragment was seen (all the datagram's bytes in one place).
    */
   mapFragments?: boolean
+}
+
+/** Why a flow left the table, for the flow exporter's flowEndReason. */
+export type FlowRemoval = 'expired' | 'evicted'
+
+/**
+ * A flow exporter (flowexport/) fed by the aggregator on capture time: flows carry
+ * ExportCounters while one is attached.
+ */
+export interface FlowExportSink {
+  /** Once per capture second, with every flow in the table. */
+  tick(nowUs: number, flows: Iterable<Flow>): void
+  /** A flow leaves the table: report what it has left. */
+  flowRemoved(f: Flow, why: FlowRemoval, nowUs: number): void
+  /** End of the capture: report every flow. */
+  finish(nowUs: number, flows: Iterable<Flow>): void
 }
 
 /** Default number of conversations in a snapshot. */
@@ -77,6 +93,7 @@ export class Aggregator {
   private readonly key = new Uint32Array(KEY_WORDS)
   private readonly table: FlowTable
   private readonly fragments: FragmentMap | null
+  private exportSink: FlowExportSink | null = null
 
   private packets = 0
   private bytes = 0
@@ -149,6 +166,15 @@ export class Aggregator {
     const dir = this.flowFor(s, tsUs, sec)
     const f = this.current!
     f.count(dir, wireLen, tsUs, sec, this.startSec)
+    if (this.exportSink !== null) {
+      const ab = dir === DIR_AB
+      ;(f.exp ??= new ExportCounters(
+        s.ipVersion,
+        s.proto,
+        ab ? s.src : s.dst,
+        ab ? s.dst : s.src,
+      )).count(dir, s.ipLen, s.tcpFlags, tsUs)
+    }
     this.table.touch(f)
     if (s.proto === IPPROTO_TCP && s.hasPorts && s.fragment === FRAG_NONE) {
       ;(f.tcp ??= new TcpState()).segment(
@@ -212,7 +238,7 @@ export class Aggregator {
     if (f === null) {
       if (this.table.size >= this.maxFlows) {
         this.evicted++
-        this.endFlow(this.table.head!, this.nowSec)
+        this.endFlow(this.table.head!, this.nowSec, 'evicted')
       }
       f = new Flow(
         PROTO_NAMES[s.proto]!,
@@ -253,13 +279,15 @@ export class Aggregator {
     for (let f = this.table.head; f !== null && f.lastUs < limit; f = this.table.head) {
       this.expired++
       // Its record is as of the moment it went idle, however late a packet or tick noticed it.
-      this.endFlow(f, Math.floor((f.lastUs + this.idleUs) / 1e6))
+      this.endFlow(f, Math.floor((f.lastUs + this.idleUs) / 1e6), 'expired')
     }
+    this.exportSink?.tick(tsUs, this.table)
   }
 
   /** Remove f and report its record with rates as of capture second atSec. */
-  private endFlow(f: Flow, atSec: number): void {
+  private endFlow(f: Flow, atSec: number, why: FlowRemoval): void {
     this.table.remove(f)
+    if (f.exp !== null) this.exportSink?.flowRemoved(f, why, this.nowUs)
     if (this.onFlowEnd) {
       const rec = f.record(Math.min(atSec, this.nowSec), this.startSec)
       try {
@@ -284,6 +312,16 @@ export class Aggregator {
     } else {
       this.otherCounts.set(label, { packets: 1, bytes: wireLen })
     }
+  }
+
+  /** Feed a flow exporter from now on (attach before the first packet to export everything). */
+  attachExport(sink: FlowExportSink): void {
+    this.exportSink = sink
+  }
+
+  /** End of capture: the exporter reports every flow still in the table. */
+  finishExport(): void {
+    this.exportSink?.finish(Math.max(0, this.nowUs), this.table)
   }
 
   /** Move windows and expiry to nowUs (live ticks without packets; end of a file). */

@@ -58,6 +58,9 @@ export class Flow {
   /** What was last reported of this flow as a history delta (capture/pipeline.ts FlowDeltas). */
   reported: ReportedMark | null = null
 
+  /** Flow export (flowexport/): counters since the last exported record; null when not exporting. */
+  exp: ExportCounters | null = null
+
   constructor(
     readonly protocol: string,
     /** True when endpoint A is the first endpoint of the canonical key. */
@@ -208,5 +211,55 @@ function rollRingPair(ring: Float64Array, lastSec: number, sec: number): void {
     const i = k % RING_S
     ring[i] = 0
     ring[RING_S + i] = 0
+  }
+}
+
+/** Offsets into ExportCounters.v; add the direction (DIR_AB 0, DIR_BA 1). */
+export const X_PACKETS = 0
+export const X_OCTETS = 2
+export const X_FLAGS = 4
+export const X_FIRST_US = 6
+export const X_LAST_US = 8
+
+/**
+ * Per direction, what the flow exporter has not reported yet: packets, IP-layer octets (IPv4
+ * total length, IPv6 payload length + 40, whatever the snap length), OR of TCP flags, first and
+ * last packet time. The exporter reads and clears a direction when it emits its record.
+ */
+export class ExportCounters {
+  readonly v = new Float64Array(10)
+  /** Endpoint A's and B's address words (as DecodeScratch.src: IPv4 in word 0). */
+  readonly addrA = new Uint32Array(4)
+  readonly addrB = new Uint32Array(4)
+
+  constructor(
+    readonly ipVersion: number,
+    readonly proto: number,
+    a: Uint32Array,
+    b: Uint32Array,
+  ) {
+    this.addrA.set(a)
+    this.addrB.set(b)
+  }
+
+  count(dir: number, octets: number, flags: number, tsUs: number): void {
+    const v = this.v
+    if (v[X_PACKETS + dir] === 0) {
+      v[X_FIRST_US + dir] = tsUs
+      v[X_LAST_US + dir] = tsUs
+    } else {
+      if (tsUs > v[X_LAST_US + dir]!) v[X_LAST_US + dir] = tsUs
+      if (tsUs < v[X_FIRST_US + dir]!) v[X_FIRST_US + dir] = tsUs
+    }
+    v[X_PACKETS + dir] = v[X_PACKETS + dir]! + 1
+    v[X_OCTETS + dir] = v[X_OCTETS + dir]! + octets
+    v[X_FLAGS + dir] = v[X_FLAGS + dir]! | flags
+  }
+
+  clear(dir: number): void {
+    const v = this.v
+    v[X_PACKETS + dir] = 0
+    v[X_OCTETS + dir] = 0
+    v[X_FLAGS + dir] = 0
   }
 }
