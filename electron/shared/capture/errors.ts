@@ -58,15 +58,15 @@ export function isCheckoutHelper(path: string): boolean {
  * `cannotRun`: this user may not execute it (not in the group).
  */
 export function captureAdvice(helper: string | null, cannotRun = false): string {
-  const relogin = `sudo usermod -aG ${CAPTURE_GROUP} "$USER", then log out and back in`
+  const join = `\`sudo usermod -aG ${CAPTURE_GROUP} "$USER"\`, then log out and back in`
   if (helper === null)
     return 'the capture helper is not built: run `npm run build:native` (needs cc and libpcap-dev), or run as root'
   const q = helper.includes(' ') ? `'${helper}'` : helper
   if (isCheckoutHelper(helper))
-    return `grant the capture helper CAP_NET_RAW once: \`sudo groupadd -f --system ${CAPTURE_GROUP} && sudo chgrp ${CAPTURE_GROUP} ${q} && sudo chmod 0750 ${q} && sudo setcap cap_net_raw+ep ${q}\` and join the group: \`${relogin.replace(', then', '\`, then')} (or run as root)`
+    return `grant the capture helper CAP_NET_RAW once: \`sudo groupadd -f --system ${CAPTURE_GROUP} && sudo chgrp ${CAPTURE_GROUP} ${q} && sudo chmod 0750 ${q} && sudo setcap cap_net_raw+ep ${q}\` (setcap last: chgrp clears it) and join the group: ${join} (or run as root)`
   if (cannotRun)
-    return `add your user to the ${CAPTURE_GROUP} group, whose members may run the capture helper ${q}: \`${relogin.replace(', then', '\`, then')}`
-  return `the capture helper ${q} lacks its capability (is the file system mounted nosuid or without extended attributes?): \`sudo setcap cap_net_raw+ep ${q}\`, and be in the ${CAPTURE_GROUP} group: \`${relogin.replace(', then', '\`, then')}`
+    return `add your user to the ${CAPTURE_GROUP} group, whose members may run the capture helper ${q}: ${join}`
+  return `the capture helper ${q} lacks CAP_NET_RAW (a file system without extended attributes?): \`sudo setcap cap_net_raw+ep ${q}\`, and be in the ${CAPTURE_GROUP} group: ${join}`
 }
 
 /** Any thrown value as a failure record; unknown errors keep their message under CAPTURE_FAILED. */
