@@ -1,7 +1,7 @@
 import { closeSync, createWriteStream, openSync } from 'node:fs'
 import type { CaptureSnapshot, ConversationRecord } from '../../../common/capture'
 import { CaptureError } from '../../shared/capture/errors'
-import { openFile } from '../../shared/capture/libpcap-source'
+import { openFile, waitForStdin } from '../../shared/capture/libpcap-source'
 import {
   aggregate,
   allConversations,
@@ -148,6 +148,9 @@ async function analyze(args: string[], io: CliIo): Promise<number> {
     )
   const file = positionals[0]!
   const { by, format } = checkReportOptions('analyze', values)
+  // A pipe may stay silent: wait for it on the event loop, where Ctrl-C is heard.
+  if (file === '-' && !(await waitForStdin(io.signal)))
+    throw new CliError('analyze: interrupted', 130)
   const source: CaptureSource = openFile(
     file,
     values.filter === undefined ? {} : { filter: values.filter },

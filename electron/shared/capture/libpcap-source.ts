@@ -180,6 +180,20 @@ function fileSize(path: string): number {
   }
 }
 
+/**
+ * Waits until standard input has data (or its end) without blocking the event loop, so Ctrl-C
+ * works on a silent pipe; false when `signal` aborted first. Call before openFile('-'), which
+ * reads the pcap header at once.
+ */
+export async function waitForStdin(signal?: AbortSignal): Promise<boolean> {
+  const native = loadNative()
+  while (!native.waitReadable(0, 0)) {
+    if (signal?.aborted) return false
+    await new Promise((resolve) => setTimeout(resolve, STREAM_WAIT_MS))
+  }
+  return signal?.aborted !== true
+}
+
 /** Opens a pcap or pcapng file (libpcap reads both); "-" reads standard input. */
 export function openFile(path: string, options: { filter?: string } = {}): CaptureSource {
   const size = path === '-' ? 0 : fileSize(path)
