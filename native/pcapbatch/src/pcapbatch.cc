@@ -89,11 +89,11 @@ bool StringArg(const Napi::CallbackInfo& info, size_t i, const char* name, size_
   return true;
 }
 
-// Reads a pipe (or any descriptor) for libpcap through our own 1 MiB buffer, so the filler can
-// tell whether a whole batch is already here (Ready) and close() can interrupt a blocked read.
+// Reads a pipe (or any descriptor) for libpcap through a FILE whose reads we serve, so the filler
+// can tell whether more is already here (Ready) and close() can interrupt a blocked read (Wake).
 class StreamReader {
  public:
-  StreamReader(int fd) : fd_(fd), wake_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)), buf_(new char[kBytes]) {}
+  explicit StreamReader(int fd) : fd_(fd), wake_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)), buf_(new char[kBytes]) {}
   ~StreamReader() {
     if (fd_ >= 0) close(fd_);
     if (wake_ >= 0) close(wake_);
@@ -103,15 +103,18 @@ class StreamReader {
 
   FILE* Open() {
     cookie_io_functions_t io = {&StreamReader::ReadCb, nullptr, nullptr, nullptr};
-    FILE* fp = fopencookie(this, "r", io);
-    // Unbuffered: every fread comes straight to ReadCb, so "buffered" means only our buffer.
-    if (fp) setvbuf(fp, nullptr, _IONBF, 0);
-    return fp;
+    fp_ = fopencookie(this, "r", io);
+    // Fully buffered (1 MiB): unbuffered, glibc would call ReadCb once per byte.
+    if (fp_) setvbuf(fp_, buf_.get(), _IOFBF, kBytes);
+    return fp_;
   }
 
-  // Bytes are waiting here or in the pipe right now.
+  // Bytes are waiting in the FILE's buffer or in the pipe right now.
   bool Ready() {
-    if (pos_ < end_) return true;
+#ifdef __GLIBC__
+    // glibc's FILE fields are public (gnulib's freadahead reads them the same way).
+    if (fp_ && fp_->_IO_read_ptr < fp_->_IO_read_end) return true;
+#endif
     struct pollfd p = {fd_, POLLIN, 0};
     return poll(&p, 1, 0) > 0;
   }
@@ -130,36 +133,27 @@ class StreamReader {
   static constexpr size_t kBytes = 1 << 20;
   int fd_;
   int wake_;
+  // The FILE's buffer; freed after the FILE (pcap_close closes it before this is destroyed).
   std::unique_ptr<char[]> buf_;
-  size_t pos_ = 0, end_ = 0;
+  FILE* fp_ = nullptr;
   std::atomic<bool> woken_{false};
   std::atomic<uint64_t> consumed_{0};
 
   static ssize_t ReadCb(void* cookie, char* out, size_t size) {
     StreamReader* r = static_cast<StreamReader*>(cookie);
-    if (r->pos_ == r->end_) {
-      for (;;) {
-        if (r->woken_.load()) return 0;
-        struct pollfd p[2] = {{r->fd_, POLLIN, 0}, {r->wake_, POLLIN, 0}};
-        if (poll(p, 2, -1) < 0) {
-          if (errno == EINTR) continue;
-          return -1;
-        }
-        if (p[1].revents) return 0;
-        ssize_t n = read(r->fd_, r->buf_.get(), kBytes);
-        if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-        if (n < 0) return -1;
-        if (n == 0) return 0;
-        r->pos_ = 0;
-        r->end_ = static_cast<size_t>(n);
-        break;
+    for (;;) {
+      if (r->woken_.load()) return 0;
+      struct pollfd p[2] = {{r->fd_, POLLIN, 0}, {r->wake_, POLLIN, 0}};
+      if (poll(p, 2, -1) < 0) {
+        if (errno == EINTR) continue;
+        return -1;
       }
+      if (p[1].revents) return 0;
+      ssize_t n = read(r->fd_, out, size);
+      if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+      if (n > 0) r->consumed_ += static_cast<uint64_t>(n);
+      return n;
     }
-    size_t n = std::min(size, r->end_ - r->pos_);
-    std::memcpy(out, r->buf_.get() + r->pos_, n);
-    r->pos_ += n;
-    r->consumed_ += n;
-    return static_cast<ssize_t>(n);
   }
 };
 
