@@ -6,6 +6,7 @@ PACKAGES=(
   chromium        # Playwright drives Debian's Chromium (no browser download here)
   tshark tcpdump  # byte-exact references for the capture engine
   iperf3 ethtool iproute2 iputils-ping curl  # traffic in test network namespaces
+  libcap2-bin     # setcap/getcap: the capture helper gets cap_net_raw (deb postinst, tests)
   sqlite3         # independent integrity checks of the history database
   nfdump softflowd  # a real NetFlow/IPFIX collector (nfcapd) and the peer exporter
   prometheus      # a real Prometheus (and promtool) scrapes /metrics in the tests

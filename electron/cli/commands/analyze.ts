@@ -2,7 +2,7 @@ import { closeSync, createWriteStream, openSync } from 'node:fs'
 import type { CaptureSnapshot, ConversationRecord } from '../../../common/capture'
 import { annotateSettled, Attribution, resolverOptions } from '../../shared/attribution'
 import { CaptureError } from '../../shared/capture/errors'
-import { openFile } from '../../shared/capture/libpcap-source'
+import { openFile, waitForStdin } from '../../shared/capture/libpcap-source'
 import {
   aggregate,
   allConversations,
@@ -191,6 +191,9 @@ async function analyze(args: string[], io: CliIo): Promise<number> {
     REPORT_BY.filter((b) => b !== 'process'),
   )
   const exportOpts = exportOptionsFrom('analyze', values)
+  // A pipe may stay silent: wait for it on the event loop, where Ctrl-C is heard.
+  if (file === '-' && !(await waitForStdin(io.signal)))
+    throw new CliError('analyze: interrupted', 130)
   const source: CaptureSource = openFile(
     file,
     values.filter === undefined ? {} : { filter: values.filter },

@@ -8,7 +8,9 @@ import { renderTable } from '../table'
 const usage = `Usage: flowscope interfaces [--format table|json]
 
 Lists this host's network interfaces: name, state, MTU, link speed where the driver reports it,
-addresses, and whether this process may capture on it (and how to allow it if not).`
+addresses, and whether you may capture on it. Capture goes through the capture helper
+(flowscope-capture), the only program with CAP_NET_RAW; if you may not use it, standard error
+says exactly how to get the right (join the flowscope group, or grant a checkout's helper).`
 
 export const interfacesCommand: Command = {
   usage,

@@ -1,11 +1,22 @@
 /**
  * Live and file sources through libpcap, read in batches by native/pcapbatch. BPF filters run in
  * libpcap (in the kernel for live captures).
+ *
+ * Live captures go through the capture helper (capture-helper.ts) whenever it is there, even when
+ * this process could open the interface itself (root): the worker then never holds a capability,
+ * and the path users without root take is the one the tests exercise. Without a helper, or with
+ * FLOWSCOPE_CAPTURE_DIRECT=1 (benchmarks), a process with CAP_NET_RAW opens it in-process.
  */
-import { statSync } from 'node:fs'
-import { CaptureError, GRANT_CAPTURE_ADVICE, firstLine, type CaptureErrorCode } from './errors'
+import { closeSync, statSync } from 'node:fs'
+import {
+  canRunHelper,
+  findCaptureHelper,
+  HelperProcess,
+  validInterfaceName,
+} from './capture-helper'
+import { CaptureError, captureAdvice, firstLine, type CaptureErrorCode } from './errors'
 import { dltToLinkType } from './linktype'
-import { loadNative, type NativeHandle, type NativeReadResult } from './native'
+import { loadNative, type NativeHandle, type NativeModule, type NativeReadResult } from './native'
 import type { CaptureSource, CaptureStats, PacketSink, PumpResult } from './source'
 
 export interface LiveOptions {
@@ -24,6 +35,10 @@ const BATCH_BYTES = 4 * 1024 * 1024
 /** Files read ahead into a ring of these, so libpcap works on one while the aggregator reads another. */
 const AHEAD_SLOTS = 3
 const AHEAD_BYTES = 2 * 1024 * 1024
+/** A pipe may stay silent: wait this long for a batch, then give the event loop its turn (Ctrl-C). */
+const STREAM_WAIT_MS = 20
+/** How long stats() waits for the helper's answer to a fresh pcap_stats. */
+const HELPER_STATS_WAIT_MS = 100
 const STATUS = ['more', 'eof', 'error', 'idle'] as const
 
 interface Views {
@@ -41,10 +56,20 @@ function views(bytes: number): Views {
   }
 }
 
+/** How a handle is read: in-process live capture, a file, or a pipe (standard input, the helper). */
+interface Reading {
+  /** Read ahead by the addon's thread (files and pipes) rather than synchronously (live). */
+  ahead: boolean
+  /** Longest wait for a batch in takeAhead (undefined: until it comes, for seekable files). */
+  waitMs?: number
+  /** The capture helper behind a live pipe. */
+  helper?: { process: HelperProcess; native: NativeModule }
+}
+
 class LibpcapSource implements CaptureSource {
   readonly linkType: number
   readonly linkTypeName: string
-  /** Live: one buffer read synchronously. Files: the read-ahead ring, started on the first pump. */
+  /** Live: one buffer read synchronously. Files, pipes: the read-ahead ring, started on the first pump. */
   private slots: Views[] = []
   private closed = false
 
@@ -52,6 +77,7 @@ class LibpcapSource implements CaptureSource {
     readonly kind: 'live' | 'file',
     private readonly handle: NativeHandle,
     private readonly fileBytes: number,
+    private readonly reading: Reading = { ahead: kind === 'file' },
   ) {
     const dlt = handle.dlt
     this.linkType = dltToLinkType(dlt)
@@ -61,7 +87,7 @@ class LibpcapSource implements CaptureSource {
   pump(sink: PacketSink, maxPackets: number): PumpResult {
     if (this.closed) return { packets: 0, status: 'eof' }
     let batch: NativeReadResult
-    if (this.kind === 'file') {
+    if (this.reading.ahead) {
       if (this.slots.length === 0) {
         this.slots = Array.from({ length: AHEAD_SLOTS }, () => views(AHEAD_BYTES))
         this.handle.startReadAhead(
@@ -69,7 +95,7 @@ class LibpcapSource implements CaptureSource {
           maxPackets,
         )
       }
-      batch = this.handle.takeAhead()
+      batch = this.handle.takeAhead(this.reading.waitMs)
     } else {
       if (this.slots.length === 0) this.slots = [views(BATCH_BYTES)]
       batch = this.handle.read(this.slots[0]!.buffer, maxPackets)
@@ -86,11 +112,20 @@ class LibpcapSource implements CaptureSource {
     }
     const result: PumpResult = { packets, status: STATUS[status] }
     if (error !== null) result.error = firstLine(error)
+    const helper = this.reading.helper
+    if (helper && (result.status === 'eof' || result.status === 'error')) {
+      // The helper's stream ended: it says why on its status pipe, written before it exited.
+      helper.process.drain(helper.native)
+      result.status = 'error'
+      result.error = helper.process.error?.message ?? 'the capture helper stopped'
+    }
     return result
   }
 
   stats(): CaptureStats | null {
     if (this.kind !== 'live' || this.closed) return null
+    const helper = this.reading.helper
+    if (helper) return helper.process.requestStats(helper.native, HELPER_STATS_WAIT_MS)
     const s = this.handle.stats()
     return s && { received: s.recv, dropped_kernel: s.drop, dropped_interface: s.ifdrop }
   }
@@ -103,6 +138,7 @@ class LibpcapSource implements CaptureSource {
   close(): void {
     if (this.closed) return
     this.closed = true
+    this.reading.helper?.process.stop()
     this.handle.close()
   }
 }
@@ -144,6 +180,20 @@ function fileSize(path: string): number {
   }
 }
 
+/**
+ * Waits until standard input has data (or its end) without blocking the event loop, so Ctrl-C
+ * works on a silent pipe; false when `signal` aborted first. Call before openFile('-'), which
+ * reads the pcap header at once.
+ */
+export async function waitForStdin(signal?: AbortSignal): Promise<boolean> {
+  const native = loadNative()
+  while (!native.waitReadable(0, 0)) {
+    if (signal?.aborted) return false
+    await new Promise((resolve) => setTimeout(resolve, STREAM_WAIT_MS))
+  }
+  return signal?.aborted !== true
+}
+
 /** Opens a pcap or pcapng file (libpcap reads both); "-" reads standard input. */
 export function openFile(path: string, options: { filter?: string } = {}): CaptureSource {
   const size = path === '-' ? 0 : fileSize(path)
@@ -162,19 +212,52 @@ export function openFile(path: string, options: { filter?: string } = {}): Captu
     )
   }
   applyFilter(handle, options.filter)
-  return new LibpcapSource('file', handle, size)
+  // Standard input may be a silent pipe: never wait on it for long (Ctrl-C must get through).
+  const reading: Reading = path === '-' ? { ahead: true, waitMs: STREAM_WAIT_MS } : { ahead: true }
+  return new LibpcapSource('file', handle, size, reading)
 }
 
-const ACTIVATE_ADVICE: Partial<Record<CaptureErrorCode, (iface: string) => string>> = {
-  PERMISSION_DENIED: (iface) => `no permission to capture on ${iface}: ${GRANT_CAPTURE_ADVICE}`,
-  NO_SUCH_DEVICE: (iface) => `no such interface: ${iface} (see flowscope interfaces)`,
-  INTERFACE_DOWN: (iface) =>
-    `interface ${iface} is down: bring it up first (ip link set ${iface} up)`,
+function activateAdvice(
+  code: CaptureErrorCode,
+  iface: string,
+  helper: string | null,
+): string | undefined {
+  if (code === 'PERMISSION_DENIED')
+    return `no permission to capture on ${iface}: ${captureAdvice(helper)}`
+  if (code === 'NO_SUCH_DEVICE') return `no such interface: ${iface} (see flowscope interfaces)`
+  if (code === 'INTERFACE_DOWN')
+    return `interface ${iface} is down: bring it up first (ip link set ${iface} up)`
+  return undefined
 }
 
-/** Opens a live capture: immediate mode, large kernel buffer, short snap length, optional BPF. */
+/** A failure to open `iface` as a CaptureError that says what to do. */
+function liveError(err: unknown, iface: string, helper: string | null): CaptureError {
+  const message = firstLine(nativeMessage(err))
+  let code = (nativeCode(err) ?? 'CAPTURE_FAILED') as CaptureErrorCode
+  if (code === 'CAPTURE_FAILED' && /permission|not permitted/i.test(message))
+    code = 'PERMISSION_DENIED'
+  if (code === 'BAD_FILTER') return new CaptureError(code, message)
+  const advice = activateAdvice(code, iface, helper)
+  return new CaptureError(
+    code,
+    advice ? `${advice} (${message})` : `cannot capture on ${iface}: ${message}`,
+  )
+}
+
+/**
+ * Opens a live capture: immediate mode, large kernel buffer, short snap length, optional BPF.
+ * Through the capture helper when there is one (see the top of this file).
+ */
 export function openLive(iface: string, options: LiveOptions = {}): CaptureSource {
   const native = loadNative()
+  if (!validInterfaceName(iface))
+    throw new CaptureError(
+      'NO_SUCH_DEVICE',
+      `no such interface: ${JSON.stringify(iface)} (see flowscope interfaces)`,
+    )
+  const helper = findCaptureHelper()
+  if (helper !== null && process.env.FLOWSCOPE_CAPTURE_DIRECT !== '1')
+    return openThroughHelper(native, helper, iface, options)
   let handle: NativeHandle
   try {
     handle = new native.Handle(
@@ -185,16 +268,52 @@ export function openLive(iface: string, options: LiveOptions = {}): CaptureSourc
       options.promiscuous ?? true,
     )
   } catch (err) {
-    const message = firstLine(nativeMessage(err))
-    let code = (nativeCode(err) ?? 'CAPTURE_FAILED') as CaptureErrorCode
-    if (code === 'CAPTURE_FAILED' && /permission|not permitted/i.test(message))
-      code = 'PERMISSION_DENIED'
-    const advice = ACTIVATE_ADVICE[code]
-    throw new CaptureError(
-      code,
-      advice ? `${advice(iface)} (${message})` : `cannot capture on ${iface}: ${message}`,
-    )
+    throw liveError(err, iface, helper)
   }
   applyFilter(handle, options.filter)
   return new LibpcapSource('live', handle, 0)
+}
+
+function openThroughHelper(
+  native: NativeModule,
+  path: string,
+  iface: string,
+  options: LiveOptions,
+): CaptureSource {
+  if (!canRunHelper(path))
+    throw new CaptureError(
+      'PERMISSION_DENIED',
+      `no permission to capture on ${iface}: ${captureAdvice(path, true)}`,
+    )
+  let helper: HelperProcess
+  try {
+    helper = HelperProcess.start(native, path, iface, {
+      snaplen: options.snaplen ?? DEFAULT_SNAPLEN,
+      bufferBytes: options.bufferBytes ?? DEFAULT_BUFFER_BYTES,
+      promiscuous: options.promiscuous ?? true,
+      ...(options.filter !== undefined && { filter: options.filter }),
+    })
+  } catch (err) {
+    if (err instanceof CaptureError && err.code === 'BAD_FILTER')
+      throw new CaptureError('BAD_FILTER', `bad filter '${options.filter}': ${err.message}`)
+    throw liveError(err, iface, path)
+  }
+  let handle: NativeHandle
+  try {
+    handle = new native.Handle('stream', helper.streamFd)
+  } catch (err) {
+    helper.stop()
+    throw new CaptureError(
+      'CAPTURE_FAILED',
+      `cannot read the capture helper's stream: ${firstLine(nativeMessage(err))}`,
+    )
+  } finally {
+    // The addon keeps its own duplicate of the pipe.
+    closeSync(helper.streamFd)
+  }
+  return new LibpcapSource('live', handle, 0, {
+    ahead: true,
+    waitMs: 0,
+    helper: { process: helper, native },
+  })
 }

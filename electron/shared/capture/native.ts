@@ -22,14 +22,21 @@ export type NativeReadResult = [number, number, 0 | 1 | 2 | 3, string | null, nu
 
 export interface NativeHandle {
   read(buffer: ArrayBuffer, maxPackets: number): NativeReadResult
-  /** Files: from now on a thread fills these buffers in turn, up to maxPackets each. */
+  /**
+   * Files and streams: from now on a thread fills these buffers (2..64, each >= 262,160 bytes,
+   * kept alive and never transferred by the caller) in turn, up to maxPackets each.
+   */
   startReadAhead(buffers: ArrayBuffer[], maxPackets: number): void
-  /** The next filled buffer (blocks until it is); hands the previous one back to the thread. */
-  takeAhead(): NativeReadResult
+  /**
+   * The next filled buffer; hands the previous one back to the thread. Waits for it, or at most
+   * `waitMs` (then an empty idle result).
+   */
+  takeAhead(waitMs?: number): NativeReadResult
+  /** Live handles only; null for files, streams and while reading ahead. */
   stats(): NativeStats | null
   close(): void
   setFilter(expression: string): void
-  /** Bytes of the file consumed so far (files only), for progress. */
+  /** Bytes of the file or stream consumed so far, for progress. */
   position(): number
   readonly dlt: number
   readonly dltName: string | null
@@ -39,6 +46,8 @@ export interface NativeHandle {
 export interface NativeModule {
   Handle: {
     new (kind: 'file', path: string): NativeHandle
+    /** A pcap stream on a descriptor (a pipe); the addon keeps its own duplicate. */
+    new (kind: 'stream', fd: number): NativeHandle
     new (
       kind: 'live',
       device: string,
@@ -47,6 +56,10 @@ export interface NativeModule {
       promisc: boolean,
     ): NativeHandle
   }
+  /** A close-on-exec pipe: [readFd, writeFd]. */
+  makePipe(): [number, number]
+  /** Whether fd has data (or end of file) within timeoutMs. */
+  waitReadable(fd: number, timeoutMs: number): boolean
   libVersion: string
 }
 

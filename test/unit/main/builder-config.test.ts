@@ -4,7 +4,7 @@
  * then the packaging invariants: what must be unpacked from the asar, the deb's dependencies, fuses.
  */
 import { createRequire } from 'node:module'
-import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { readFileSync, readdirSync } from 'node:fs'
 import { matchesGlob } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import viteConfig from '../../../electron.vite.config'
@@ -84,7 +84,7 @@ describe('electron-builder configuration', () => {
     expect(unpackedBy(files, helper)).toBe(true)
   })
 
-  it("depends on electron-builder's default deb list plus libpcap, with the postinst", async () => {
+  it("depends on electron-builder's default deb list plus libpcap and setcap, with the postinst", async () => {
     const { deb, linux } = await loadConfig()
     expect(deb.depends).toEqual([
       'libgtk-3-0',
@@ -97,6 +97,7 @@ describe('electron-builder configuration', () => {
       'libuuid1',
       'libsecret-1-0',
       'libpcap0.8',
+      'libcap2-bin',
     ])
     expect(deb.afterInstall).toBe('resources/deb/postinst')
     expect(deb.afterRemove).toBe('resources/deb/postrm')
@@ -121,17 +122,18 @@ describe('electron-builder configuration', () => {
 
   // A custom afterInstall replaces electron-builder's after-install template (the /usr/bin link,
   // chrome-sandbox mode, desktop database, AppArmor profile), so the postinst must keep its steps.
-  const postinst = `${root}resources/deb/postinst`
-  const noPostinst = existsSync(postinst) ? '' : 'resources/deb/postinst is not in this tree yet'
-  if (noPostinst) console.log(`SKIP postinst content check: ${noPostinst}`)
-  it.skipIf(noPostinst !== '')(
-    "the postinst keeps electron-builder's own after-install steps",
-    () => {
-      const text = readFileSync(postinst, 'utf8')
-      expect(text).toMatch(/\/usr\/bin\/\$\{executable\}/)
-      expect(text).toMatch(/chrome-sandbox/)
-      expect(text).toMatch(/update-desktop-database/)
-      expect(text).toMatch(/apparmor/i)
-    },
-  )
+  it("the postinst keeps electron-builder's own after-install steps and grants the unpacked helper", async () => {
+    const text = readFileSync(`${root}resources/deb/postinst`, 'utf8')
+    expect(text).toMatch(/\/usr\/bin\/\$\{executable\}/)
+    expect(text).toMatch(/chrome-sandbox/)
+    expect(text).toMatch(/update-desktop-database/)
+    expect(text).toMatch(/apparmor/i)
+    // The helper it gives cap_net_raw is the one the package unpacks from the asar.
+    const { asarUnpack } = await loadConfig()
+    expect(asarUnpack).toContain('native/caphelper/build/flowscope-capture')
+    expect(text).toContain(
+      "'/opt/${sanitizedProductName}/resources/app.asar.unpacked/native/caphelper/build/flowscope-capture'",
+    )
+    expect(text).toMatch(/setcap cap_net_raw\+ep "\$CAPTURE_HELPER"/)
+  })
 })

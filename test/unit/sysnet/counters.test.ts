@@ -55,8 +55,9 @@ describe('parseProcNetDev', () => {
 describe('captureRights', () => {
   it('reads CAP_NET_RAW from the effective capability mask', () => {
     expect(effectiveCaps('Name:\tnode\nCapEff:\t000001ffffffffff\n')).toBe(0x1ffffffffffn)
-    expect(captureRights('CapEff:\t0000000000002000\n').allowed).toBe(true) // bit 13 only
-    const denied = captureRights('CapEff:\t0000000000000000\n')
+    // No capture helper found: only the process's own CAP_NET_RAW counts.
+    expect(captureRights('CapEff:\t0000000000002000\n', null).allowed).toBe(true) // bit 13 only
+    const denied = captureRights('CapEff:\t0000000000000000\n', null)
     expect(denied.allowed).toBe(false)
     expect(denied.reason).toMatch(/CAP_NET_RAW/)
   })
