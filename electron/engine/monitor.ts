@@ -10,6 +10,8 @@ import { EventBus } from './events'
 import type { History } from './history'
 import { LiveCapture } from './live-capture'
 import { LiveProbes } from './live-probes'
+import { EngineSettings } from './settings/settings'
+import type { SettingsStore } from './settings/store'
 import type { InterfaceCounters } from './sysnet/counters'
 import { LinuxSysNet, type SysNet } from './sysnet/linux'
 import type { RestartPolicy } from './workers/host'
@@ -31,6 +33,8 @@ export interface MonitorOptions {
   history?: (events: EventBus) => History
   /** Alert rules store, notifier and webhook options (otherwise: the default rules, in memory). */
   alerts?: AlertEngineOptions
+  /** Where the operator's settings are kept (null or absent: in memory only, as with --no-store). */
+  settings?: SettingsStore | null
 }
 
 /** The kernel counters of the last tick and when they were read (ms since the epoch). */
@@ -49,12 +53,16 @@ export class Monitor {
   readonly history: History | null
   readonly probes: LiveProbes
   readonly alerts: AlertEngine
+  readonly settings: EngineSettings
   private counters: LastCounters | null = null
   private timer: NodeJS.Timeout | null = null
   private lastError: string | null = null
 
   constructor(opts: MonitorOptions = {}) {
-    this.tickMs = opts.tickMs ?? 1000
+    this.settings = new EngineSettings(this.events, opts.settings ?? null)
+    // The stored tick applies from this start on; an explicit one (tests) wins.
+    this.tickMs = opts.tickMs ?? this.settings.value.tick_ms
+    this.settings.setRunningTick(this.tickMs)
     this.sysnet = opts.sysnet ?? new LinuxSysNet()
     this.now = opts.now ?? (() => performance.now())
     this.history = opts.history?.(this.events) ?? null
@@ -102,6 +110,7 @@ export class Monitor {
     this.timer = null
     await Promise.all([this.capture.stop(), this.probes.stop(), this.alerts.close()])
     this.history?.close()
+    this.settings.close()
   }
 
   /** Reads the counters once and publishes a tick. Public so tests can drive time themselves. */
@@ -149,6 +158,8 @@ export class Monitor {
     'alerts.list': () => this.alerts.list(),
     'alerts.rules.get': () => this.alerts.rules(),
     'alerts.rules.set': (p) => this.alerts.setRules(p),
+    'settings.get': () => this.settings.state(),
+    'settings.set': (p) => this.settings.set(p),
   }
 
   /** The kernel counters read on the last tick (for the Prometheus exposition). */

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { createSecureContext } from 'node:tls'
 import { History } from '../../engine/history'
 import { Monitor } from '../../engine/monitor'
+import { SqliteSettingsStore } from '../../engine/settings/store'
 import { DEFAULT_MAX_PROBE_RATE } from '../../engine/probes/limits'
 import { isLoopback } from '../../server/access'
 import { installProcessGuard, stderrLog } from '../../server/guard'
@@ -10,7 +11,12 @@ import { startServer } from '../../server/server'
 import { intOption, parseCommandArgs } from '../args'
 import { CliError, UsageError, type Command } from '../io'
 import { fleetOptions, fleetUsage, prepareFleet, startFleet } from './serve-fleet'
-import { RETENTION_FLAGS, RETENTION_USAGE, retentionFromFlags } from '../../shared/store'
+import {
+  RETENTION_FLAGS,
+  RETENTION_USAGE,
+  resolveDbPath,
+  retentionFromFlags,
+} from '../../shared/store'
 
 function serveRetention(values: Record<string, unknown>) {
   try {
@@ -86,8 +92,18 @@ export const serveCommand: Command = {
           new History(events, values.db, io.env, true, { writer: { retention } }),
       }),
       alerts: { store: fleet.store },
+      // Settings live in the same database (memory only with --no-store); the tick applies now.
+      settings: values['no-store']
+        ? null
+        : new SqliteSettingsStore(resolveDbPath(values.db, { env: io.env })),
     })
     const metrics = startFleet(fleet, monitor, io)
+    if (metrics)
+      monitor.settings.setMetrics({
+        source: 'serve',
+        url: '/metrics',
+        token_required: metrics.token !== null,
+      })
     const failure = monitor.history?.status().failure
     if (failure) io.stderr.write(`flowscope: history is off: ${failure.message}\n`)
     let server

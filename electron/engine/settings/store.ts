@@ -1,0 +1,64 @@
+/**
+ * Settings kept in the history database, as one JSON row of its `meta` table (key 'settings'),
+ * the way alert rules are (alerts/rules-store.ts). A row that no longer parses (an older or
+ * hand-edited one) is merged key by key over the defaults, so one bad value loses only itself.
+ */
+import { DEFAULT_SETTINGS, Settings } from '../../../common/settings'
+import { openHistoryDb, type Db } from '../../shared/store'
+
+const KEY = 'settings'
+
+export interface SettingsStore {
+  /** The stored settings, or null when none were ever saved. */
+  load(): Settings | null
+  save(settings: Settings): void
+  close(): void
+}
+
+/** Stored settings over the defaults: each top-level key that parses is kept. */
+export function mergeStored(raw: unknown): Settings {
+  if (typeof raw !== 'object' || raw === null) return structuredClone(DEFAULT_SETTINGS)
+  const whole = Settings.safeParse(raw)
+  if (whole.success) return whole.data
+  const out: Record<string, unknown> = structuredClone(DEFAULT_SETTINGS)
+  for (const [key, schema] of Object.entries(Settings.shape)) {
+    const value = (raw as Record<string, unknown>)[key]
+    const parsed = (schema as (typeof Settings.shape)[keyof typeof Settings.shape]).safeParse(value)
+    if (parsed.success) out[key] = parsed.data
+  }
+  return out as Settings
+}
+
+export class SqliteSettingsStore implements SettingsStore {
+  private db: Db | null = null
+
+  constructor(private readonly path: string) {}
+
+  load(): Settings | null {
+    const row = this.open().prepare('SELECT value FROM meta WHERE key = ?').pluck().get(KEY) as
+      string | undefined
+    if (row === undefined) return null
+    try {
+      return mergeStored(JSON.parse(row))
+    } catch {
+      return null
+    }
+  }
+
+  save(settings: Settings): void {
+    this.open()
+      .prepare(
+        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      )
+      .run(KEY, JSON.stringify(settings))
+  }
+
+  close(): void {
+    this.db?.close()
+    this.db = null
+  }
+
+  private open(): Db {
+    return (this.db ??= openHistoryDb(this.path))
+  }
+}
