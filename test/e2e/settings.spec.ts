@@ -220,6 +220,44 @@ test.describe('serve mode: settings', () => {
     }
   })
 
+  test('a rule added here fires into the live region; the interfaces shown filter the page', async () => {
+    const { url, serve } = await startServe(net, net.a, '--db', tempDb('fst'))
+    const { browser, page, problems } = await openPage(net, net.a, `${url}#settings`, args())
+    try {
+      await expect(page.getByTestId('connection')).toHaveText('open')
+      await expect(page.locator('#tick-note')).toContainText('running now with 1000 ms')
+      // Only the veth: the Interfaces page then leaves lo out.
+      await page.getByTestId('interfaces-all').uncheck()
+      await page.getByRole('checkbox', { name: net.vethA }).check()
+      await page.getByTestId('general-save').click()
+      await expect(page.getByTestId('general-saved')).toBeVisible()
+
+      await page.getByTestId('rule-name').fill('veth busy')
+      await page.getByTestId('rule-metric').selectOption('interface_receive_bytes_per_second')
+      await page.getByTestId('rule-threshold').fill('500')
+      await page.getByTestId('rule-for').fill('0s')
+      await page.getByTestId('rule-add').click()
+      await expect(page.getByTestId('alert-rules')).toContainText('veth busy')
+
+      await page.getByTestId('nav-interfaces').click()
+      await expect(page.locator(`[data-interface="${net.vethA}"]`)).toBeVisible()
+      await expect(page.locator('[data-interface="lo"]')).toHaveCount(0)
+
+      net.spawn(net.b, ['ping', '-i', '0.2', '-c', '40', '-s', '1000', net.addrA])
+      // The notice lands inside the polite live region (role=log), announced without focus.
+      const toast = page.locator('[role=log][aria-live=polite] [data-testid=alert-toast]')
+      await expect(toast.first()).toContainText('veth busy', { timeout: 15_000 })
+      await expect(page.getByTestId('alerts-button')).toHaveAttribute(
+        'aria-label',
+        /Alerts: [1-9]\d* firing/,
+      )
+      expect(problems).toEqual([])
+    } finally {
+      await browser.close()
+      await stopServe(serve)
+    }
+  })
+
   test('the theme changes the colours of the page and of the charts, in every window', async () => {
     const { url, serve } = await startServe(net, net.a, '--db', tempDb('fst'))
     // Chromium reports a dark system preference here, so 'system' starts dark.
