@@ -260,7 +260,6 @@ test.describe('serve mode: settings', () => {
 
   test('the theme changes the colours of the page and of the charts, in every window', async () => {
     const { url, serve } = await startServe(net, net.a, '--db', tempDb('fst'))
-    // Chromium reports a dark system preference here, so 'system' starts dark.
     const viewer = await openPage(net, net.a, `${url}#interfaces`, args())
     const { page } = viewer
     // A second window (its own browser context) changes the theme; the first must follow.

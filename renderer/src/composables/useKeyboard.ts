@@ -3,7 +3,7 @@
  * iftop's keys act on the Connections page; `g` then a letter switches page; `?` opens the help.
  * Keys are ignored while typing in a field, and with Ctrl, Alt or Meta held (browser shortcuts).
  */
-import { onActivated, onDeactivated, onMounted, onUnmounted, ref } from 'vue'
+import { onActivated, onDeactivated, onMounted, onUnmounted, readonly, ref } from 'vue'
 
 export type PageId = 'interfaces' | 'connections' | 'probes' | 'history' | 'settings'
 
@@ -70,6 +70,9 @@ export function usePageActions<P extends KeyedPage>(
   onDeactivated(stop)
   onUnmounted(stop)
 }
+
+/** The page the dispatcher sends page keys to (the one shown). */
+export const currentPage = readonly(activePage)
 
 /** Whether a page registered an action (the help marks the others as not available here). */
 export function hasAction(page: KeyedPage, action: string): boolean {
