@@ -89,7 +89,10 @@ async function capture(args: string[], io: CliIo): Promise<number> {
     const agg = aggregate(source, deltas ? { deltas } : {})
     const record = (end = false) => {
       if (!recorder || !deltas) return
-      recorder.deltas(end ? deltas.endAll(agg.aggregator) : deltas.take(agg.aggregator))
+      // History keeps who is talking too: each delta carries what is known at its tick.
+      recorder.deltas(
+        attribution.annotate(end ? deltas.endAll(agg.aggregator) : deltas.take(agg.aggregator)),
+      )
     }
     const status = statusLine(io)
     const result = await runLive(source, agg.aggregator, {
