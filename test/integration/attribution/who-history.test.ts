@@ -219,7 +219,9 @@ describe.skipIf(skip !== null)('who is talking, live and in history', () => {
         top: null,
       }).rows.map(({ bucket_start: _, ...r }) => r)
       expect(byProcess).toEqual(processRows([...totals.values()]))
-      expect(byProcess.map((r) => r.process)).toEqual(expect.arrayContaining(['fshcli', 'fshudp']))
+      expect(byProcess.map((r) => (r as { process: string }).process)).toEqual(
+        expect.arrayContaining(['fshcli', 'fshudp']),
+      )
     } finally {
       db.close()
     }
