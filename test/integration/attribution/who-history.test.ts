@@ -280,6 +280,7 @@ describe.skipIf(skip !== null)('who is talking, live and in history', () => {
     const lines = (csv: string) => csv.split('\n').filter(Boolean)
     const [ho, ...o] = lines(mine)
     const [hs, ...s] = lines(stored.stdout)
+    console.log(`capture --by process:\n${mine}report --by process:\n${stored.stdout}`)
     expect(hs).toBe(ho)
     expect(s.sort()).toEqual(o.sort())
     const procs = csvObjects(stored.stdout)
