@@ -125,6 +125,11 @@ export const CaptureState = z.object({
   filter: z.string().nullable(),
   /** ISO 8601 UTC start time of the running capture. */
   started_at: z.string().nullable(),
+  /**
+   * Whether conversations get reverse DNS names (iftop's `n`; on by default in the UI). Absent
+   * from engines before it existed.
+   */
+  resolve: z.boolean().optional(),
   /** Why the last capture ended or could not start, with what to do about it. */
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
 })
@@ -196,8 +201,21 @@ export const invokeSchemas = {
   /** Starts live capture on an interface (stopping any running one); resolves once it is open. */
   'capture.start': {
     params: z
-      .object({ iface: z.string().min(1).max(64), filter: z.string().max(2048).optional() })
+      .object({
+        iface: z.string().min(1).max(64),
+        filter: z.string().max(2048).optional(),
+        /** Reverse DNS names for this capture; default: the current setting (on at first). */
+        resolve: z.boolean().optional(),
+      })
       .strict(),
+    result: CaptureState,
+  },
+  /**
+   * Turns reverse DNS names on or off (iftop's `n`), in the running capture at once (names
+   * appear in later ticks, never delaying one) and for later captures.
+   */
+  'capture.setResolve': {
+    params: z.object({ resolve: z.boolean() }).strict(),
     result: CaptureState,
   },
   'capture.stop': { params: NoParams, result: CaptureState },

@@ -15,16 +15,35 @@ import {
   type HistoryRow,
   type HistoryStep,
 } from '../../../common/history'
-import { CONVERSATION_COLUMNS, HOST_COLUMNS, PROTOCOL_COLUMNS } from '../report/rows'
+import {
+  ASN_COLUMNS,
+  CONVERSATION_REPORT_COLUMNS,
+  COUNTRY_COLUMNS,
+  HOST_COLUMNS,
+  PROCESS_COLUMNS,
+  PROTOCOL_COLUMNS,
+  SERVICE_COLUMNS,
+} from '../report/rows'
+import {
+  isAttributionGroup,
+  planAttributionGroup,
+  WHO_CONVERSATION_JOIN,
+  WHO_CONVERSATION_SELECT,
+  whoConversationFields,
+} from './attribution-queries'
 import { isoMicros } from '../report/time'
 import type { Db } from './open'
 import { readPrunedBelow, readWatermarks } from './rollup'
 import { bucketStart, STEP_S, STEPS } from './tiers'
 
 /** Column order of each grouping, as exported (bucket_start first when bucketed): the capture
- * report's columns for conversation, host and protocol. */
+ * report's columns for every grouping but interface. */
 export const COLUMNS: Record<HistoryGroupBy, readonly string[]> = {
-  conversation: CONVERSATION_COLUMNS,
+  conversation: CONVERSATION_REPORT_COLUMNS,
+  process: PROCESS_COLUMNS,
+  service: SERVICE_COLUMNS,
+  country: COUNTRY_COLUMNS,
+  asn: ASN_COLUMNS,
   interface: ['interface', 'rx_bytes', 'tx_bytes', 'rx_packets', 'tx_packets', 'drops'],
   host: HOST_COLUMNS,
   protocol: PROTOCOL_COLUMNS,
@@ -210,8 +229,9 @@ export function planQuery(db: Db, input: HistoryQuery): Plan {
         sum(bytes_b_to_a) AS bytes_b_to_a, sum(retransmissions) AS retransmissions,
         min(first_us) AS first_us, max(last_us) AS last_us
         FROM src GROUP BY ${groupB}conv_id)
-      SELECT agg.*, c.protocol, c.address_a, c.port_a, c.address_b, c.port_b, c.handshake_rtt_ms
-      FROM agg JOIN conversations c ON c.id = agg.conv_id
+      SELECT agg.*, c.protocol, c.address_a, c.port_a, c.address_b, c.port_b, c.handshake_rtt_ms,
+        ${WHO_CONVERSATION_SELECT}
+      FROM agg JOIN conversations c ON c.id = agg.conv_id ${WHO_CONVERSATION_JOIN}
       ORDER BY ${orderB}bytes_a_to_b + bytes_b_to_a DESC, conv_id${tail}`
     map = (r) => ({
       bucket_start: bucketIso(r.b),
@@ -232,6 +252,7 @@ export function planQuery(db: Db, input: HistoryQuery): Plan {
         typeof r.handshake_rtt_ms === 'number'
           ? Math.round(r.handshake_rtt_ms * 1000) / 1000
           : null,
+      ...whoConversationFields(r),
     })
   } else if (q.by === 'host') {
     // Each conversation counts for both of its endpoints: A sends a->b, B sends b->a.
@@ -268,6 +289,14 @@ export function planQuery(db: Db, input: HistoryQuery): Plan {
       first_seen: isoMicros(r.first_us as number),
       last_seen: isoMicros(r.last_us as number),
     })
+  } else if (isAttributionGroup(q.by)) {
+    ;({ sql, map } = planAttributionGroup(q.by, {
+      series: () => union('conv_series', CONV_COLS, segments, params),
+      topSeries: () => union('conv_series', CONV_COLS, topSegments, params),
+      b,
+      bucketed,
+      top: q.top,
+    }))
   } else {
     const tagged = (from: string) =>
       `SELECT s.*, c.protocol AS g FROM ${from} s JOIN conversations c ON c.id = s.conv_id`

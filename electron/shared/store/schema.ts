@@ -107,6 +107,32 @@ CREATE TABLE kind_tier_state (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    version: 4,
+    description:
+      'who is talking: process, service, country and network per conversation; host names',
+    sql: `
+-- The latest known answer per conversation (NULL: never known). country_* holds the ISO code or
+-- the special range's label ("private", "loopback"); as_org_* the organisation or that label
+-- (with asn_* NULL). service_port is the port the service was named for.
+ALTER TABLE conversations ADD COLUMN process TEXT;
+ALTER TABLE conversations ADD COLUMN pid INTEGER;
+ALTER TABLE conversations ADD COLUMN process_side TEXT;
+ALTER TABLE conversations ADD COLUMN service TEXT;
+ALTER TABLE conversations ADD COLUMN service_port INTEGER;
+ALTER TABLE conversations ADD COLUMN country_a TEXT;
+ALTER TABLE conversations ADD COLUMN country_b TEXT;
+ALTER TABLE conversations ADD COLUMN asn_a INTEGER;
+ALTER TABLE conversations ADD COLUMN asn_b INTEGER;
+ALTER TABLE conversations ADD COLUMN as_org_a TEXT;
+ALTER TABLE conversations ADD COLUMN as_org_b TEXT;
+-- Reverse DNS names per address, the latest one and when it was last seen (µs since the
+-- epoch); pruned with the last conversation of the address.
+CREATE TABLE host_names (
+  address TEXT PRIMARY KEY, name TEXT NOT NULL, seen_us INTEGER NOT NULL
+) WITHOUT ROWID;
+`,
+  },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0

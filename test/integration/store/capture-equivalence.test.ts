@@ -2,7 +2,8 @@
  * A capture recorded into the store, then `flowscope report --by conversation --format csv`
  * over the whole period, gives exactly the rows of the capture's own report
  * (`flowscope analyze FILE --by conversation --format csv`): same conversations, same packet and
- * byte counts, same first/last seen to the microsecond, same retransmissions and handshake RTT.
+ * byte counts, same first/last seen to the microsecond, same retransmissions and handshake RTT,
+ * and the same service, country and network.
  *
  * The capture runs through the product's pipeline (file source + aggregator) in small batches,
  * and the Recorder is fed the way `capture --db` would feed it: after every batch the flows that
@@ -14,6 +15,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Attribution } from '../../../electron/shared/attribution'
 import { openFile } from '../../../electron/shared/capture/libpcap-source'
 import { aggregate } from '../../../electron/shared/capture/pipeline'
 import { openHistoryDb } from '../../../electron/shared/store/open'
@@ -39,11 +41,16 @@ async function record(pcap: string, db: string, batch: number): Promise<number> 
   const recorder = new Recorder(writer)
   const source = openFile(pcap)
   const agg = aggregate(source)
+  // Who is talking, as analyze says it for a file (service, country, network; no process).
+  const who = new Attribution()
   let ended = 0
   let ticks = 0
   const tick = () => {
     ticks++
-    recorder.flowTick(agg.aggregator.conversations(), agg.ended.slice(ended))
+    recorder.flowTick(
+      who.annotate(agg.aggregator.conversations()),
+      who.annotate(agg.ended.slice(ended)),
+    )
     ended = agg.ended.length
   }
   const add = agg.aggregator.add.bind(agg.aggregator)
