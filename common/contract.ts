@@ -19,13 +19,17 @@ import {
 } from './history'
 import { ProbeResult, ProbeSpec, ProbeTargetStats } from './probes'
 
-/** Error codes that cross boundaries as data. */
+/**
+ * Error codes that cross boundaries as data. CANCELLED is not a failure to show: the request was
+ * superseded by a newer one of the same method on the same connection (see SUPERSEDING_METHODS).
+ */
 export const ErrorCode = z.enum([
   'BAD_REQUEST',
   'UNKNOWN_METHOD',
   'NOT_FOUND',
   'PERMISSION_DENIED',
   'UNAVAILABLE',
+  'CANCELLED',
   'INTERNAL',
 ])
 export type ErrorCode = z.infer<typeof ErrorCode>
@@ -228,10 +232,11 @@ export const invokeSchemas = {
   'history.status': { params: NoParams, result: HistoryStatus },
   /**
    * Recorded totals over a time range, grouped and optionally bucketed, top N by bytes. Both
-   * history lists carry at most HISTORY_MAX_ROWS (20,000) rows, then say `truncated`.
+   * history lists carry at most HISTORY_MAX_ROWS (20,000) rows, then say `truncated`. A newer
+   * 'history.query' on the same connection cancels one still running (it answers CANCELLED).
    */
   'history.query': { params: HistoryQuery, result: HistoryResult },
-  /** Recorded probe results over a range, per target, optionally bucketed. */
+  /** Recorded probe results over a range, per target, optionally bucketed; superseded as above. */
   'history.probes': { params: ProbeHistoryQuery, result: ProbeHistoryResult },
   /** How long each kind of history is kept per tier (this session's recorder). */
   'history.retention': { params: NoParams, result: HistoryRetention },
@@ -252,6 +257,13 @@ export const invokeSchemas = {
   /** Replaces the rules and webhooks (kept in the history database); firing alerts of removed rules resolve. */
   'alerts.rules.set': { params: AlertConfig, result: AlertConfig },
 } as const
+
+/**
+ * Methods where a newer request on the same connection (WebSocket client, desktop port) cancels
+ * the one still running: the older answers `{ ok: false, code: 'CANCELLED' }`, which a client
+ * treats as "superseded" and ignores. A closed connection cancels all of its requests.
+ */
+export const SUPERSEDING_METHODS: ReadonlySet<string> = new Set(['history.query', 'history.probes'])
 
 export type InvokeMap = typeof invokeSchemas
 export type Method = keyof InvokeMap

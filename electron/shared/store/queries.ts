@@ -65,7 +65,12 @@ export interface Plan {
   map: (raw: Record<string, unknown>) => HistoryRow
 }
 
-/** Unbucketed queries read the coarsest tier that still gives at most this many buckets. */
+/**
+ * Most buckets a bucketed history query returns per group: a finer step is coarsened to the
+ * finest stored step within it (24 h: 1 min, 1,441 buckets; 10 s buckets up to 4 h; 30 d: 1 h).
+ * A chart has no use for more points, and 10 groups of 8,640 were past the row limit anyway.
+ * (Probe queries use it only unbucketed.)
+ */
 export const MAX_BUCKETS = 1500
 
 const ceilTo = (t: number, step: number) => Math.ceil(t / step) * step
@@ -160,13 +165,14 @@ export function planQuery(db: Db, input: HistoryQuery): Plan {
   // finer ones (as exact as reading a finer tier throughout, with far fewer rows). Bucketed: the
   // requested step, or the finest still kept.
   const minTier = bucketed ? STEPS.indexOf(q.bucket as HistoryStep) : last
+  // Bucketed: at most MAX_BUCKETS buckets; a finer step is coarsened (meta.step says to what).
   const { tier, from_s, to_s, segments } = planSegments(
     q.from_s,
     q.to_s,
     minTier,
     pruned,
     done,
-    null,
+    bucketed ? MAX_BUCKETS : null,
   )
   const step_s = STEP_S[tier] as number
   // What the bulk was read at: the coarsest tier a segment came from.
@@ -304,12 +310,23 @@ export function planQuery(db: Db, input: HistoryQuery): Plan {
       ? `top AS (SELECT g FROM (${tagged(`(${union('conv_series', CONV_COLS, topSegments, params)})`)})
           GROUP BY g ORDER BY sum(bytes_a_to_b + bytes_b_to_a) DESC, g LIMIT ${limit}),`
       : ''
-    const src = union('conv_series', CONV_COLS, segments, params)
+    // Bucketed: the bulk (segments at the query's own step) from the per-protocol series, a
+    // few rows per bucket; only the edges and the part not rolled up yet from conversation rows.
+    const bulk = bucketed ? segments.filter((g) => g.step_s === step_s) : []
+    const rest = segments.filter((g) => !bulk.includes(g))
+    const src = union('conv_series', CONV_COLS, rest, params)
+    const onlyTop = topN ? 'protocol IN (SELECT g FROM top) AND ' : ''
+    const fromSeries = bulk.map((g) => {
+      params.push(g.step_s, g.lo_s, g.hi_s)
+      return `SELECT bucket_s AS b, protocol, packets, bytes, conversations FROM proto_series
+        WHERE ${onlyTop}step_s = ? AND bucket_s >= ? AND bucket_s < ?`
+    })
     sql = `WITH ${top} src AS NOT MATERIALIZED (${src}),
       tagged AS (${tagged('src')})
       SELECT ${b} AS b, g AS protocol, sum(packets_a_to_b + packets_b_to_a) AS packets,
         sum(bytes_a_to_b + bytes_b_to_a) AS bytes, count(DISTINCT conv_id) AS conversations
       FROM tagged ${topN ? 'WHERE g IN (SELECT g FROM top)' : ''} GROUP BY ${groupB}g
+      ${fromSeries.map((f) => `UNION ALL ${f}`).join(' ')}
       ORDER BY ${orderB}bytes DESC, protocol${tail}`
     map = (r) => ({
       bucket_start: bucketIso(r.b),

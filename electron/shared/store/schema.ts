@@ -8,6 +8,8 @@
  * deltas, so rolling up is a plain SUM; min/max/sum-of-squares columns combine exactly too.
  */
 
+import { PROTO_SERIES_BACKFILL } from './proto-series'
+
 /** 'FSHS' (Flowscope history store), written to the SQLite header on create. */
 export const APPLICATION_ID = 0x46534853
 
@@ -131,6 +133,19 @@ ALTER TABLE conversations ADD COLUMN as_org_b TEXT;
 CREATE TABLE host_names (
   address TEXT PRIMARY KEY, name TEXT NOT NULL, seen_us INTEGER NOT NULL
 ) WITHOUT ROWID;
+`,
+  },
+  {
+    version: 5,
+    description: 'per-protocol series for bucketed protocol queries',
+    sql: `
+-- Derived from conv_series per (tier, bucket, protocol); see proto-series.ts.
+CREATE TABLE proto_series (
+  step_s INTEGER NOT NULL, bucket_s INTEGER NOT NULL, protocol TEXT NOT NULL,
+  packets INTEGER NOT NULL, bytes INTEGER NOT NULL, conversations INTEGER NOT NULL,
+  PRIMARY KEY (step_s, bucket_s, protocol)
+) WITHOUT ROWID;
+${PROTO_SERIES_BACKFILL}
 `,
   },
 ]

@@ -10,6 +10,7 @@
 import type { StoreFailure } from '../../../common/history'
 import { describeFailure, failureCode } from './errors'
 import type { Db } from './open'
+import { rebuildProtoSeries } from './proto-series'
 import { maintain, readWatermarks, type MaintainOptions } from './rollup'
 import { CONV, IFACE, PROBE, upsertSql, type SeriesKind } from './series'
 import { bucketStart, FINEST_STEP_S, STEP_S } from './tiers'
@@ -442,11 +443,15 @@ export class HistoryWriter {
   private commit(batch: Pending[], alerts: AlertEvent[]): void {
     // Rows for buckets already rolled up also go straight into the coarser tiers.
     const done = readWatermarks(this.db)
+    // Conversation buckets this commit changed, per tier: their protocol series are rebuilt.
+    const touched = new Set<string>()
     for (const p of batch) {
       const id = p.dim(p)
       const upsert = this.upserts.get(p.kind)!
       const base_us = p.bucket_s * 1e6
+      const conv = p.kind.kind === 'conversations'
       upsert.run({ step_s: FINEST_STEP_S, bucket_s: p.bucket_s, [p.kind.key]: id, ...p.row })
+      if (conv) touched.add(`${FINEST_STEP_S}:${p.bucket_s}`)
       let fine = p.bucket_s
       for (let i = 0; i < done.length && fine < (done[i] as number); i++) {
         const step = STEP_S[i + 1] as number
@@ -457,8 +462,13 @@ export class HistoryWriter {
           row.last_off_us = (row.last_off_us as number) + base_us - coarse * 1e6
         }
         upsert.run({ step_s: step, bucket_s: coarse, [p.kind.key]: id, ...row })
+        if (conv) touched.add(`${step}:${coarse}`)
         fine = coarse
       }
+    }
+    for (const key of touched) {
+      const [step, bucket] = key.split(':').map(Number) as [number, number]
+      rebuildProtoSeries(this.db, step, bucket, bucket + step)
     }
     for (const a of alerts) this.stmts.alertIns.run(a)
   }
