@@ -8,6 +8,7 @@ import { z } from 'zod'
 import { CaptureSnapshot, ConversationProtocol, ConversationRecord } from '../../../common/capture'
 import { CaptureHealth } from '../../../common/contract'
 import { AckMessage, StopMessage, tickFields, WorkerFailure } from './worker'
+import { FlowExportOptionsSchema } from '../flowexport/options-schema'
 import type { FlowDelta } from '../capture/pipeline'
 
 export const WorkerSource = z.discriminatedUnion('kind', [
@@ -41,6 +42,8 @@ export const StartMessage = z.object({
   finalConversations: z.boolean().optional(),
   /** Send with each tick the conversation deltas since the last tick sent (history). Off: none. */
   record: z.boolean().optional(),
+  /** Export the flows to collectors (IPFIX / NetFlow v9) while capturing; stats ride on ticks. */
+  export: FlowExportOptionsSchema.optional(),
 })
 export type StartMessage = z.infer<typeof StartMessage>
 

@@ -14,6 +14,7 @@ import {
   runLive,
 } from '../../shared/capture/pipeline'
 import type { CaptureSource } from '../../shared/capture/source'
+import { LiveExport } from '../../shared/flowexport/live'
 import { FromWorker, ToWorker, type StartMessage } from '../../shared/protocol/capture'
 import { connectToHost, type HostPort } from '../../shared/protocol/connect'
 import { TickGate } from '../../shared/protocol/worker'
@@ -46,6 +47,9 @@ async function run(
       ...(start.maxFlows !== undefined && { maxFlows: start.maxFlows }),
       ...(idle !== undefined && { idleTimeoutS: idle }),
     })
+    // Flow export (serve / desktop setting): fed by the same flow table, never waits on a collector.
+    const iface = start.source.kind === 'live' ? start.source.iface : null
+    const exp = start.export ? new LiveExport(start.export, iface, agg.aggregator) : null
     port.send({
       type: 'started',
       kind: source.kind === 'live' ? 'live' : 'file',
@@ -66,19 +70,20 @@ async function run(
             seq,
             skipped,
             snapshot,
-            stats,
+            stats: exp ? exp.withHealth(stats) : stats,
             deltas: deltas?.take(agg.aggregator) ?? null,
             deltas_dropped: deltas?.dropped ?? 0,
           } satisfies FromWorker),
         )
       },
     })
+    await exp?.finish()
     return {
       type: 'ended',
       reason: result.reason,
       warning: result.warning,
       packets: result.packets,
-      stats: result.stats,
+      stats: exp ? exp.withHealth(result.stats) : result.stats,
       snapshot: agg.aggregator.snapshot(top),
       conversations: start.finalConversations ? allConversations(agg) : null,
       deltas: deltas?.endAll(agg.aggregator) ?? null,
