@@ -78,7 +78,8 @@ export class Monitor {
       export: () => this.flowExport.exportOptions(),
     })
     // A new export setting takes effect by restarting a running capture (its worker exports).
-    this.flowExport.onChange = () => this.capture.restart()
+    // A restart that fails says so in its capture.state event; the setting stands.
+    this.flowExport.onChange = () => this.capture.restart().catch(() => this.capture.state())
     this.probes = new LiveProbes(this.events, {
       ...workers,
       tickMs: this.tickMs,
