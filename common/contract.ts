@@ -139,11 +139,35 @@ export const CaptureState = z.object({
 })
 export type CaptureState = z.infer<typeof CaptureState>
 
+/**
+ * Flow export (IPFIX / NetFlow v9, docs/flow-export.md) from the running capture, cumulative
+ * since the capture started. `messages` and `bytes` left for the collectors; `dropped`: messages
+ * not sent because a collector's queue was full or (TCP) it was not connected.
+ */
+export const ExportHealth = z.object({
+  records: z.number().nonnegative(),
+  messages: z.number().nonnegative(),
+  bytes: z.number().nonnegative(),
+  send_errors: z.number().nonnegative(),
+  dropped: z.number().nonnegative(),
+  collectors: z.array(
+    z.object({
+      url: z.string(),
+      /** connecting; up (the last sends went out); down (refused, unreachable, not connected). */
+      state: z.enum(['connecting', 'up', 'down']),
+      last_error: z.string().nullable(),
+    }),
+  ),
+})
+export type ExportHealth = z.infer<typeof ExportHealth>
+
 export const CaptureHealth = z.object({
   /** Packets libpcap received, and those the kernel / interface dropped (pcap_stats). */
   received: z.number().nonnegative(),
   dropped_kernel: z.number().nonnegative(),
   dropped_interface: z.number().nonnegative(),
+  /** Present while the capture exports flows. */
+  export: ExportHealth.optional(),
 })
 export type CaptureHealth = z.infer<typeof CaptureHealth>
 
@@ -189,6 +213,22 @@ export const ProbesStart = z
       .max(1000),
   })
   .strict()
+
+/**
+ * Flow export for live captures (serve / desktop): collector URLs (ipfix://HOST[:PORT],
+ * ipfix+tcp://..., netflow9://...) and the exporter's timeouts. Kept in the history database.
+ */
+export const FlowExportSettings = z
+  .object({
+    enabled: z.boolean(),
+    collectors: z.array(z.string().max(1024)).max(16),
+    active_timeout_s: z.number().default(60),
+    idle_timeout_s: z.number().default(15),
+    /** IPFIX observation domain id / NetFlow v9 source id. */
+    domain_id: z.number().default(0),
+  })
+  .strict()
+export type FlowExportSettings = z.infer<typeof FlowExportSettings>
 
 // ---------------------------------------------------------------------------------------------
 // The invoke map: method -> params schema and result schema.
@@ -256,6 +296,13 @@ export const invokeSchemas = {
   'alerts.rules.get': { params: NoParams, result: AlertConfig },
   /** Replaces the rules and webhooks (kept in the history database); firing alerts of removed rules resolve. */
   'alerts.rules.set': { params: AlertConfig, result: AlertConfig },
+  /** Flow export settings for live captures (docs/flow-export.md). */
+  'flowexport.get': { params: NoParams, result: FlowExportSettings },
+  /**
+   * Replaces them (kept in the history database); a running capture restarts to apply them. Bad
+   * URLs or values: BAD_REQUEST naming the field.
+   */
+  'flowexport.set': { params: FlowExportSettings, result: FlowExportSettings },
 } as const
 
 /**

@@ -10,6 +10,7 @@ import { EngineError } from './api'
 import { captureHost, type CaptureHost } from './capture/worker'
 import type { EventBus } from './events'
 import type { FlowDelta } from '../shared/capture/pipeline'
+import type { FlowExportOptions } from '../shared/flowexport/options'
 import type { ResolveMessage, StartMessage } from '../shared/protocol/capture'
 import type { WorkerLauncher } from './workers/launcher'
 import { WorkerStartError, type RestartPolicy } from './workers/host'
@@ -34,6 +35,8 @@ export interface LiveCaptureOptions {
   resolve?: boolean
   /** DNS servers for reverse lookups (default: FLOWSCOPE_DNS_SERVERS in the worker, else the system's). */
   dnsServers?: string[]
+  /** Flow export options for the worker, asked at each start; null: export off. */
+  export?: () => FlowExportOptions | null
 }
 
 /** Conversations per tick sent to the UI; the table virtualises rows, so this can be generous. */
@@ -100,6 +103,18 @@ export class LiveCapture {
     })
   }
 
+  /**
+   * Restarts a running capture on the same interface and filter (the flow export setting
+   * changed: the worker's exporter takes its options at start). Nothing running: nothing to do.
+   */
+  restart(): Promise<CaptureState> {
+    return this.queue.run(async () => {
+      const { iface, filter } = this.current
+      if (!this.host || !this.current.active || iface === null) return this.state()
+      return this.doStart(iface, filter ?? undefined)
+    })
+  }
+
   /** Resolves once the worker has exited. */
   stop(): Promise<CaptureState> {
     return this.queue.run(() => this.doStop())
@@ -108,6 +123,7 @@ export class LiveCapture {
   private async doStart(iface: string, filter?: string): Promise<CaptureState> {
     await this.doStop()
     const sink = this.opts.record?.() ?? null
+    const exp = this.opts.export?.() ?? null
     const start: StartMessage = {
       type: 'start',
       source: { kind: 'live', iface, ...(filter !== undefined && { filter }) },
@@ -116,6 +132,7 @@ export class LiveCapture {
       record: sink !== null,
       resolve: this.resolve,
       ...(this.opts.dnsServers && { dnsServers: this.opts.dnsServers }),
+      ...(exp && { export: exp }),
     }
     const host = captureHost({
       ...(this.opts.launcher && { launcher: this.opts.launcher }),

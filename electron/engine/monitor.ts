@@ -7,6 +7,7 @@ import { AlertEngine, type AlertEngineOptions } from './alerts/engine'
 import { EngineError, type Handlers } from './api'
 import { BandwidthMeter } from './bandwidth/meter'
 import { EventBus } from './events'
+import { FlowExportService, type FlowExportServiceOptions } from './flowexport/service'
 import type { History } from './history'
 import { LiveCapture } from './live-capture'
 import { LiveProbes } from './live-probes'
@@ -31,6 +32,8 @@ export interface MonitorOptions {
   history?: (events: EventBus) => History
   /** Alert rules store, notifier and webhook options (otherwise: the default rules, in memory). */
   alerts?: AlertEngineOptions
+  /** Where the flow export setting is kept and serve's --export (otherwise: off, in memory). */
+  flowExport?: FlowExportServiceOptions
 }
 
 /** The kernel counters of the last tick and when they were read (ms since the epoch). */
@@ -49,6 +52,7 @@ export class Monitor {
   readonly history: History | null
   readonly probes: LiveProbes
   readonly alerts: AlertEngine
+  readonly flowExport: FlowExportService
   private counters: LastCounters | null = null
   private timer: NodeJS.Timeout | null = null
   private lastError: string | null = null
@@ -62,6 +66,7 @@ export class Monitor {
       ...(opts.launcher && { launcher: opts.launcher }),
       ...(opts.restart !== undefined && { restart: opts.restart }),
     }
+    this.flowExport = new FlowExportService(opts.flowExport)
     this.capture = new LiveCapture(this.events, {
       ...workers,
       tickMs: this.tickMs,
@@ -70,7 +75,11 @@ export class Monitor {
         const history = this.history
         return history?.status().recording ? (deltas) => history.recordFlows(deltas) : null
       },
+      export: () => this.flowExport.exportOptions(),
     })
+    // A new export setting takes effect by restarting a running capture (its worker exports).
+    // A restart that fails says so in its capture.state event; the setting stands.
+    this.flowExport.onChange = () => this.capture.restart().catch(() => this.capture.state())
     this.probes = new LiveProbes(this.events, {
       ...workers,
       tickMs: this.tickMs,
@@ -101,6 +110,7 @@ export class Monitor {
     if (this.timer) clearInterval(this.timer)
     this.timer = null
     await Promise.all([this.capture.stop(), this.probes.stop(), this.alerts.close()])
+    this.flowExport.close()
     this.history?.close()
   }
 
@@ -150,6 +160,8 @@ export class Monitor {
     'alerts.list': () => this.alerts.list(),
     'alerts.rules.get': () => this.alerts.rules(),
     'alerts.rules.set': (p) => this.alerts.setRules(p),
+    'flowexport.get': () => this.flowExport.get(),
+    'flowexport.set': (p) => this.flowExport.set(p),
   }
 
   /** The kernel counters read on the last tick (for the Prometheus exposition). */

@@ -8,6 +8,7 @@ import { z } from 'zod'
 import { CaptureSnapshot, ConversationProtocol, ConversationRecord } from '../../../common/capture'
 import { CaptureHealth } from '../../../common/contract'
 import { AckMessage, StopMessage, tickFields, WorkerFailure } from './worker'
+import { FlowExportOptionsSchema } from '../flowexport/options-schema'
 import type { FlowDelta } from '../capture/pipeline'
 
 export const WorkerSource = z.discriminatedUnion('kind', [
@@ -49,6 +50,8 @@ export const StartMessage = z.object({
   resolve: z.boolean().optional(),
   /** DNS servers for reverse lookups ("127.0.0.2", "[::1]:5353"); default the system's. */
   dnsServers: z.array(z.string().min(1).max(256)).max(16).optional(),
+  /** Export the flows to collectors (IPFIX / NetFlow v9) while capturing; stats ride on ticks. */
+  export: FlowExportOptionsSchema.optional(),
 })
 export type StartMessage = z.infer<typeof StartMessage>
 

@@ -16,6 +16,7 @@ import {
   runLive,
 } from '../../shared/capture/pipeline'
 import type { CaptureSource } from '../../shared/capture/source'
+import { LiveExport } from '../../shared/flowexport/live'
 import { FromWorker, ToWorker, type StartMessage } from '../../shared/protocol/capture'
 import { connectToHost, type HostPort } from '../../shared/protocol/connect'
 import { TickGate } from '../../shared/protocol/worker'
@@ -67,6 +68,9 @@ async function run(
       ...(start.maxFlows !== undefined && { maxFlows: start.maxFlows }),
       ...(idle !== undefined && { idleTimeoutS: idle }),
     })
+    // Flow export (serve / desktop setting): fed by the same flow table, never waits on a collector.
+    const iface = start.source.kind === 'live' ? start.source.iface : null
+    const exp = start.export ? new LiveExport(start.export, iface, agg.aggregator) : null
     port.send({
       type: 'started',
       kind: source.kind === 'live' ? 'live' : 'file',
@@ -90,13 +94,14 @@ async function run(
             seq,
             skipped,
             snapshot,
-            stats,
+            stats: exp ? exp.withHealth(stats) : stats,
             deltas: taken,
             deltas_dropped: deltas?.dropped ?? 0,
           } satisfies FromWorker)
         })
       },
     })
+    await exp?.finish()
     who.processes?.unwatch()
     who.tick()
     const snapshot = agg.aggregator.snapshot(top)
@@ -106,7 +111,7 @@ async function run(
       reason: result.reason,
       warning: result.warning,
       packets: result.packets,
-      stats: result.stats,
+      stats: exp ? exp.withHealth(result.stats) : result.stats,
       snapshot,
       conversations: start.finalConversations ? who.annotate(allConversations(agg)) : null,
       deltas: deltas ? who.annotate(deltas.endAll(agg.aggregator)) : null,
