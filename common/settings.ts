@@ -50,7 +50,7 @@ export const Settings = z
       .int('a whole number of milliseconds')
       .min(TICK_MIN_MS, `at least ${TICK_MIN_MS} ms`)
       .max(TICK_MAX_MS, `at most ${TICK_MAX_MS} ms`),
-    /** Show host names (reverse DNS) instead of addresses where the UI can. */
+    /** Reverse DNS names of conversations (iftop's `n`; the capture's own switch follows it). */
     resolve_names: z.boolean(),
     /** The targets the Probes page starts with (the engine checks each one's syntax). */
     probe_targets: z
@@ -77,7 +77,7 @@ export const DEFAULT_SETTINGS: Settings = {
   capture: { iface: null, filter: '' },
   units: { rate: 'bits', prefix: 'si' },
   tick_ms: 1000,
-  resolve_names: false,
+  resolve_names: true,
   probe_targets: [],
   theme: 'system',
   metrics: { enabled: false, port: 9464 },

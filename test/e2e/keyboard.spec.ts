@@ -140,17 +140,17 @@ test.describe('serve mode: keyboard', () => {
       }
       await page.keyboard.press('Escape')
 
-      // `n`: names on or off, a setting every window shares.
+      // `n`: names on or off (on by default), a setting every window shares.
       await page.keyboard.press('n')
       await page.keyboard.press('g')
       await page.keyboard.press('s')
-      await expect(page.getByTestId('resolve-names')).toBeChecked()
+      await expect(page.getByTestId('resolve-names')).not.toBeChecked()
       await page.keyboard.press('g')
       await page.keyboard.press('c')
       await page.keyboard.press('n')
       await page.keyboard.press('g')
       await page.keyboard.press('s')
-      await expect(page.getByTestId('resolve-names')).not.toBeChecked()
+      await expect(page.getByTestId('resolve-names')).toBeChecked()
       expect(problems).toEqual([])
     } finally {
       await browser.close()

@@ -156,6 +156,16 @@ test.describe('serve mode: settings', () => {
       await expect(page.getByTestId('error-err-probes-1m')).toBeVisible()
       await expect(page.getByTestId('error-err-probes-1m')).not.toContainText('a duration')
 
+      // Flow export: the engine's checks, placed next to the field they name.
+      await page.getByTestId('fx-collectors').fill('gopher://127.0.0.1:4739')
+      await page.getByRole('button', { name: 'Save flow export' }).click()
+      await expect(page.getByTestId('error-err-collectors')).toContainText('gopher')
+      await page.getByTestId('fx-collectors').fill('ipfix://127.0.0.1:4739')
+      await page.getByTestId('fx-idle').fill('0')
+      await page.getByRole('button', { name: 'Save flow export' }).click()
+      await expect(page.getByTestId('error-err-idle_timeout_s')).toContainText('from 1')
+      await expect(page.getByTestId('error-err-collectors')).toHaveCount(0)
+
       // Alert rules: a webhook that is not http(s).
       await page.getByTestId('webhook-url').fill('ftp://example.net/hook')
       await page.getByRole('button', { name: 'Add webhook' }).click()

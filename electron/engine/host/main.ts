@@ -4,6 +4,7 @@
  */
 import { resolveDbPath } from '../../shared/store'
 import { SqliteRulesStore } from '../alerts/rules-store'
+import { SqliteExportSettingsStore } from '../flowexport/service'
 import { History } from '../history'
 import { Monitor } from '../monitor'
 import { startDesktopMetrics } from '../settings/desktop-metrics'
@@ -34,6 +35,10 @@ const host = runEngineHost(
       },
       // The operator's settings too (tick and metrics endpoint apply from this start).
       settings: new SqliteSettingsStore(resolveDbPath(undefined, { env: process.env })),
+      // So is the flow export setting (docs/flow-export.md).
+      flowExport: {
+        store: new SqliteExportSettingsStore(resolveDbPath(undefined, { env: process.env })),
+      },
     })
     stopMetrics = startDesktopMetrics(monitor, (line) => console.error(line))
     return monitor

@@ -1,10 +1,11 @@
 /**
  * Settings kept in the history database, as one JSON row of its `meta` table (key 'settings'),
- * the way alert rules are (alerts/rules-store.ts). A row that no longer parses (an older or
+ * the way alert rules are (alerts/rules-store.ts, through meta-row.ts). A row that no longer parses (an older or
  * hand-edited one) is merged key by key over the defaults, so one bad value loses only itself.
  */
+import { z } from 'zod'
 import { DEFAULT_SETTINGS, Settings } from '../../../common/settings'
-import { openHistoryDb, type Db } from '../../shared/store'
+import { MetaJsonRow } from '../meta-row'
 
 const KEY = 'settings'
 
@@ -29,36 +30,9 @@ export function mergeStored(raw: unknown): Settings {
   return out as Settings
 }
 
-export class SqliteSettingsStore implements SettingsStore {
-  private db: Db | null = null
-
-  constructor(private readonly path: string) {}
-
-  load(): Settings | null {
-    const row = this.open().prepare('SELECT value FROM meta WHERE key = ?').pluck().get(KEY) as
-      string | undefined
-    if (row === undefined) return null
-    try {
-      return mergeStored(JSON.parse(row))
-    } catch {
-      return null
-    }
-  }
-
-  save(settings: Settings): void {
-    this.open()
-      .prepare(
-        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-      )
-      .run(KEY, JSON.stringify(settings))
-  }
-
-  close(): void {
-    this.db?.close()
-    this.db = null
-  }
-
-  private open(): Db {
-    return (this.db ??= openHistoryDb(this.path))
+/** The row itself: a MetaJsonRow whose parse keeps every key that is still valid. */
+export class SqliteSettingsStore extends MetaJsonRow<Settings> implements SettingsStore {
+  constructor(path: string) {
+    super(path, KEY, z.unknown().transform(mergeStored))
   }
 }

@@ -137,11 +137,17 @@ describe('settings through the contract', () => {
 
   it('without a store (--no-store) keeps them in memory and says so', async () => {
     const m = monitorOn(null, 250)
-    const r = await dispatch(m.handlers, 'settings.set', { resolve_names: true }, ctx)
+    const r = await dispatch(m.handlers, 'settings.set', { resolve_names: false }, ctx)
     expect(r).toMatchObject({
       ok: true,
-      value: { persisted: false, running_tick_ms: 250, settings: { resolve_names: true } },
+      value: { persisted: false, running_tick_ms: 250, settings: { resolve_names: false } },
     })
+    // The capture's names switch follows the setting, and the setting follows the switch.
+    await new Promise((r) => setTimeout(r, 10))
+    expect(m.capture.state().resolve).toBe(false)
+    await dispatch(m.handlers, 'capture.setResolve', { resolve: true }, ctx)
+    const g = await dispatch(m.handlers, 'settings.get', {}, ctx)
+    if (g.ok) expect(SettingsState.parse(g.value).settings.resolve_names).toBe(true)
     await m.stop()
   })
 
