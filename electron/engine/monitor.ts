@@ -8,6 +8,7 @@ import { EngineError, type Handlers } from './api'
 import { BandwidthMeter } from './bandwidth/meter'
 import { EventBus } from './events'
 import type { History } from './history'
+import { ProbeTargetsStore } from './probes/targets-store'
 import { LiveCapture } from './live-capture'
 import { LiveProbes } from './live-probes'
 import type { InterfaceCounters } from './sysnet/counters'
@@ -49,6 +50,8 @@ export class Monitor {
   readonly history: History | null
   readonly probes: LiveProbes
   readonly alerts: AlertEngine
+  /** The Probes page's kept targets, beside the history (memory only without a store). */
+  private readonly targets = new ProbeTargetsStore(() => this.history?.status().path ?? null)
   private counters: LastCounters | null = null
   private timer: NodeJS.Timeout | null = null
   private lastError: string | null = null
@@ -102,6 +105,7 @@ export class Monitor {
     this.timer = null
     await Promise.all([this.capture.stop(), this.probes.stop(), this.alerts.close()])
     this.history?.close()
+    this.targets.close()
   }
 
   /** Reads the counters once and publishes a tick. Public so tests can drive time themselves. */
@@ -140,9 +144,12 @@ export class Monitor {
     'probes.start': (p) => this.probes.start(p.targets),
     'probes.stop': () => this.probes.stop(),
     'probes.state': () => this.probes.state(),
+    'probes.targets.get': () => this.targets.get(),
+    'probes.targets.set': (p) => this.targets.set(p),
     'history.status': () => this.requireHistory().status(),
     'history.query': (q) => this.requireHistory().query(q),
     'history.probes': (q) => this.requireHistory().probes(q),
+    'history.alerts': (q) => this.requireHistory().alerts(q),
     'history.export': (p) => this.requireHistory().exportTicket(p.query, p.format),
     'history.retention': () => this.requireHistory().retention(),
     'history.setRetention': (p) => this.requireHistory().setRetention(p),
