@@ -114,9 +114,8 @@ test.describe('serve mode: live interfaces', () => {
       await page.waitForTimeout(9000)
       const kernelRecorded = net.counter(net.a, net.vethA, 'rx_bytes') - recordedFrom
       await page.getByTestId('nav-history').click()
-      await page.getByTestId('history-range').selectOption('15m')
+      await page.getByTestId('history-preset-hour').click()
       await page.getByTestId('history-by').selectOption('interface')
-      await page.getByTestId('history-load').click()
       const cell = page.locator(
         `[data-testid=history-row]:has(td[data-raw="${net.vethA}"]) td[data-col=rx_bytes]`,
       )
