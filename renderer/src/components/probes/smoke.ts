@@ -4,7 +4,12 @@
  * the bands there are min–max and mean ± one standard deviation, with the mean as the centre.
  */
 import type { ProbeHistoryRow } from '../../../../common/history'
-import type { Outcome } from '../../composables/useProbes'
+
+/** One probe's outcome (as useProbes keeps them): send time (ms) and RTT, null when lost. */
+export interface Outcome {
+  t: number
+  rtt: number | null
+}
 
 export interface SmokePeriod {
   /** Period start, ms since the epoch. */
