@@ -6,7 +6,8 @@
  * bucket's), and exports what it shows with the same totals as `flowscope report` on the same DB.
  */
 import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { expect, test, type Page } from '@playwright/test'
 import { Netns } from '../support/netns'
 import { missingForE2e, openPage, startServe, tempDb } from '../support/serve'
@@ -48,7 +49,13 @@ test.describe('serve mode: history and capture panel', () => {
 
   test('capture panel, history zoom, bucket drill-down, export equals report', async () => {
     const db = tempDb('fhh')
-    const { url, serve } = await startServe(net, net.a, '--db', db)
+    // An alert rule the iperf3 stream (20 Mbit/s = 2.5 MB/s) fires and its end resolves.
+    const rules = join(dirname(db), 'rules.yaml')
+    writeFileSync(
+      rules,
+      `rules:\n  - name: veth busy\n    metric: interface_receive_bytes_per_second\n    match: { device: ${net.vethA} }\n    above: 1000000\n    clear: 100000\n`,
+    )
+    const { url, serve } = await startServe(net, net.a, '--db', db, '--rules', rules)
     const { browser, page, problems } = await openPage(
       net,
       net.a,
@@ -136,6 +143,11 @@ test.describe('serve mode: history and capture panel', () => {
       await expect(
         page.locator('[data-testid=history-table] td[data-col=port_b][data-raw="5311"]').first(),
       ).toBeVisible()
+
+      // The alert fired and resolved in the range: listed under the chart (and marked on it).
+      const alerts = page.locator('[data-testid=history-alerts] li[data-rule="veth busy"]')
+      await expect(alerts.and(page.locator('[data-status=firing]'))).toHaveCount(1)
+      await expect(alerts.and(page.locator('[data-status=resolved]'))).toHaveCount(1)
 
       // Click bars from the right edge leftwards until a bucket with the iperf3 stream opens.
       const box2 = (await chart.boundingBox())!
