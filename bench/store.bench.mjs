@@ -210,6 +210,14 @@ for (const t of tiers) {
   before = after
 }
 for (const sql of indexes) db.exec(sql)
+// Per-protocol series, as the writer and maintenance keep them (builds without them: skipped).
+if (store.rebuildProtoSeries) {
+  const t0 = process.hrtime.bigint()
+  for (const t of tiers) db.transaction(() => store.rebuildProtoSeries(db, t.step, t.lo, t.hi))()
+  const s = Number(process.hrtime.bigint() - t0) / 1e9
+  const rows = db.prepare('SELECT count(*) FROM proto_series').pluck().get()
+  console.log(`   proto_series: ${fmt(rows)} rows built in ${s.toFixed(1)} s`)
+}
 db.pragma('wal_checkpoint(TRUNCATE)')
 if (indexes.length)
   console.log(`   conv_series index (conv_id, step_s, bucket_s): ${mb(fileSize(path) - before)}`)

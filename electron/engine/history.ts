@@ -67,6 +67,8 @@ export class History {
   private recorder: Recorder | null = null
   private failure: StoreFailure | null = null
   private readonly reader: HistoryReader
+  /** Exports on their own thread: replacing the query thread (a cancelled query) never cuts one. */
+  private readonly exporter: HistoryReader
   private readonly tickets = new Map<string, Ticket>()
   private readonly offs: Array<() => void> = []
   private readonly writerOpts: WriterOptions
@@ -84,6 +86,7 @@ export class History {
   ) {
     this.path = resolveDbPath(db, { env })
     this.reader = new HistoryReader({ ...opts.reader, path: this.path })
+    this.exporter = new HistoryReader({ ...opts.reader, path: this.path })
     this.writerOpts = opts.writer ?? {}
     if (!record) return
     const opened = tryOpenRecorder(db, env, opts.writer)
@@ -116,7 +119,10 @@ export class History {
     return { path: this.path, recording: this.recorder?.recording ?? false, failure: this.failure }
   }
 
-  /** Runs on the reader thread; at most HISTORY_MAX_ROWS rows (then `truncated`). */
+  /**
+   * Runs on the reader thread; at most HISTORY_MAX_ROWS rows (then `truncated`). `signal`
+   * (CallContext.signal) cancels it: it rejects with EngineError('CANCELLED').
+   */
   query(q: HistoryQuery, signal?: AbortSignal): Promise<HistoryResult> {
     return this.reader.request({ type: 'history', query: q, max_rows: HISTORY_MAX_ROWS }, signal)
   }
@@ -157,7 +163,7 @@ export class History {
       filename: t.filename,
       contentType: t.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json',
       chunks: (signal) =>
-        this.reader.stream({ type: 'export', query: t.query, format: t.format }, signal),
+        this.exporter.stream({ type: 'export', query: t.query, format: t.format }, signal),
     }
   }
 
@@ -182,6 +188,7 @@ export class History {
     this.recorder?.writer.close()
     this.recorder = null
     void this.reader.close()
+    void this.exporter.close()
   }
 
   private fail(f: StoreFailure): void {

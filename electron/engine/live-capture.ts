@@ -10,7 +10,8 @@ import { EngineError } from './api'
 import { captureHost, type CaptureHost } from './capture/worker'
 import type { EventBus } from './events'
 import type { FlowDelta } from '../shared/capture/pipeline'
-import type { StartMessage } from '../shared/protocol/capture'
+import type { FlowExportOptions } from '../shared/flowexport/options'
+import type { ResolveMessage, StartMessage } from '../shared/protocol/capture'
 import type { WorkerLauncher } from './workers/launcher'
 import { WorkerStartError, type RestartPolicy } from './workers/host'
 import { SerialQueue } from './workers/serial'
@@ -30,10 +31,18 @@ export interface LiveCaptureOptions {
    * sends no conversation deltas at all).
    */
   record?: () => FlowSink | null
+  /** Reverse DNS names at first (default true: the UI shows names, as iftop does). */
+  resolve?: boolean
+  /** DNS servers for reverse lookups (default: FLOWSCOPE_DNS_SERVERS in the worker, else the system's). */
+  dnsServers?: string[]
+  /** Flow export options for the worker, asked at each start; null: export off. */
+  export?: () => FlowExportOptions | null
 }
 
 /** Conversations per tick sent to the UI; the table virtualises rows, so this can be generous. */
 const UI_TOP = 1000
+
+const resolveMessage = (on: boolean): ResolveMessage => ({ type: 'resolve', on })
 
 const engineCode = (code: string): EngineError['code'] =>
   code === 'PERMISSION_DENIED'
@@ -54,11 +63,15 @@ export class LiveCapture {
     started_at: null,
     error: null,
   }
+  private resolve: boolean
 
   constructor(
     private readonly events: EventBus,
     private readonly opts: LiveCaptureOptions = {},
-  ) {}
+  ) {
+    this.resolve = opts.resolve ?? true
+    this.current.resolve = this.resolve
+  }
 
   state(): CaptureState {
     return { ...this.current }
@@ -69,9 +82,37 @@ export class LiveCapture {
     return this.host?.pid
   }
 
-  /** Stops any running capture, then starts one; resolves once the worker is capturing. */
-  start(iface: string, filter?: string): Promise<CaptureState> {
-    return this.queue.run(() => this.doStart(iface, filter))
+  /**
+   * Stops any running capture, then starts one; resolves once the worker is capturing.
+   * `resolve` changes the reverse DNS setting (kept for later captures).
+   */
+  start(iface: string, filter?: string, resolve?: boolean): Promise<CaptureState> {
+    return this.queue.run(() => {
+      if (resolve !== undefined) this.resolve = resolve
+      return this.doStart(iface, filter)
+    })
+  }
+
+  /** Reverse DNS on or off: in the running capture at once, and for the next ones. */
+  setResolve(resolve: boolean): Promise<CaptureState> {
+    return this.queue.run(async () => {
+      this.resolve = resolve
+      this.host?.send(resolveMessage(resolve))
+      this.set({ ...this.current, resolve })
+      return this.state()
+    })
+  }
+
+  /**
+   * Restarts a running capture on the same interface and filter (the flow export setting
+   * changed: the worker's exporter takes its options at start). Nothing running: nothing to do.
+   */
+  restart(): Promise<CaptureState> {
+    return this.queue.run(async () => {
+      const { iface, filter } = this.current
+      if (!this.host || !this.current.active || iface === null) return this.state()
+      return this.doStart(iface, filter ?? undefined)
+    })
   }
 
   /** Resolves once the worker has exited. */
@@ -82,19 +123,23 @@ export class LiveCapture {
   private async doStart(iface: string, filter?: string): Promise<CaptureState> {
     await this.doStop()
     const sink = this.opts.record?.() ?? null
+    const exp = this.opts.export?.() ?? null
     const start: StartMessage = {
       type: 'start',
       source: { kind: 'live', iface, ...(filter !== undefined && { filter }) },
       tickMs: this.opts.tickMs ?? 1000,
       top: UI_TOP,
       record: sink !== null,
+      resolve: this.resolve,
+      ...(this.opts.dnsServers && { dnsServers: this.opts.dnsServers }),
+      ...(exp && { export: exp }),
     }
     const host = captureHost({
       ...(this.opts.launcher && { launcher: this.opts.launcher }),
       ...(this.opts.restart !== undefined && { restart: this.opts.restart }),
     })
     this.host = host
-    const base = { iface, filter: filter ?? null }
+    const base = { iface, filter: filter ?? null, resolve: this.resolve }
     // Deltas are history whichever capture they come from (even one being replaced).
     host.on('tick', (m) => {
       if (m.deltas?.length) sink?.(m.deltas)
@@ -133,6 +178,8 @@ export class LiveCapture {
         })
       } else if (s.state === 'running' && restarting) {
         restarting = false
+        // A restart re-sends the first start message: bring the worker to today's setting.
+        if (this.resolve !== start.resolve) host.send(resolveMessage(this.resolve))
         this.set({ ...base, active: true, started_at: new Date().toISOString(), error: null })
       } else if (s.state === 'failed' && running) {
         this.host = null

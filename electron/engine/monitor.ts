@@ -7,6 +7,7 @@ import { AlertEngine, type AlertEngineOptions } from './alerts/engine'
 import { EngineError, type Handlers } from './api'
 import { BandwidthMeter } from './bandwidth/meter'
 import { EventBus } from './events'
+import { FlowExportService, type FlowExportServiceOptions } from './flowexport/service'
 import type { History } from './history'
 import { ProbeTargetsStore } from './probes/targets-store'
 import { LiveCapture } from './live-capture'
@@ -32,6 +33,8 @@ export interface MonitorOptions {
   history?: (events: EventBus) => History
   /** Alert rules store, notifier and webhook options (otherwise: the default rules, in memory). */
   alerts?: AlertEngineOptions
+  /** Where the flow export setting is kept and serve's --export (otherwise: off, in memory). */
+  flowExport?: FlowExportServiceOptions
 }
 
 /** The kernel counters of the last tick and when they were read (ms since the epoch). */
@@ -50,6 +53,7 @@ export class Monitor {
   readonly history: History | null
   readonly probes: LiveProbes
   readonly alerts: AlertEngine
+  readonly flowExport: FlowExportService
   /** The Probes page's kept targets, beside the history (memory only without a store). */
   private readonly targets = new ProbeTargetsStore(() => this.history?.status().path ?? null)
   private counters: LastCounters | null = null
@@ -65,6 +69,7 @@ export class Monitor {
       ...(opts.launcher && { launcher: opts.launcher }),
       ...(opts.restart !== undefined && { restart: opts.restart }),
     }
+    this.flowExport = new FlowExportService(opts.flowExport)
     this.capture = new LiveCapture(this.events, {
       ...workers,
       tickMs: this.tickMs,
@@ -73,7 +78,11 @@ export class Monitor {
         const history = this.history
         return history?.status().recording ? (deltas) => history.recordFlows(deltas) : null
       },
+      export: () => this.flowExport.exportOptions(),
     })
+    // A new export setting takes effect by restarting a running capture (its worker exports).
+    // A restart that fails says so in its capture.state event; the setting stands.
+    this.flowExport.onChange = () => this.capture.restart().catch(() => this.capture.state())
     this.probes = new LiveProbes(this.events, {
       ...workers,
       tickMs: this.tickMs,
@@ -104,6 +113,7 @@ export class Monitor {
     if (this.timer) clearInterval(this.timer)
     this.timer = null
     await Promise.all([this.capture.stop(), this.probes.stop(), this.alerts.close()])
+    this.flowExport.close()
     this.history?.close()
     this.targets.close()
   }
@@ -138,7 +148,8 @@ export class Monitor {
     }),
     'interfaces.list': () => this.sysnet.listInterfaces(),
     'bandwidth.history': () => this.bandwidth.history(this.tickMs),
-    'capture.start': (p) => this.capture.start(p.iface, p.filter),
+    'capture.start': (p) => this.capture.start(p.iface, p.filter, p.resolve),
+    'capture.setResolve': (p) => this.capture.setResolve(p.resolve),
     'capture.stop': () => this.capture.stop(),
     'capture.state': () => this.capture.state(),
     'probes.start': (p) => this.probes.start(p.targets),
@@ -147,15 +158,17 @@ export class Monitor {
     'probes.targets.get': () => this.targets.get(),
     'probes.targets.set': (p) => this.targets.set(p),
     'history.status': () => this.requireHistory().status(),
-    'history.query': (q) => this.requireHistory().query(q),
-    'history.probes': (q) => this.requireHistory().probes(q),
-    'history.alerts': (q) => this.requireHistory().alerts(q),
+    'history.query': (q, ctx) => this.requireHistory().query(q, ctx.signal),
+    'history.probes': (q, ctx) => this.requireHistory().probes(q, ctx.signal),
+    'history.alerts': (q, ctx) => this.requireHistory().alerts(q, ctx.signal),
     'history.export': (p) => this.requireHistory().exportTicket(p.query, p.format),
     'history.retention': () => this.requireHistory().retention(),
     'history.setRetention': (p) => this.requireHistory().setRetention(p),
     'alerts.list': () => this.alerts.list(),
     'alerts.rules.get': () => this.alerts.rules(),
     'alerts.rules.set': (p) => this.alerts.setRules(p),
+    'flowexport.get': () => this.flowExport.get(),
+    'flowexport.set': (p) => this.flowExport.set(p),
   }
 
   /** The kernel counters read on the last tick (for the Prometheus exposition). */

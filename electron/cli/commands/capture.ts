@@ -102,7 +102,10 @@ async function capture(args: string[], io: CliIo): Promise<number> {
     const exporter = startExport(exportOpts, agg.aggregator)
     const record = (end = false) => {
       if (!recorder || !deltas) return
-      recorder.deltas(end ? deltas.endAll(agg.aggregator) : deltas.take(agg.aggregator))
+      // History keeps who is talking too: each delta carries what is known at its tick.
+      recorder.deltas(
+        attribution.annotate(end ? deltas.endAll(agg.aggregator) : deltas.take(agg.aggregator)),
+      )
     }
     const status = statusLine(io)
     const result = await runLive(source, agg.aggregator, {

@@ -23,7 +23,8 @@ import { renderTable } from '../table'
 import { writeAlerts } from './report-alerts'
 
 const usage = `Usage: flowscope report [--db PATH] [--from TIME] [--to TIME]
-                       [--by interface|conversation|host|protocol] [--bucket 10s|1m|1h|1d]
+                       [--by interface|conversation|host|protocol|process|service|country|asn]
+                       [--bucket 10s|1m|1h|1d]
                        [--top N] [--format csv|json|table] [--out PATH] [--kind traffic|alerts]
 
 Reports recorded history. TIME is ISO 8601 (2026-11-26, 2026-11-26T07:00Z; no zone = UTC) or
@@ -33,8 +34,11 @@ relative to now: -30m, -1h, -7d, -2w, now. Defaults: --from the start of history
 The range is read at the finest resolution still kept for it (10 s for the last day, 1 min for
 the last week, 1 h for 180 days, 1 day forever, by default); --bucket splits it into buckets of
 that step (coarsened when the range is only kept at a coarser one). --top keeps the N groups
-with the most bytes. --kind alerts lists every alert firing and clearing in the range instead
-(time, rule, severity, message, value). CSV is RFC 4180 with a header row, ISO 8601 UTC times, raw numbers.
+with the most bytes. --by process|service|country|asn group by who was talking, with the
+columns of \`flowscope capture --by\` (process: live captures only, "unknown" where no program
+was found; country and asn: per endpoint, special ranges by their label). --kind alerts lists
+every alert firing and clearing in the range instead (time, rule, severity, message, value).
+CSV is RFC 4180 with a header row, ISO 8601 UTC times, raw numbers.
 
 Database: --db PATH, else $FLOWSCOPE_DB, else the user's data directory
 (~/.local/share/flowscope/history.db on Linux).`
@@ -60,7 +64,7 @@ export const reportCommand: Command = {
     const by = HistoryGroupBy.safeParse(values.by)
     if (!by.success) {
       throw new UsageError(
-        `report: --by must be interface, conversation, host or protocol, got '${values.by}'`,
+        `report: --by must be interface, conversation, host, protocol, process, service, country or asn, got '${values.by}'`,
       )
     }
     const bucket = values.bucket === undefined ? null : HistoryStep.safeParse(values.bucket)

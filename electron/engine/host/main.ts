@@ -4,6 +4,7 @@
  */
 import { resolveDbPath } from '../../shared/store'
 import { SqliteRulesStore } from '../alerts/rules-store'
+import { SqliteExportSettingsStore } from '../flowexport/service'
 import { History } from '../history'
 import { Monitor } from '../monitor'
 import { runEngineHost } from './engine-host'
@@ -28,6 +29,10 @@ const host = runEngineHost(
       alerts: {
         store: new SqliteRulesStore(resolveDbPath(undefined, { env: process.env })),
         notifier: services.notifier,
+      },
+      // So is the flow export setting (docs/flow-export.md).
+      flowExport: {
+        store: new SqliteExportSettingsStore(resolveDbPath(undefined, { env: process.env })),
       },
     }),
 )

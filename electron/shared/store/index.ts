@@ -8,6 +8,7 @@ export { planQuery, planSegments, iterateHistory, queryHistory, COLUMNS } from '
 export { Recorder, conversationKey } from './recorder'
 export { openRecorder, type OpenRecorderResult } from './recording'
 export { maintain, readWatermarks, readPrunedBelow } from './rollup'
+export { rebuildProtoSeries } from './proto-series'
 export { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema'
 export {
   DEFAULT_KIND_RETENTION,

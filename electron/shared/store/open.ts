@@ -41,8 +41,15 @@ interface Inspection {
   version: number
 }
 
-/** Reads what the file is without modifying it; throws StoreError for anything not ours. */
-export function inspectDb(path: string): Inspection {
+/**
+ * Reads what the file is without modifying it; throws StoreError for anything not ours.
+ * `header: false` skips reading the header bytes with fs and leaves that check to SQLite: a
+ * read-only open (the reader thread) may run while this process already has the database
+ * open, and closing any descriptor of the file drops every POSIX lock the process holds on it,
+ * so another process (the sqlite3 CLI) could then think it is the last connection and delete
+ * the WAL under our writer. A read-only open cannot damage a foreign file either way.
+ */
+export function inspectDb(path: string, { header = true }: { header?: boolean } = {}): Inspection {
   let size: number
   try {
     const st = statSync(path)
@@ -56,12 +63,14 @@ export function inspectDb(path: string): Inspection {
     throw new StoreError('IO_ERROR', describeFailure(err, path).message)
   }
   if (size === 0) return { exists: true, fresh: true, version: 0 }
-  const header = readHeader(path)
-  if (header.length < 100 || header.subarray(0, 16).toString('latin1') !== MAGIC) {
-    throw new StoreError(
+  const notSqlite = () =>
+    new StoreError(
       'NOT_A_DATABASE',
       `${path} is not an SQLite database (wrong header); refusing to use it as the history database`,
     )
+  if (header) {
+    const bytes = readHeader(path)
+    if (bytes.length < 100 || bytes.subarray(0, 16).toString('latin1') !== MAGIC) throw notSqlite()
   }
   let ro: Db | undefined
   try {
@@ -87,6 +96,7 @@ export function inspectDb(path: string): Inspection {
     return { exists: true, fresh: false, version }
   } catch (err) {
     if (err instanceof StoreError) throw err
+    if ((err as { code?: string }).code === 'SQLITE_NOTADB') throw notSqlite()
     const { code, message } = describeFailure(err, path)
     throw new StoreError(code === 'CORRUPT' ? 'CORRUPT' : code, message)
   } finally {
@@ -134,7 +144,7 @@ export interface OpenOptions {
 
 /** Opens (creating if needed) the history database at `path`, or throws a StoreError. */
 export function openHistoryDb(path: string, opts: OpenOptions = {}): Db {
-  const found = inspectDb(path)
+  const found = inspectDb(path, { header: !opts.readonly })
   if (opts.readonly) {
     if (!found.exists) throw new StoreError('NOT_FOUND', `no history database at ${path}`)
     if (found.fresh || found.version < SCHEMA_VERSION) {

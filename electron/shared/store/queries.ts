@@ -15,16 +15,35 @@ import {
   type HistoryRow,
   type HistoryStep,
 } from '../../../common/history'
-import { CONVERSATION_COLUMNS, HOST_COLUMNS, PROTOCOL_COLUMNS } from '../report/rows'
+import {
+  ASN_COLUMNS,
+  CONVERSATION_REPORT_COLUMNS,
+  COUNTRY_COLUMNS,
+  HOST_COLUMNS,
+  PROCESS_COLUMNS,
+  PROTOCOL_COLUMNS,
+  SERVICE_COLUMNS,
+} from '../report/rows'
+import {
+  isAttributionGroup,
+  planAttributionGroup,
+  WHO_CONVERSATION_JOIN,
+  WHO_CONVERSATION_SELECT,
+  whoConversationFields,
+} from './attribution-queries'
 import { isoMicros } from '../report/time'
 import type { Db } from './open'
 import { readPrunedBelow, readWatermarks } from './rollup'
 import { bucketStart, STEP_S, STEPS } from './tiers'
 
 /** Column order of each grouping, as exported (bucket_start first when bucketed): the capture
- * report's columns for conversation, host and protocol. */
+ * report's columns for every grouping but interface. */
 export const COLUMNS: Record<HistoryGroupBy, readonly string[]> = {
-  conversation: CONVERSATION_COLUMNS,
+  conversation: CONVERSATION_REPORT_COLUMNS,
+  process: PROCESS_COLUMNS,
+  service: SERVICE_COLUMNS,
+  country: COUNTRY_COLUMNS,
+  asn: ASN_COLUMNS,
   interface: ['interface', 'rx_bytes', 'tx_bytes', 'rx_packets', 'tx_packets', 'drops'],
   host: HOST_COLUMNS,
   protocol: PROTOCOL_COLUMNS,
@@ -46,7 +65,12 @@ export interface Plan {
   map: (raw: Record<string, unknown>) => HistoryRow
 }
 
-/** Unbucketed queries read the coarsest tier that still gives at most this many buckets. */
+/**
+ * Most buckets a bucketed history query returns per group: a finer step is coarsened to the
+ * finest stored step within it (24 h: 1 min, 1,441 buckets; 10 s buckets up to 4 h; 30 d: 1 h).
+ * A chart has no use for more points, and 10 groups of 8,640 were past the row limit anyway.
+ * (Probe queries use it only unbucketed.)
+ */
 export const MAX_BUCKETS = 1500
 
 const ceilTo = (t: number, step: number) => Math.ceil(t / step) * step
@@ -141,13 +165,14 @@ export function planQuery(db: Db, input: HistoryQuery): Plan {
   // finer ones (as exact as reading a finer tier throughout, with far fewer rows). Bucketed: the
   // requested step, or the finest still kept.
   const minTier = bucketed ? STEPS.indexOf(q.bucket as HistoryStep) : last
+  // Bucketed: at most MAX_BUCKETS buckets; a finer step is coarsened (meta.step says to what).
   const { tier, from_s, to_s, segments } = planSegments(
     q.from_s,
     q.to_s,
     minTier,
     pruned,
     done,
-    null,
+    bucketed ? MAX_BUCKETS : null,
   )
   const step_s = STEP_S[tier] as number
   // What the bulk was read at: the coarsest tier a segment came from.
@@ -210,8 +235,9 @@ export function planQuery(db: Db, input: HistoryQuery): Plan {
         sum(bytes_b_to_a) AS bytes_b_to_a, sum(retransmissions) AS retransmissions,
         min(first_us) AS first_us, max(last_us) AS last_us
         FROM src GROUP BY ${groupB}conv_id)
-      SELECT agg.*, c.protocol, c.address_a, c.port_a, c.address_b, c.port_b, c.handshake_rtt_ms
-      FROM agg JOIN conversations c ON c.id = agg.conv_id
+      SELECT agg.*, c.protocol, c.address_a, c.port_a, c.address_b, c.port_b, c.handshake_rtt_ms,
+        ${WHO_CONVERSATION_SELECT}
+      FROM agg JOIN conversations c ON c.id = agg.conv_id ${WHO_CONVERSATION_JOIN}
       ORDER BY ${orderB}bytes_a_to_b + bytes_b_to_a DESC, conv_id${tail}`
     map = (r) => ({
       bucket_start: bucketIso(r.b),
@@ -232,6 +258,7 @@ export function planQuery(db: Db, input: HistoryQuery): Plan {
         typeof r.handshake_rtt_ms === 'number'
           ? Math.round(r.handshake_rtt_ms * 1000) / 1000
           : null,
+      ...whoConversationFields(r),
     })
   } else if (q.by === 'host') {
     // Each conversation counts for both of its endpoints: A sends a->b, B sends b->a.
@@ -268,6 +295,14 @@ export function planQuery(db: Db, input: HistoryQuery): Plan {
       first_seen: isoMicros(r.first_us as number),
       last_seen: isoMicros(r.last_us as number),
     })
+  } else if (isAttributionGroup(q.by)) {
+    ;({ sql, map } = planAttributionGroup(q.by, {
+      series: () => union('conv_series', CONV_COLS, segments, params),
+      topSeries: () => union('conv_series', CONV_COLS, topSegments, params),
+      b,
+      bucketed,
+      top: q.top,
+    }))
   } else {
     const tagged = (from: string) =>
       `SELECT s.*, c.protocol AS g FROM ${from} s JOIN conversations c ON c.id = s.conv_id`
@@ -275,12 +310,23 @@ export function planQuery(db: Db, input: HistoryQuery): Plan {
       ? `top AS (SELECT g FROM (${tagged(`(${union('conv_series', CONV_COLS, topSegments, params)})`)})
           GROUP BY g ORDER BY sum(bytes_a_to_b + bytes_b_to_a) DESC, g LIMIT ${limit}),`
       : ''
-    const src = union('conv_series', CONV_COLS, segments, params)
+    // Bucketed: the bulk (segments at the query's own step) from the per-protocol series, a
+    // few rows per bucket; only the edges and the part not rolled up yet from conversation rows.
+    const bulk = bucketed ? segments.filter((g) => g.step_s === step_s) : []
+    const rest = segments.filter((g) => !bulk.includes(g))
+    const src = union('conv_series', CONV_COLS, rest, params)
+    const onlyTop = topN ? 'protocol IN (SELECT g FROM top) AND ' : ''
+    const fromSeries = bulk.map((g) => {
+      params.push(g.step_s, g.lo_s, g.hi_s)
+      return `SELECT bucket_s AS b, protocol, packets, bytes, conversations FROM proto_series
+        WHERE ${onlyTop}step_s = ? AND bucket_s >= ? AND bucket_s < ?`
+    })
     sql = `WITH ${top} src AS NOT MATERIALIZED (${src}),
       tagged AS (${tagged('src')})
       SELECT ${b} AS b, g AS protocol, sum(packets_a_to_b + packets_b_to_a) AS packets,
         sum(bytes_a_to_b + bytes_b_to_a) AS bytes, count(DISTINCT conv_id) AS conversations
       FROM tagged ${topN ? 'WHERE g IN (SELECT g FROM top)' : ''} GROUP BY ${groupB}g
+      ${fromSeries.map((f) => `UNION ALL ${f}`).join(' ')}
       ORDER BY ${orderB}bytes DESC, protocol${tail}`
     map = (r) => ({
       bucket_start: bucketIso(r.b),

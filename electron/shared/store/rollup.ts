@@ -9,6 +9,7 @@
  * by the writer (see writer.ts), so every tier always sums to the same totals.
  */
 import type { Db } from './open'
+import { pruneProtoSeries, rebuildProtoSeries } from './proto-series'
 import { KINDS, rollupSql } from './series'
 import {
   bucketStart,
@@ -131,6 +132,7 @@ function maintainPass(db: Db, now_s: number, opts: MaintainOptions): MaintainRes
           more = true
         }
         for (const stmt of rollups) rolled_rows += stmt.run({ from, to, lo, hi }).changes
+        rebuildProtoSeries(db, to, lo, hi)
         setMark.run(hi, from)
         done[i] = hi
       }
@@ -162,6 +164,8 @@ function maintainPass(db: Db, now_s: number, opts: MaintainOptions): MaintainRes
             upto,
           )
           deleted_rows += db.prepare(`DELETE ${where}`).run(step, lo, upto).changes
+          // Protocol series are derived from the conversations and go with them.
+          if (k.kind === 'conversations') pruneProtoSeries(db, step, lo, upto)
           setPruned.run(k.kind, step, upto)
         }
         // Dimension rows left with no series in any tier (a conversation that ended and aged

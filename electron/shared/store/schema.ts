@@ -8,6 +8,8 @@
  * deltas, so rolling up is a plain SUM; min/max/sum-of-squares columns combine exactly too.
  */
 
+import { PROTO_SERIES_BACKFILL } from './proto-series'
+
 /** 'FSHS' (Flowscope history store), written to the SQLite header on create. */
 export const APPLICATION_ID = 0x46534853
 
@@ -105,6 +107,45 @@ CREATE TABLE kind_tier_state (
   kind TEXT NOT NULL, step_s INTEGER NOT NULL, pruned_below_s INTEGER NOT NULL,
   PRIMARY KEY (kind, step_s)
 ) WITHOUT ROWID;
+`,
+  },
+  {
+    version: 4,
+    description:
+      'who is talking: process, service, country and network per conversation; host names',
+    sql: `
+-- The latest known answer per conversation (NULL: never known). country_* holds the ISO code or
+-- the special range's label ("private", "loopback"); as_org_* the organisation or that label
+-- (with asn_* NULL). service_port is the port the service was named for.
+ALTER TABLE conversations ADD COLUMN process TEXT;
+ALTER TABLE conversations ADD COLUMN pid INTEGER;
+ALTER TABLE conversations ADD COLUMN process_side TEXT;
+ALTER TABLE conversations ADD COLUMN service TEXT;
+ALTER TABLE conversations ADD COLUMN service_port INTEGER;
+ALTER TABLE conversations ADD COLUMN country_a TEXT;
+ALTER TABLE conversations ADD COLUMN country_b TEXT;
+ALTER TABLE conversations ADD COLUMN asn_a INTEGER;
+ALTER TABLE conversations ADD COLUMN asn_b INTEGER;
+ALTER TABLE conversations ADD COLUMN as_org_a TEXT;
+ALTER TABLE conversations ADD COLUMN as_org_b TEXT;
+-- Reverse DNS names per address, the latest one and when it was last seen (µs since the
+-- epoch); pruned with the last conversation of the address.
+CREATE TABLE host_names (
+  address TEXT PRIMARY KEY, name TEXT NOT NULL, seen_us INTEGER NOT NULL
+) WITHOUT ROWID;
+`,
+  },
+  {
+    version: 5,
+    description: 'per-protocol series for bucketed protocol queries',
+    sql: `
+-- Derived from conv_series per (tier, bucket, protocol); see proto-series.ts.
+CREATE TABLE proto_series (
+  step_s INTEGER NOT NULL, bucket_s INTEGER NOT NULL, protocol TEXT NOT NULL,
+  packets INTEGER NOT NULL, bytes INTEGER NOT NULL, conversations INTEGER NOT NULL,
+  PRIMARY KEY (step_s, bucket_s, protocol)
+) WITHOUT ROWID;
+${PROTO_SERIES_BACKFILL}
 `,
   },
 ]

@@ -4,6 +4,8 @@
  * conversation's delta for history. Started by the engine's WorkerHost through
  * child_process.fork (plain Node) or Electron's utilityProcess; connectToHost() hides which.
  */
+import { Attribution, resolverOptions } from '../../shared/attribution'
+import type { ReverseDnsOptions } from '../../shared/attribution/rdns'
 import { CaptureError, toFailure } from '../../shared/capture/errors'
 import { openFile, openLive } from '../../shared/capture/libpcap-source'
 import {
@@ -14,6 +16,7 @@ import {
   runLive,
 } from '../../shared/capture/pipeline'
 import type { CaptureSource } from '../../shared/capture/source'
+import { LiveExport } from '../../shared/flowexport/live'
 import { FromWorker, ToWorker, type StartMessage } from '../../shared/protocol/capture'
 import { connectToHost, type HostPort } from '../../shared/protocol/connect'
 import { TickGate } from '../../shared/protocol/worker'
@@ -29,13 +32,32 @@ function open(start: StartMessage): CaptureSource {
   })
 }
 
+/** Reverse DNS servers: the start message's, else FLOWSCOPE_DNS_SERVERS, else the system's. */
+function resolveOptions(start: StartMessage): ReverseDnsOptions {
+  return start.dnsServers ? { servers: start.dnsServers } : resolverOptions(process.env)
+}
+
+/** What the message handler can change in a running capture. */
+interface Running {
+  who: Attribution | null
+}
+
 async function run(
   port: HostPort,
   start: StartMessage,
   stop: AbortController,
   gate: TickGate,
+  running: Running,
 ): Promise<FromWorker> {
   const source = open(start)
+  // Who is talking: processes from this namespace's /proc for live captures; names only when
+  // asked (lookups run in the background, a tick takes what is known by then).
+  const who = new Attribution({
+    processes: source.kind === 'live' ? {} : false,
+    resolve: start.resolve ? resolveOptions(start) : false,
+  })
+  running.who = who
+  if (source.kind === 'live') who.processes?.watch()
   try {
     const idle = start.idleTimeoutS ?? (source.kind === 'file' ? FILE_IDLE_TIMEOUT_S : undefined)
     // With history off nothing per conversation is collected or sent.
@@ -46,6 +68,9 @@ async function run(
       ...(start.maxFlows !== undefined && { maxFlows: start.maxFlows }),
       ...(idle !== undefined && { idleTimeoutS: idle }),
     })
+    // Flow export (serve / desktop setting): fed by the same flow table, never waits on a collector.
+    const iface = start.source.kind === 'live' ? start.source.iface : null
+    const exp = start.export ? new LiveExport(start.export, iface, agg.aggregator) : null
     port.send({
       type: 'started',
       kind: source.kind === 'live' ? 'live' : 'file',
@@ -58,33 +83,43 @@ async function run(
       tickMs: start.tickMs ?? 1000,
       top,
       onTick: (snapshot, stats) => {
+        who.tick()
         // A tick the host has no room for is skipped: the deltas stay with the flows and the
         // next tick that goes out carries them.
-        gate.offer((seq, skipped) =>
+        gate.offer((seq, skipped) => {
+          who.annotate(snapshot.conversations)
+          const taken = deltas ? who.annotate(deltas.take(agg.aggregator)) : null
           port.send({
             type: 'tick',
             seq,
             skipped,
             snapshot,
-            stats,
-            deltas: deltas?.take(agg.aggregator) ?? null,
+            stats: exp ? exp.withHealth(stats) : stats,
+            deltas: taken,
             deltas_dropped: deltas?.dropped ?? 0,
-          } satisfies FromWorker),
-        )
+          } satisfies FromWorker)
+        })
       },
     })
+    await exp?.finish()
+    who.processes?.unwatch()
+    who.tick()
+    const snapshot = agg.aggregator.snapshot(top)
+    who.annotate(snapshot.conversations)
     return {
       type: 'ended',
       reason: result.reason,
       warning: result.warning,
       packets: result.packets,
-      stats: result.stats,
-      snapshot: agg.aggregator.snapshot(top),
-      conversations: start.finalConversations ? allConversations(agg) : null,
-      deltas: deltas?.endAll(agg.aggregator) ?? null,
+      stats: exp ? exp.withHealth(result.stats) : result.stats,
+      snapshot,
+      conversations: start.finalConversations ? who.annotate(allConversations(agg)) : null,
+      deltas: deltas ? who.annotate(deltas.endAll(agg.aggregator)) : null,
       deltas_dropped: deltas?.dropped ?? 0,
     }
   } finally {
+    running.who = null
+    who.close()
     source.close()
   }
 }
@@ -98,7 +133,9 @@ function main(): void {
   }
   const stop = new AbortController()
   const gate = new TickGate()
+  const running: Running = { who: null }
   let started = false
+  let start: StartMessage | null = null
   let finishing = false
   const finish = (message: FromWorker) => {
     if (finishing) return
@@ -124,12 +161,15 @@ function main(): void {
     }
     const m = parsed.data
     if (m.type === 'ack') gate.ack(m.seq)
-    else if (m.type === 'stop') {
+    else if (m.type === 'resolve') {
+      if (running.who && start) running.who.setResolve(m.on ? resolveOptions(start) : false)
+    } else if (m.type === 'stop') {
       stop.abort()
       if (!started) process.exit(0)
     } else if (!started) {
       started = true
-      run(port, m, stop, gate).then(finish, (err: unknown) => {
+      start = m
+      run(port, m, stop, gate, running).then(finish, (err: unknown) => {
         if (!(err instanceof CaptureError))
           process.stderr.write(
             `capture worker: ${err instanceof Error ? err.stack : String(err)}\n`,

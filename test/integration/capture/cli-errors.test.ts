@@ -44,8 +44,8 @@ describe.skipIf(skip !== null)('flowscope analyze / capture errors', () => {
     expectOneLineError(['analyze', good, '--filter', 'tcp port'], /bad filter 'tcp port'/))
   it('unknown --by', () =>
     expectOneLineError(
-      ['analyze', good, '--by', 'country'],
-      /--by must be conversation, host or protocol/,
+      ['analyze', good, '--by', 'nonsense'],
+      /--by must be conversation, host, protocol, service, country or asn, got 'nonsense'/,
     ))
   it('unknown --format', () =>
     expectOneLineError(['analyze', good, '--format', 'xml'], /--format must be table, csv or json/))

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { ConversationHistoryRow, HostHistoryRow } from '../../../common/history'
+import type { ConversationHistoryRow, HistoryRow, HostHistoryRow } from '../../../common/history'
 import {
   bucketFor,
   groupKey,
@@ -28,6 +28,15 @@ const conv: ConversationHistoryRow = {
   last_seen: '2026-11-30T07:00:12.000000Z',
   retransmissions: 0,
   handshake_rtt_ms: 0.1,
+  process: 'iperf3',
+  pid: 4242,
+  service: null,
+  name_a: null,
+  name_b: 'server.example',
+  country_a: null,
+  country_b: null,
+  asn_a: null,
+  asn_b: null,
 }
 
 describe('history rows', () => {
@@ -53,6 +62,18 @@ describe('history rows', () => {
     // A host's bar is what it sent, so stacked hosts add up to the traffic once.
     expect(rowBytes(host)).toBe(700)
     expect(groupKey(host)).toBe('10.0.0.1')
+    // Who is talking describes a conversation, it does not split it.
+    expect(groupKey({ ...conv, process: null, name_b: null })).toBe(groupKey(conv))
+    const sided = { ...host, address: undefined }
+    delete sided.address
+    const proc = { ...sided, process: 'curl', pid: 77 } as unknown as HistoryRow
+    expect(groupKey(proc)).toBe('curl|77')
+    expect(rowBytes(proc)).toBe(1600) // a program's traffic is both ways
+    const country = { ...sided, country: 'DE' } as unknown as HistoryRow
+    expect(rowBytes(country)).toBe(700)
+    const asn = { ...sided, asn: null, as_org: 'private (RFC 1918)' } as unknown as HistoryRow
+    expect(groupKey(asn)).toBe('|private (RFC 1918)')
+    expect(groupLabel(asn)).toBe('private (RFC 1918)')
   })
 
   it('picks the finest bucket that keeps a range readable', () => {

@@ -10,14 +10,19 @@ import { STEP_SECONDS } from '../../../../common/history'
 type Row = Record<string, unknown>
 
 const NOT_IDENTITY = new Set(['bucket_start', 'first_seen', 'last_seen'])
+/** Numeric columns that name a group rather than count it. */
+const NUMERIC_IDENTITY = /^(port(_[ab])?|pid|asn)$/
+const CONVERSATION = ['protocol', 'address_a', 'port_a', 'address_b', 'port_b']
 const isBytes = (k: string) => k === 'bytes' || k.startsWith('bytes_') || k.endsWith('_bytes')
-// Host rows count every byte twice (sent by one, received by the other): the chart uses sent.
-const HOST_BYTES = ['bytes_sent']
 
-/** The columns that name a row's group (in order), e.g. protocol, address_a, port_a, ... */
+/**
+ * The columns that name a row's group (in order). A conversation is its protocol and endpoints
+ * (who is talking — process, service, names, countries — describes it, and may be learnt late).
+ */
 export function identityColumns(row: HistoryRow): string[] {
+  if ('address_a' in row) return CONVERSATION
   return Object.entries(row as Row)
-    .filter(([k, v]) => !NOT_IDENTITY.has(k) && (typeof v === 'string' || k.startsWith('port')))
+    .filter(([k, v]) => !NOT_IDENTITY.has(k) && (typeof v === 'string' || NUMERIC_IDENTITY.test(k)))
     .map(([k]) => k)
 }
 
@@ -41,10 +46,15 @@ export function groupLabel(row: HistoryRow): string {
     .join(' ')
 }
 
-/** Bytes of a row (both directions; for hosts, bytes sent, so a stack adds up to the traffic). */
+/**
+ * Bytes of a row, so that a stack adds up to the traffic once: both directions of a
+ * conversation, interface, process or service; what a host, country or network sent (each
+ * conversation has two of those, one sending what the other receives).
+ */
 export function rowBytes(row: HistoryRow): number {
   const r = row as Row
-  const keys = 'bytes_sent' in r ? HOST_BYTES : Object.keys(r).filter(isBytes)
+  const perSide = 'bytes_sent' in r && ('address' in r || 'country' in r || 'as_org' in r)
+  const keys = perSide ? ['bytes_sent'] : Object.keys(r).filter(isBytes)
   return keys.reduce((sum, k) => sum + (typeof r[k] === 'number' ? (r[k] as number) : 0), 0)
 }
 
