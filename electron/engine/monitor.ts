@@ -9,6 +9,7 @@ import { BandwidthMeter } from './bandwidth/meter'
 import { EventBus } from './events'
 import { FlowExportService, type FlowExportServiceOptions } from './flowexport/service'
 import type { History } from './history'
+import { ProbeTargetsStore } from './probes/targets-store'
 import { LiveCapture } from './live-capture'
 import { LiveProbes } from './live-probes'
 import type { InterfaceCounters } from './sysnet/counters'
@@ -53,6 +54,8 @@ export class Monitor {
   readonly probes: LiveProbes
   readonly alerts: AlertEngine
   readonly flowExport: FlowExportService
+  /** The Probes page's kept targets, beside the history (memory only without a store). */
+  private readonly targets = new ProbeTargetsStore(() => this.history?.status().path ?? null)
   private counters: LastCounters | null = null
   private timer: NodeJS.Timeout | null = null
   private lastError: string | null = null
@@ -112,6 +115,7 @@ export class Monitor {
     await Promise.all([this.capture.stop(), this.probes.stop(), this.alerts.close()])
     this.flowExport.close()
     this.history?.close()
+    this.targets.close()
   }
 
   /** Reads the counters once and publishes a tick. Public so tests can drive time themselves. */
@@ -151,9 +155,12 @@ export class Monitor {
     'probes.start': (p) => this.probes.start(p.targets),
     'probes.stop': () => this.probes.stop(),
     'probes.state': () => this.probes.state(),
+    'probes.targets.get': () => this.targets.get(),
+    'probes.targets.set': (p) => this.targets.set(p),
     'history.status': () => this.requireHistory().status(),
     'history.query': (q, ctx) => this.requireHistory().query(q, ctx.signal),
     'history.probes': (q, ctx) => this.requireHistory().probes(q, ctx.signal),
+    'history.alerts': (q, ctx) => this.requireHistory().alerts(q, ctx.signal),
     'history.export': (p) => this.requireHistory().exportTicket(p.query, p.format),
     'history.retention': () => this.requireHistory().retention(),
     'history.setRetention': (p) => this.requireHistory().setRetention(p),
