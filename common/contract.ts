@@ -9,6 +9,8 @@ import { z } from 'zod'
 import { AlertConfig, AlertNotice, AlertsList } from './alerts'
 import { CaptureSnapshot } from './capture'
 import {
+  AlertHistoryQuery,
+  AlertHistoryRow,
   HistoryQuery,
   HistoryResult,
   HistoryRetention,
@@ -215,6 +217,15 @@ export const ProbesStart = z
   })
   .strict()
 
+/** The probe targets an operator keeps between runs (the Probes page's list). */
+export const ProbeTargetList = z
+  .object({
+    targets: z.array(z.string().min(1).max(2048)).max(1000),
+    interval_ms: z.number().int().min(10).max(3_600_000),
+  })
+  .strict()
+export type ProbeTargetList = z.infer<typeof ProbeTargetList>
+
 /**
  * Flow export for live captures (serve / desktop): collector URLs (ipfix://HOST[:PORT],
  * ipfix+tcp://..., netflow9://...) and the exporter's timeouts. Kept in the history database.
@@ -269,6 +280,9 @@ export const invokeSchemas = {
   'probes.start': { params: ProbesStart, result: ProbesState },
   'probes.stop': { params: NoParams, result: ProbesState },
   'probes.state': { params: NoParams, result: ProbesState },
+  /** The kept target list (in the history database's meta table; in memory with --no-store). */
+  'probes.targets.get': { params: NoParams, result: ProbeTargetList },
+  'probes.targets.set': { params: ProbeTargetList, result: ProbeTargetList },
   /** Where history is kept and whether it is being recorded. */
   'history.status': { params: NoParams, result: HistoryStatus },
   /**
@@ -279,6 +293,11 @@ export const invokeSchemas = {
   'history.query': { params: HistoryQuery, result: HistoryResult },
   /** Recorded probe results over a range, per target, optionally bucketed; superseded as above. */
   'history.probes': { params: ProbeHistoryQuery, result: ProbeHistoryResult },
+  /** Recorded alert firings and clearings over a range, oldest first (`report --kind alerts`). */
+  'history.alerts': {
+    params: AlertHistoryQuery,
+    result: z.object({ rows: z.array(AlertHistoryRow) }),
+  },
   /** How long each kind of history is kept per tier (this session's recorder). */
   'history.retention': { params: NoParams, result: HistoryRetention },
   /** Changes retention (per kind and tier); applied from the next maintenance pass. */

@@ -52,10 +52,6 @@ export const Settings = z
       .max(TICK_MAX_MS, `at most ${TICK_MAX_MS} ms`),
     /** Reverse DNS names of conversations (iftop's `n`; the capture's own switch follows it). */
     resolve_names: z.boolean(),
-    /** The targets the Probes page starts with (the engine checks each one's syntax). */
-    probe_targets: z
-      .array(z.string().min(1, 'a target').max(2048, 'at most 2048 characters'))
-      .max(1000, 'at most 1000 targets'),
     theme: Theme,
     /** The desktop app's loopback Prometheus endpoint (serve mode: its --metrics flag instead). */
     metrics: z
@@ -78,7 +74,6 @@ export const DEFAULT_SETTINGS: Settings = {
   units: { rate: 'bits', prefix: 'si' },
   tick_ms: 1000,
   resolve_names: true,
-  probe_targets: [],
   theme: 'system',
   metrics: { enabled: false, port: 9464 },
 }
@@ -125,8 +120,12 @@ export const SettingsFile = z
     /** The parts other methods keep, when the engine had them (history off: no retention). */
     retention: HistoryRetention.optional(),
     alerts: AlertConfig.optional(),
-    /** Flow export ({ enabled, collectors, ... }), checked by the engine's own method. */
+    /**
+     * Flow export ({ enabled, collectors, ... }) and the Probes page's kept targets
+     * ({ targets, interval_ms }): checked against the contract's own schemas when imported.
+     */
     flowexport: z.record(z.string(), z.unknown()).optional(),
+    probe_targets: z.record(z.string(), z.unknown()).optional(),
   })
   .strict()
 export type SettingsFile = z.infer<typeof SettingsFile>

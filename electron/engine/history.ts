@@ -7,6 +7,8 @@
 import { randomBytes } from 'node:crypto'
 import {
   HISTORY_MAX_ROWS,
+  type AlertHistoryQuery,
+  type AlertHistoryRow,
   type HistoryQuery,
   type HistoryResult,
   type HistoryRetention,
@@ -127,6 +129,13 @@ export class History {
 
   probes(q: ProbeHistoryQuery, signal?: AbortSignal): Promise<ProbeHistoryResult> {
     return this.reader.request({ type: 'probes', query: q, max_rows: HISTORY_MAX_ROWS }, signal)
+  }
+
+  /** Alert firings and clearings in a range, oldest first (at most `q.limit`). */
+  async alerts(q: AlertHistoryQuery, signal?: AbortSignal): Promise<{ rows: AlertHistoryRow[] }> {
+    return {
+      rows: await this.reader.request<AlertHistoryRow[]>({ type: 'alerts', query: q }, signal),
+    }
   }
 
   /** Reserves an export of `q`; the transport streams it when the ticket is redeemed. */

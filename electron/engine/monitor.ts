@@ -9,8 +9,10 @@ import { BandwidthMeter } from './bandwidth/meter'
 import { EventBus } from './events'
 import { FlowExportService, type FlowExportServiceOptions } from './flowexport/service'
 import type { History } from './history'
+import { ProbeTargetsStore } from './probes/targets-store'
 import { LiveCapture } from './live-capture'
 import { LiveProbes } from './live-probes'
+import { checkProbeTargets } from './settings/check-targets'
 import { EngineSettings } from './settings/settings'
 import type { SettingsStore } from './settings/store'
 import type { InterfaceCounters } from './sysnet/counters'
@@ -58,6 +60,8 @@ export class Monitor {
   readonly alerts: AlertEngine
   readonly settings: EngineSettings
   readonly flowExport: FlowExportService
+  /** The Probes page's kept targets, beside the history (memory only without a store). */
+  private readonly targets = new ProbeTargetsStore(() => this.history?.status().path ?? null)
   private counters: LastCounters | null = null
   private timer: NodeJS.Timeout | null = null
   private lastError: string | null = null
@@ -122,6 +126,7 @@ export class Monitor {
     await Promise.all([this.capture.stop(), this.probes.stop(), this.alerts.close()])
     this.flowExport.close()
     this.history?.close()
+    this.targets.close()
     this.settings.close()
   }
 
@@ -168,9 +173,12 @@ export class Monitor {
     'probes.start': (p) => this.probes.start(p.targets),
     'probes.stop': () => this.probes.stop(),
     'probes.state': () => this.probes.state(),
+    'probes.targets.get': () => this.targets.get(),
+    'probes.targets.set': (p) => this.targets.set(checkProbeTargets(p)),
     'history.status': () => this.requireHistory().status(),
     'history.query': (q, ctx) => this.requireHistory().query(q, ctx.signal),
     'history.probes': (q, ctx) => this.requireHistory().probes(q, ctx.signal),
+    'history.alerts': (q, ctx) => this.requireHistory().alerts(q, ctx.signal),
     'history.export': (p) => this.requireHistory().exportTicket(p.query, p.format),
     'history.retention': () => this.requireHistory().retention(),
     'history.setRetention': (p) => this.requireHistory().setRetention(p),

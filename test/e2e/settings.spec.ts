@@ -130,7 +130,6 @@ test.describe('serve mode: settings', () => {
       await expect(page.getByTestId('connection')).toHaveText('open')
       await expect(page.locator('#tick-note')).toContainText('running now with 1000 ms') // loaded
       await page.getByTestId('tick').fill('50')
-      await page.getByTestId('probe-targets').fill('icmp://127.0.0.1\ngopher://example')
       await page.getByTestId('general-save').click()
       // The engine refuses the first bad field it finds, and names it.
       const tickError = page.getByTestId('error-err-tick_ms')
@@ -138,13 +137,28 @@ test.describe('serve mode: settings', () => {
       await expect(page.getByTestId('tick')).toHaveAttribute('aria-invalid', 'true')
       await expect(page.getByTestId('tick')).toHaveAttribute('aria-describedby', /err-tick_ms/)
       await page.getByTestId('tick').fill('800')
+      await page.getByTestId('default-filter').fill('x'.repeat(2100))
       await page.getByTestId('general-save').click()
-      await expect(page.getByTestId('error-err-probe_targets')).toContainText('1: ')
-      await expect(page.getByTestId('error-err-probe_targets')).toContainText('gopher')
+      await expect(page.getByTestId('error-err-capture-filter')).toHaveText(
+        'at most 2048 characters',
+      )
       await expect(tickError).toHaveCount(0)
       // Nothing was saved by the refused attempts.
       await page.reload()
       await expect(page.getByTestId('tick')).toHaveValue('1000')
+      await expect(page.getByTestId('default-filter')).toHaveValue('')
+
+      // Probe targets: each one is checked with the probe parser, the bad line named.
+      await expect(page.getByTestId('probes-form')).toHaveAttribute('data-loaded', 'true')
+      await page.getByTestId('probe-targets').fill('icmp://127.0.0.1\ngopher://example')
+      await page.getByTestId('probes-save').click()
+      await expect(page.getByTestId('error-err-targets')).toContainText('line 2: ')
+      await expect(page.getByTestId('error-err-targets')).toContainText('gopher')
+      await page.getByTestId('probe-targets').fill('icmp://127.0.0.1')
+      await page.getByTestId('probe-interval-setting').fill('5')
+      await page.getByTestId('probes-save').click()
+      await expect(page.getByTestId('error-err-interval_ms')).toBeVisible()
+      await expect(page.getByTestId('error-err-targets')).toHaveCount(0)
 
       // Retention: unreadable text is refused here, a zero by the engine.
       await expect(page.getByTestId('retention-probes-1m')).not.toHaveValue('') // loaded
@@ -193,6 +207,8 @@ test.describe('serve mode: settings', () => {
       expect(exported.settings.theme).toBe('system')
       expect(exported.retention).toBeDefined()
       expect(exported.alerts).toBeDefined()
+      expect(exported.flowexport).toMatchObject({ enabled: false })
+      expect(exported.probe_targets).toEqual({ targets: [], interval_ms: 1000 })
 
       const dir = tmpdir()
       const bad = join(dir, 'fst-bad-settings.json')
@@ -216,7 +232,8 @@ test.describe('serve mode: settings', () => {
         good,
         JSON.stringify({
           ...exported,
-          settings: { ...exported.settings, tick_ms: 750, probe_targets: ['tcp://127.0.0.1:22'] },
+          settings: { ...exported.settings, tick_ms: 750 },
+          probe_targets: { targets: ['tcp://127.0.0.1:22'], interval_ms: 500 },
         }),
       )
       await page.getByTestId('settings-import').setInputFiles(good)

@@ -9,8 +9,6 @@ import {
   type SettingsChange,
   type SettingsState,
 } from '../../../common/settings'
-import { parseProbeTarget } from '../../shared/probes/target'
-import { EngineError } from '../api'
 import type { EventBus } from '../events'
 import type { SettingsStore } from './store'
 
@@ -59,17 +57,6 @@ export class EngineSettings {
   }
 
   set(change: SettingsChange): SettingsState {
-    // Probe targets are checked with the probe worker's own parser, so a saved one always starts.
-    change.probe_targets?.forEach((target, i) => {
-      try {
-        parseProbeTarget(target)
-      } catch (err) {
-        throw new EngineError(
-          'BAD_REQUEST',
-          `settings.set: invalid params: probe_targets.${i} ${err instanceof Error ? err.message : String(err)}`,
-        )
-      }
-    })
     const next = Settings.parse({ ...this.current, ...change })
     if (this.store) {
       try {

@@ -80,12 +80,7 @@ describe('settings through the contract', () => {
     const m1 = monitorOn(db)
     const seen: unknown[] = []
     m1.events.on('settings.changed', (s) => seen.push(s))
-    const r = await dispatch(
-      m1.handlers,
-      'settings.set',
-      { theme: 'light', tick_ms: 500, probe_targets: ['icmp://127.0.0.1'] },
-      ctx,
-    )
+    const r = await dispatch(m1.handlers, 'settings.set', { theme: 'light', tick_ms: 500 }, ctx)
     expect(r.ok).toBe(true)
     expect(seen).toHaveLength(1)
     expect(SettingsState.parse(seen[0]).settings.theme).toBe('light')
@@ -107,7 +102,7 @@ describe('settings through the contract', () => {
       value: {
         persisted: true,
         running_tick_ms: 500,
-        settings: { theme: 'light', probe_targets: ['icmp://127.0.0.1'] },
+        settings: { theme: 'light', tick_ms: 500 },
       },
     })
     await m2.stop()
@@ -118,15 +113,20 @@ describe('settings through the contract', () => {
     const tick = await dispatch(m.handlers, 'settings.set', { tick_ms: 5 }, ctx)
     expect(tick).toMatchObject({ ok: false, code: 'BAD_REQUEST' })
     if (!tick.ok) expect(tick.message).toBe('settings.set: invalid params: tick_ms at least 100 ms')
+    // The kept probe targets are checked with the probe parser; the bad item is named.
     const probe = await dispatch(
       m.handlers,
-      'settings.set',
-      { probe_targets: ['icmp://127.0.0.1', 'gopher://x'] },
+      'probes.targets.set',
+      { targets: ['icmp://127.0.0.1', 'gopher://x'], interval_ms: 1000 },
       ctx,
     )
     expect(probe).toMatchObject({ ok: false, code: 'BAD_REQUEST' })
     if (!probe.ok)
-      expect(probe.message).toMatch(/^settings\.set: invalid params: probe_targets\.1 /)
+      expect(probe.message).toMatch(/^probes\.targets\.set: invalid params: targets\.1 .*gopher/)
+    expect(await dispatch(m.handlers, 'probes.targets.get', {}, ctx)).toMatchObject({
+      ok: true,
+      value: { targets: [] },
+    })
     const unit = await dispatch(m.handlers, 'settings.set', { units: { rate: 'nibbles' } }, ctx)
     expect(unit.ok).toBe(false)
     if (!unit.ok) expect(unit.message).toMatch(/invalid params: units\.rate /)

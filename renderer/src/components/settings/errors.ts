@@ -1,5 +1,5 @@
 /** Field errors of a settings form: the engine's message names the field ("a.b reason"). */
-import { reactive } from 'vue'
+import { reactive, ref } from 'vue'
 import type { Failure } from '../../../../common/contract'
 import { fieldError } from '../../composables/useSettings'
 
@@ -26,3 +26,9 @@ export function useFieldErrors() {
 
 /** The id an error message gets for aria-describedby. */
 export const errorId = (path: string) => `err-${path.replace(/[^\w-]/g, '-')}`
+
+/**
+ * Bumped after an import: sections whose values live behind their own methods (retention, rules,
+ * flow export, probe targets) read them again. The general settings follow settings.changed.
+ */
+export const reloadSections = ref(0)
