@@ -15,14 +15,6 @@ export function seriesColor(n: number): string {
   return token(`series-${(n % 6) + 1}`)
 }
 
-/** A token's colour (#rrggbb) at an opacity, for fills under a line. */
-export function alpha(color: string, a: number): string {
-  const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color)
-  if (!m) return color
-  const [r, g, b] = m.slice(1).map((h) => parseInt(h, 16))
-  return `rgba(${r},${g},${b},${a})`
-}
-
 /** Options of one axis: muted ticks (formatted by `label` when given) on the page's grid. */
 export function axis(label?: (value: number) => string, maxTicksLimit?: number) {
   return {
