@@ -20,6 +20,7 @@ import {
   StoreFailure,
 } from './history'
 import { ProbeResult, ProbeSpec, ProbeTargetStats } from './probes'
+import { SettingsChange, SettingsState } from './settings'
 
 /**
  * Error codes that cross boundaries as data. CANCELLED is not a failure to show: the request was
@@ -315,6 +316,10 @@ export const invokeSchemas = {
   'alerts.rules.get': { params: NoParams, result: AlertConfig },
   /** Replaces the rules and webhooks (kept in the history database); firing alerts of removed rules resolve. */
   'alerts.rules.set': { params: AlertConfig, result: AlertConfig },
+  /** The operator's settings (common/settings.ts) and the facts of this run they cannot change. */
+  'settings.get': { params: NoParams, result: SettingsState },
+  /** Changes some settings (each top-level key replaced whole); kept in the history database. */
+  'settings.set': { params: SettingsChange, result: SettingsState },
   /** Flow export settings for live captures (docs/flow-export.md). */
   'flowexport.get': { params: NoParams, result: FlowExportSettings },
   /**
@@ -358,6 +363,8 @@ export const eventSchemas = {
   'history.failure': StoreFailure,
   /** An alert fired or resolved. */
   alert: AlertNotice,
+  /** The settings changed (from any window or browser), so every open one follows. */
+  'settings.changed': SettingsState,
 } as const
 
 export type EventMap = typeof eventSchemas

@@ -5,6 +5,7 @@ import { SqliteExportSettingsStore } from '../../engine/flowexport/service'
 import { checkSettings, DEFAULT_EXPORT_SETTINGS } from '../../engine/flowexport/settings'
 import { History } from '../../engine/history'
 import { Monitor } from '../../engine/monitor'
+import { SqliteSettingsStore } from '../../engine/settings/store'
 import { DEFAULT_MAX_PROBE_RATE } from '../../engine/probes/limits'
 import { isLoopback } from '../../server/access'
 import { installProcessGuard, stderrLog } from '../../server/guard'
@@ -102,6 +103,10 @@ export const serveCommand: Command = {
           new History(events, values.db, io.env, true, { writer: { retention } }),
       }),
       alerts: { store: fleet.store },
+      // Settings live in the same database (memory only with --no-store); the tick applies now.
+      settings: values['no-store']
+        ? null
+        : new SqliteSettingsStore(resolveDbPath(values.db, { env: io.env })),
       flowExport: {
         store: values['no-store']
           ? null
@@ -110,6 +115,12 @@ export const serveCommand: Command = {
       },
     })
     const metrics = startFleet(fleet, monitor, io)
+    if (metrics)
+      monitor.settings.setMetrics({
+        source: 'serve',
+        url: '/metrics',
+        token_required: metrics.token !== null,
+      })
     const failure = monitor.history?.status().failure
     if (failure) io.stderr.write(`flowscope: history is off: ${failure.message}\n`)
     let server
