@@ -132,7 +132,7 @@ async function capture(args: string[], io: CliIo): Promise<number> {
     const hidden = attribution.visibilityWarning()
     if (hidden) io.stderr.write(`flowscope: warning: ${hidden}\n`)
     const snapshot = agg.aggregator.snapshot(0)
-    await emitReport(io, values.out, format, buildReport(by, snapshot, records))
+    await emitReport('capture', io, values.out, format, buildReport(by, snapshot, records))
     return 0
   } finally {
     attribution.close()
