@@ -1,5 +1,5 @@
 /** User mistakes end as one line on stderr and exit code 2, never a stack trace. */
-import { spawnSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import {
   lstatSync,
   mkdtempSync,
@@ -151,5 +151,32 @@ describe.skipIf(skip !== null)('flowscope analyze / capture errors', () => {
     const bad = flowscope(['analyze', text, '--out', join(dir, 'never.csv')])
     expect(bad.code).toBe(2)
     expect(readdirSync(dir).sort()).toEqual(before)
+  })
+
+  it('--out to a named pipe writes into the pipe and leaves it a pipe (as /dev/null must stay a device)', () => {
+    const fifo = join(dir, 'report.fifo')
+    execFileSync('mkfifo', [fifo])
+    // The reader drains the pipe in the background while flowscope writes it.
+    const reader = spawnSync(
+      'sh',
+      [
+        '-c',
+        `cat '${fifo}' & reader=$!; "$0" "$@"; wait $reader`,
+        process.execPath,
+        CLI,
+        'analyze',
+        good,
+        '--by',
+        'protocol',
+        '--format',
+        'csv',
+        '--out',
+        fifo,
+      ],
+      { encoding: 'utf8' },
+    )
+    expect(reader.status, reader.stderr).toBe(0)
+    expect(reader.stdout).toBe('protocol,packets,bytes,conversations\nudp,1,58,1\n')
+    expect(lstatSync(fifo).isFIFO()).toBe(true)
   })
 })
