@@ -32,6 +32,7 @@ import {
   whoConversationFields,
 } from './attribution-queries'
 import { isoMicros } from '../report/time'
+import { planHostGroup } from './host-queries'
 import type { Db } from './open'
 import { readPrunedBelow, readWatermarks } from './rollup'
 import { bucketStart, STEP_S, STEPS } from './tiers'
@@ -149,7 +150,6 @@ function union(
 }
 
 const TOP_CONVS = 'conv_id IN (SELECT conv_id FROM top) AND '
-const TOP_HOST_CONVS = 'conv_id IN (SELECT conv_id FROM topconv) AND '
 
 const CONV_COLS =
   'bucket_s, conv_id, packets_a_to_b, bytes_a_to_b, packets_b_to_a, bytes_b_to_a, retransmissions, ' +
@@ -158,7 +158,9 @@ const CONV_COLS =
 export function planQuery(db: Db, input: HistoryQuery): Plan {
   const q = HistoryQuery.parse(input)
   const bucketed = q.bucket !== null
-  const pruned = readPrunedBelow(db, q.by === 'interface' ? 'interfaces' : 'conversations')
+  // Each grouping plans against the retention of the rows it reads (hosts: host_series).
+  const kind = q.by === 'interface' ? 'interfaces' : q.by === 'host' ? 'hosts' : 'conversations'
+  const pruned = readPrunedBelow(db, kind)
   const done = readWatermarks(db)
   const last = STEP_S.length - 1
   // Unbucketed: the bulk from the coarsest tier, the edges and the part not rolled up yet from
@@ -261,40 +263,13 @@ export function planQuery(db: Db, input: HistoryQuery): Plan {
       ...whoConversationFields(r),
     })
   } else if (q.by === 'host') {
-    // Each conversation counts for both of its endpoints: A sends a->b, B sends b->a.
-    const ends = (from: string) => `
-        SELECT s.bucket_s, c.address_a AS g, s.conv_id, s.packets_a_to_b AS ps, s.bytes_a_to_b AS bs,
-          s.packets_b_to_a AS pr, s.bytes_b_to_a AS br, s.first_us, s.last_us
-          FROM ${from} s JOIN conversations c ON c.id = s.conv_id
-        UNION ALL
-        SELECT s.bucket_s, c.address_b, s.conv_id, s.packets_b_to_a, s.bytes_b_to_a,
-          s.packets_a_to_b, s.bytes_a_to_b, s.first_us, s.last_us
-          FROM ${from} s JOIN conversations c ON c.id = s.conv_id`
-    const top = topN
-      ? `topsrc AS NOT MATERIALIZED (${union('conv_series', CONV_COLS, topSegments, params)}),
-        top AS (SELECT g FROM (${ends('topsrc')}) GROUP BY g ORDER BY sum(bs + br) DESC, g LIMIT ${limit}),
-        topconv AS (SELECT id AS conv_id FROM conversations WHERE address_a IN (SELECT g FROM top)
-          UNION SELECT id FROM conversations WHERE address_b IN (SELECT g FROM top)),`
-      : ''
-    const src = union('conv_series', CONV_COLS, segments, params, topN ? TOP_HOST_CONVS : '')
-    sql = `WITH ${top} src AS NOT MATERIALIZED (${src}),
-      ends AS (${ends('src')})
-      SELECT ${b} AS b, g AS address, sum(ps) AS packets_sent, sum(bs) AS bytes_sent,
-        sum(pr) AS packets_received, sum(br) AS bytes_received,
-        count(DISTINCT conv_id) AS conversations, min(first_us) AS first_us, max(last_us) AS last_us
-      FROM ends ${topN ? 'WHERE g IN (SELECT g FROM top)' : ''} GROUP BY ${groupB}g
-      ORDER BY ${orderB}bytes_sent + bytes_received DESC, address${tail}`
-    map = (r) => ({
-      bucket_start: bucketIso(r.b),
-      address: r.address as string,
-      packets_sent: r.packets_sent as number,
-      bytes_sent: r.bytes_sent as number,
-      packets_received: r.packets_received as number,
-      bytes_received: r.bytes_received as number,
-      conversations: r.conversations as number,
-      first_seen: isoMicros(r.first_us as number),
-      last_seen: isoMicros(r.last_us as number),
-    })
+    ;({ sql, map } = planHostGroup({
+      segments,
+      topSegments,
+      step_s: bucketed ? step_s : null,
+      top: q.top,
+      params,
+    }))
   } else if (isAttributionGroup(q.by)) {
     ;({ sql, map } = planAttributionGroup(q.by, {
       series: () => union('conv_series', CONV_COLS, segments, params),
