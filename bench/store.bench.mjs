@@ -69,9 +69,9 @@ function delta(i, bucket) {
 }
 
 // --- 1. write throughput ---------------------------------------------------------------------
-function batched(rows) {
-  const path = join(dir, 'batched.db')
-  const writer = new store.HistoryWriter(store.openHistoryDb(path), path, {
+function batched(rows, impl = store, name = 'batched.db') {
+  const path = join(dir, name)
+  const writer = new impl.HistoryWriter(impl.openHistoryDb(path), path, {
     flush_ms: 0,
     max_rows: 20_000,
     maintain_ms: Infinity,
@@ -147,6 +147,13 @@ console.log(
   `   ${'naive (one transaction per row, peer)'.padEnd(38)} ${fmt(nv.rows).padStart(10)} ${nv.s.toFixed(2).padStart(8)} ${fmt(nRate).padStart(10)}`,
 )
 console.log(`   batched / naive: ${(bRate / nRate).toFixed(1)}x`)
+if (beforeStore) {
+  // The same batched writes through the other build (derived series it does not keep).
+  const o = batched(CONVS * 300, beforeStore, 'batched-before.db')
+  console.log(
+    `   ${`before: batched (${o.batches} transactions)`.padEnd(38)} ${fmt(o.rows).padStart(10)} ${o.s.toFixed(2).padStart(8)} ${fmt(o.rows / o.s).padStart(10)}`,
+  )
+}
 const needed = CONVS / 10
 console.log(
   `   needed at ${CONVS} active conversations: ${fmt(needed)} rows/s (one per conversation per 10 s)\n`,
@@ -215,10 +222,15 @@ for (const t of tiers) {
   before = after
 }
 for (const sql of indexes) db.exec(sql)
+db.pragma('wal_checkpoint(TRUNCATE)')
+if (indexes.length)
+  console.log(`   conv_series index (conv_id, step_s, bucket_s): ${mb(fileSize(path) - before)}`)
 // Derived series (per protocol, per host), as the writer and maintenance keep them, a day at a
 // time (builds without them: skipped).
 const rebuild = store.rebuildDerivedSeries ?? store.rebuildProtoSeries
 if (rebuild) {
+  db.pragma('wal_checkpoint(TRUNCATE)')
+  const size0 = fileSize(path)
   const t0 = process.hrtime.bigint()
   for (const t of tiers)
     for (let lo = t.lo; lo < t.hi; lo += 86400)
@@ -235,10 +247,9 @@ if (rebuild) {
     `   derived series built in ${s.toFixed(1)} s: proto_series ${count('proto_series')} rows, ` +
       `host_series ${count('host_series')} rows`,
   )
+  db.pragma('wal_checkpoint(TRUNCATE)')
+  console.log(`   derived series with their indexes: ${mb(fileSize(path) - size0)}`)
 }
-db.pragma('wal_checkpoint(TRUNCATE)')
-if (indexes.length)
-  console.log(`   conv_series index (conv_id, step_s, bucket_s): ${mb(fileSize(path) - before)}`)
 // Watermarks and pruning as maintenance would have left them.
 db.prepare('UPDATE rollup_state SET done_until_s = ? WHERE from_step_s = ?').run(tiers[2].hi, 10)
 db.prepare('UPDATE rollup_state SET done_until_s = ? WHERE from_step_s = ?').run(tiers[1].hi, 60)

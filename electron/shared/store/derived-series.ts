@@ -19,6 +19,11 @@ export interface DerivedSeries {
   table: string
   /** Whose retention prunes it (rollup.ts). */
   kind: RetentionKind
+  /** Its dimension table and key column, pruned once no row is left (rollup.ts). */
+  dims?: string
+  key?: string
+  /** Run first: adds the dimension rows the rebuild joins (restricted by `where`). */
+  before?: (where: string) => string
   /** INSERT … SELECT from `conv_series s JOIN conversations c`, restricted by `where`. */
   rebuild: (where: string) => string
 }
@@ -48,28 +53,37 @@ const END = (addr: 'a' | 'b') => {
       s.bucket_s * 1000000 + s.first_off_us AS first_us, s.bucket_s * 1000000 + s.last_off_us AS last_us`
 }
 
+/** Hosts are integer ids (`hosts`), short in the series' key and its index even for IPv6. */
 export const HOST_SERIES: DerivedSeries = {
   table: 'host_series',
   kind: 'hosts',
+  dims: 'hosts',
+  key: 'host_id',
+  before: (where) => `
+  INSERT OR IGNORE INTO hosts (address)
+  SELECT c.address_a ${CONV_ROWS} WHERE ${where} UNION SELECT c.address_b ${CONV_ROWS} WHERE ${where}`,
   rebuild: (where) => `
-  INSERT INTO host_series (step_s, bucket_s, address, packets_sent, bytes_sent, packets_received,
+  INSERT INTO host_series (step_s, bucket_s, host_id, packets_sent, bytes_sent, packets_received,
     bytes_received, conversations, first_off_us, last_off_us)
-  SELECT step_s, b, address, sum(ps), sum(bs), sum(pr), sum(br), count(DISTINCT conv_id),
+  SELECT step_s, b, h.id, sum(ps), sum(bs), sum(pr), sum(br), count(DISTINCT conv_id),
     min(first_us) - b * 1000000, max(last_us) - b * 1000000
   FROM (${END('a')} ${CONV_ROWS} WHERE ${where}
-    UNION ALL ${END('b')} ${CONV_ROWS} WHERE ${where})
+    UNION ALL ${END('b')} ${CONV_ROWS} WHERE ${where}) e
+  JOIN hosts h ON h.address = e.address
   GROUP BY 1, 2, 3`,
 }
 
 export const DERIVED: readonly DerivedSeries[] = [PROTO_SERIES, HOST_SERIES]
 
 /** For a migration: every bucket of every tier (one statement, run once). */
-export const backfillSql = (d: DerivedSeries): string => `${d.rebuild('1')};`
+export const backfillSql = (d: DerivedSeries): string =>
+  `${d.before ? `${d.before('1')};` : ''}${d.rebuild('1')};`
 
 /** Rebuilds tier `step_s`'s buckets in [lo, hi) of every derived series from conversation rows. */
 export function rebuildDerivedSeries(db: Db, step_s: number, lo: number, hi: number): void {
   for (const s of prepared(db)) {
     s.del.run(step_s, lo, hi)
+    s.pre?.run({ step: step_s, lo, hi })
     s.ins.run({ step: step_s, lo, hi })
   }
 }
@@ -88,6 +102,7 @@ export function pruneDerivedSeries(
 interface Prepared {
   d: DerivedSeries
   del: Statement<number[]>
+  pre: Statement<[Record<string, number>]> | null
   ins: Statement<[Record<string, number>]>
 }
 const cache = new WeakMap<Db, Prepared[]>()
@@ -95,12 +110,12 @@ function prepared(db: Db): Prepared[] {
   let s = cache.get(db)
   if (!s) {
     const range = 'step_s = ? AND bucket_s >= ? AND bucket_s < ?'
+    const where = 's.step_s = @step AND s.bucket_s >= @lo AND s.bucket_s < @hi'
     s = DERIVED.map((d) => ({
       d,
       del: db.prepare<number[]>(`DELETE FROM ${d.table} WHERE ${range}`),
-      ins: db.prepare<[Record<string, number>]>(
-        d.rebuild('s.step_s = @step AND s.bucket_s >= @lo AND s.bucket_s < @hi'),
-      ),
+      pre: d.before ? db.prepare<[Record<string, number>]>(d.before(where)) : null,
+      ins: db.prepare<[Record<string, number>]>(d.rebuild(where)),
     }))
     cache.set(db, s)
   }

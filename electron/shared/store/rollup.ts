@@ -143,8 +143,8 @@ function maintainPass(db: Db, now_s: number, opts: MaintainOptions): MaintainRes
         ...DERIVED.filter((d) => !KINDS.some((k) => k.kind === d.kind)).map((d) => ({
           kind: d.kind,
           table: d.table,
-          dims: null,
-          key: null,
+          dims: d.dims ?? null,
+          key: d.key ?? null,
         })),
       ]
       for (const k of targets) {

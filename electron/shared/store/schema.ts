@@ -152,17 +152,19 @@ ${backfillSql(PROTO_SERIES)}
     version: 6,
     description: 'per-host series for host queries; hosts get their own retention',
     sql: `
--- Derived from conv_series per (tier, bucket, address), each conversation counting for both of
--- its endpoints; see derived-series.ts. first/last seen are µs offsets from bucket_s.
+-- Derived from conv_series per (tier, bucket, host), each conversation counting for both of its
+-- endpoints; see derived-series.ts. first/last seen are µs offsets from bucket_s. Hosts are ids
+-- (short keys, also for IPv6), added by the rebuilds and pruned with their last series row.
+CREATE TABLE hosts (id INTEGER PRIMARY KEY, address TEXT NOT NULL UNIQUE);
 CREATE TABLE host_series (
-  step_s INTEGER NOT NULL, bucket_s INTEGER NOT NULL, address TEXT NOT NULL,
+  step_s INTEGER NOT NULL, bucket_s INTEGER NOT NULL, host_id INTEGER NOT NULL,
   packets_sent INTEGER NOT NULL, bytes_sent INTEGER NOT NULL,
   packets_received INTEGER NOT NULL, bytes_received INTEGER NOT NULL,
   conversations INTEGER NOT NULL, first_off_us INTEGER NOT NULL, last_off_us INTEGER NOT NULL,
-  PRIMARY KEY (step_s, bucket_s, address)
+  PRIMARY KEY (step_s, bucket_s, host_id)
 ) WITHOUT ROWID;
--- A bucketed top N reads only the top hosts' buckets.
-CREATE INDEX host_series_address ON host_series (address, step_s, bucket_s);
+-- A bucketed top N reads only the top hosts' buckets; pruning finds hosts with no row left.
+CREATE INDEX host_series_host ON host_series (host_id, step_s, bucket_s);
 ${backfillSql(HOST_SERIES)}
 -- Host series exist where conversation rows still do: hosts start pruned where they are.
 INSERT INTO kind_tier_state (kind, step_s, pruned_below_s)
