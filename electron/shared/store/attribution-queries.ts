@@ -7,7 +7,7 @@
  */
 import type { HistoryRow } from '../../../common/history'
 import { UNKNOWN } from '../report/rows'
-import { isoMicros } from '../report/time'
+import { isoMicrosFast as isoMicros } from './time'
 
 export type AttributionGroupBy = 'process' | 'service' | 'country' | 'asn'
 

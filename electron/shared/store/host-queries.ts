@@ -10,7 +10,7 @@
  * costs one probe per conversation, not one row per conversation and bucket.
  */
 import type { HistoryRow } from '../../../common/history'
-import { isoMicros } from '../report/time'
+import { isoMicrosFast as isoMicros } from './time'
 import type { Segment } from './queries'
 
 export interface HostPlanInput {

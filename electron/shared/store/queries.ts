@@ -31,7 +31,7 @@ import {
   WHO_CONVERSATION_SELECT,
   whoConversationFields,
 } from './attribution-queries'
-import { isoMicros } from '../report/time'
+import { isoMicrosFast as isoMicros } from './time'
 import { planHostGroup } from './host-queries'
 import type { Db } from './open'
 import { readPrunedBelow, readWatermarks } from './rollup'

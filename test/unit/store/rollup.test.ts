@@ -7,14 +7,12 @@
  */
 import { createHash } from 'node:crypto'
 import { afterAll, describe, expect, it } from 'vitest'
-import type { HistoryRow } from '../../../common/history'
-import type { HostRow } from '../../../electron/shared/report/rows'
 import { openHistoryDb, type Db } from '../../../electron/shared/store/open'
 import { queryHistory } from '../../../electron/shared/store/queries'
 import { readPrunedBelow, readWatermarks } from '../../../electron/shared/store/rollup'
 import { bucketStart, STEP_S, type Retention } from '../../../electron/shared/store/tiers'
 import { HistoryWriter } from '../../../electron/shared/store/writer'
-import { int, rng, tempDir } from './helpers'
+import { hostRows, hostsOf, int, rng, tempDir } from './helpers'
 
 const RETENTION: Retention = { '10s': 2 * 3600, '1m': 12 * 3600, '1h': 2 * 86400, '1d': null }
 
@@ -105,64 +103,6 @@ const round = (m: Map<string, Record<string, number | null>>) =>
       ),
     ]),
   )
-
-type HostSums = {
-  sent: number
-  bytes: number
-  received: number
-  conversations: number
-  first: string
-  last: string
-}
-/** Conversation rows summed per (bucket, host): what a host query must say. */
-function hostsOf(rows: HistoryRow[]): Map<string, HostSums> {
-  const out = new Map<string, HostSums>()
-  for (const row of rows) {
-    if (!('bytes_a_to_b' in row)) continue
-    const ends = [
-      [row.address_a, row.bytes_a_to_b, row.bytes_b_to_a],
-      [row.address_b, row.bytes_b_to_a, row.bytes_a_to_b],
-    ] as const
-    ends.forEach(([address, sent, received], i) => {
-      const key = `${row.bucket_start}|${address}`
-      const h = out.get(key) ?? {
-        sent: 0,
-        bytes: 0,
-        received: 0,
-        conversations: 0,
-        first: row.first_seen,
-        last: row.last_seen,
-      }
-      h.sent += sent
-      h.received += received
-      h.bytes += sent + received
-      // A host at both ends of one conversation counts it once.
-      if (i === 0 || row.address_b !== row.address_a) h.conversations++
-      if (row.first_seen < h.first) h.first = row.first_seen
-      if (row.last_seen > h.last) h.last = row.last_seen
-      out.set(key, h)
-    })
-  }
-  return out
-}
-function hostRows(rows: HistoryRow[]): Map<string, HostSums> {
-  return new Map(
-    rows.map((row) => {
-      const h = row as HostRow & { bucket_start: string | null }
-      return [
-        `${h.bucket_start}|${h.address}`,
-        {
-          sent: h.bytes_sent,
-          bytes: h.bytes_sent + h.bytes_received,
-          received: h.bytes_received,
-          conversations: h.conversations,
-          first: h.first_seen,
-          last: h.last_seen,
-        },
-      ]
-    }),
-  )
-}
 
 describe('rollup and retention', () => {
   const tmp = tempDir()
