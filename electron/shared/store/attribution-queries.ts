@@ -133,7 +133,8 @@ const MAP: Record<AttributionGroupBy, (r: Record<string, unknown>) => HistoryRow
   }),
 }
 
-const sided = (r: Record<string, unknown>) => ({
+/** A side's sums (tps, tbs: sent; tpr, tbr: received), count and first/last seen. */
+export const sided = (r: Record<string, unknown>) => ({
   packets_sent: r.tps as number,
   bytes_sent: r.tbs as number,
   packets_received: r.tpr as number,

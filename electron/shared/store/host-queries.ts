@@ -10,6 +10,7 @@
  * costs one probe per conversation, not one row per conversation and bucket.
  */
 import type { HistoryRow } from '../../../common/history'
+import { sided } from './attribution-queries'
 import { isoMicrosFast as isoMicros } from './time'
 import type { Segment } from './queries'
 
@@ -89,19 +90,13 @@ export function planHostGroup(input: HostPlanInput): {
       FROM src GROUP BY ${bucketed ? 'b, ' : ''}g),
     agg AS MATERIALIZED (SELECT grouped.*, h.address FROM grouped JOIN hosts h ON h.id = grouped.g
       ${limit})
-    SELECT agg.b, agg.address, packets_sent, bytes_sent, packets_received, bytes_received,
-      coalesce(agg.n, ${count}) AS conversations, first_us, last_us
+    SELECT agg.b, agg.address, packets_sent AS tps, bytes_sent AS tbs, packets_received AS tpr,
+      bytes_received AS tbr, coalesce(agg.n, ${count}) AS conversations, first_us, last_us
     FROM agg ORDER BY ${bucketed ? 'agg.b, ' : ''}bytes_sent + bytes_received DESC, address`
   const map = (r: Record<string, unknown>): HistoryRow => ({
     bucket_start: typeof r.b === 'number' ? isoMicros(r.b * 1e6) : null,
     address: r.address as string,
-    packets_sent: r.packets_sent as number,
-    bytes_sent: r.bytes_sent as number,
-    packets_received: r.packets_received as number,
-    bytes_received: r.bytes_received as number,
-    conversations: r.conversations as number,
-    first_seen: isoMicros(r.first_us as number),
-    last_seen: isoMicros(r.last_us as number),
+    ...sided(r),
   })
   return { sql, map }
 }

@@ -21,7 +21,7 @@ import {
   type Retention,
 } from '../../../electron/shared/store/tiers'
 import { isoMicros } from '../../../electron/shared/store/time'
-import { HistoryWriter } from '../../../electron/shared/store/writer'
+import { HistoryWriter, type WriterOptions } from '../../../electron/shared/store/writer'
 import { hostRows, hostsOf, tempDir } from './helpers'
 
 const { dir, cleanup } = tempDir('fss-retention-')
@@ -128,31 +128,37 @@ describe('retention per kind', () => {
   })
 })
 
+/** A writer on its own clock (`clock.now_s`), committing and maintaining only when told. */
+function clockedWriter(name: string, retention?: WriterOptions['retention']) {
+  const path = join(dir, name)
+  const clock = { now_s: T0 }
+  const w = new HistoryWriter(openHistoryDb(path), path, {
+    flush_ms: 0,
+    maintain_ms: Infinity,
+    now_ms: () => clock.now_s * 1000,
+    ...(retention && { retention }),
+  })
+  return { path, clock, w }
+}
+
 describe('host retention', () => {
   const hostQuery = (db: Db, q: Omit<HistoryQuery, 'by'>) =>
     queryHistory(db, { ...q, by: 'host' }).rows as (HostRow & { bucket_start: string | null })[]
 
   it('keeps host series longer than the conversations they were built from', () => {
-    const path = join(dir, 'hosts-longer.db')
-    let now_s = T0
     const short = { '10s': 600, '1m': 3600, '1h': 2 * 86400 }
-    const w = new HistoryWriter(openHistoryDb(path), path, {
-      flush_ms: 0,
-      maintain_ms: Infinity,
-      now_ms: () => now_s * 1000,
-      retention: {
-        conversations: { ...short, '1d': 3 * 86400 },
-        hosts: { ...short, '1d': null },
-      },
+    const { path, clock, w } = clockedWriter('hosts-longer.db', {
+      conversations: { ...short, '1d': 3 * 86400 },
+      hosts: { ...short, '1d': null },
     })
     for (let i = 1; i <= 20; i++) w.addConversation(conv(i, T0 + i))
     w.flush()
-    now_s = T0 + 3600
-    w.addConversation(conv(99, now_s))
+    clock.now_s = T0 + 3600
+    w.addConversation(conv(99, clock.now_s))
     w.flush()
     w.maintain()
-    now_s = T0 + 5 * 86400
-    w.addConversation(conv(7, now_s))
+    clock.now_s = T0 + 5 * 86400
+    w.addConversation(conv(7, clock.now_s))
     w.flush()
     w.maintain()
     w.flush()
@@ -170,7 +176,7 @@ describe('host retention', () => {
     const db = openHistoryDb(path, { readonly: true })
     expect(readPrunedBelow(db, 'conversations')[3]).toBeGreaterThan(D0)
     expect(readPrunedBelow(db, 'hosts')[3]).toBe(0)
-    const all = { from_s: D0, to_s: now_s + 60, top: null }
+    const all = { from_s: D0, to_s: clock.now_s + 60, top: null }
     const daily = hostQuery(db, { ...all, bucket: '1d' })
     const day0 = daily.filter((r) => r.bucket_start === isoMicros(D0 * 1e6))
     // 21 conversations with 192.0.2.9 on day 0: 200 bytes sent and 100 received each.
@@ -183,7 +189,9 @@ describe('host retention', () => {
       last_seen: isoMicros((T0 + 3600) * 1e6),
     })
     expect(day0).toHaveLength(22)
-    const today = daily.filter((r) => r.bucket_start === isoMicros(bucketStart(now_s, 86400) * 1e6))
+    const today = daily.filter(
+      (r) => r.bucket_start === isoMicros(bucketStart(clock.now_s, 86400) * 1e6),
+    )
     expect(today.map((r) => [r.address, r.bytes_sent, r.conversations])).toEqual([
       ['10.0.0.7', 100, 1], // 300 bytes each: ties go by address
       ['192.0.2.9', 200, 1],
@@ -203,24 +211,19 @@ describe('host retention', () => {
   })
 
   it('prunes host series sooner than conversations, and host queries plan against it', () => {
-    const path = join(dir, 'hosts-shorter.db')
-    let now_s = T0
-    const w = new HistoryWriter(openHistoryDb(path), path, {
-      flush_ms: 0,
-      maintain_ms: Infinity,
-      now_ms: () => now_s * 1000,
-      retention: { hosts: { '1h': 86400 } as Retention },
+    const { path, clock, w } = clockedWriter('hosts-shorter.db', {
+      hosts: { '1h': 86400 } as Retention,
     })
     for (let i = 0; i < 48; i++) {
-      now_s = T0 + i * 3600
-      w.addConversation(conv(i % 5, now_s))
+      clock.now_s = T0 + i * 3600
+      w.addConversation(conv(i % 5, clock.now_s))
       w.flush()
       w.maintain()
     }
-    now_s = T0 + 3 * 86400
+    clock.now_s = T0 + 3 * 86400
     w.maintain()
     w.flush()
-    const cut = now_s - 86400
+    const cut = clock.now_s - 86400
     expect(
       count(
         path,
@@ -255,16 +258,10 @@ describe('host retention', () => {
   })
 
   it('migration 6 builds host series from the conversation rows of an older database', () => {
-    const path = join(dir, 'upgrade.db')
-    let now_s = T0
-    const w = new HistoryWriter(openHistoryDb(path), path, {
-      flush_ms: 0,
-      maintain_ms: Infinity,
-      now_ms: () => now_s * 1000,
-    })
+    const { path, clock, w } = clockedWriter('upgrade.db')
     for (let i = 0; i < 200; i++) {
-      now_s = T0 + i * 97
-      w.addConversation(conv(i % 7, now_s))
+      clock.now_s = T0 + i * 97
+      w.addConversation(conv(i % 7, clock.now_s))
       if (i % 10 === 0) w.flush()
       if (i % 50 === 0) w.maintain()
     }
@@ -278,7 +275,7 @@ describe('host retention', () => {
         )
         .raw()
         .all()
-    const q = { from_s: T0 - 60, to_s: now_s + 60, by: 'host' as const, top: null }
+    const q = { from_s: T0 - 60, to_s: clock.now_s + 60, by: 'host' as const, top: null }
     let db = openHistoryDb(path)
     const rows = dump(db)
     const byMinute = queryHistory(db, { ...q, bucket: '1m' }).rows
