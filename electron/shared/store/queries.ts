@@ -28,7 +28,7 @@ import {
   isAttributionGroup,
   planAttributionGroup,
   WHO_CONVERSATION_JOIN,
-  WHO_CONVERSATION_SELECT,
+  WHO_CONVERSATION_JSON,
   whoConversationFields,
 } from './attribution-queries'
 import { isoMicrosFast as isoMicros } from './time'
@@ -231,37 +231,56 @@ export function planQuery(db: Db, input: HistoryQuery): Plan {
           GROUP BY conv_id ORDER BY sum(bytes_a_to_b + bytes_b_to_a) DESC, conv_id LIMIT ${limit}),`
       : ''
     const src = union('conv_series', CONV_COLS, segments, params, topN ? TOP_CONVS : '')
+    // A conversation's own fields travel as one JSON column (one string per row, not fifteen
+    // values). Bucketed top N: only on the row of its first bucket, and the map remembers them
+    // (N at most) for its other rows: 1,440 buckets of 10 conversations would otherwise carry
+    // the same fields 14,400 times, most of such a query's time.
+    const ranked = topN
+      ? 'SELECT agg.*, row_number() OVER (PARTITION BY conv_id ORDER BY b) AS rn FROM agg'
+      : 'SELECT agg.*, 1 AS rn FROM agg'
     sql = `WITH ${top} src AS NOT MATERIALIZED (${src}),
       agg AS (SELECT ${b} AS b, conv_id, sum(packets_a_to_b) AS packets_a_to_b,
         sum(bytes_a_to_b) AS bytes_a_to_b, sum(packets_b_to_a) AS packets_b_to_a,
         sum(bytes_b_to_a) AS bytes_b_to_a, sum(retransmissions) AS retransmissions,
         min(first_us) AS first_us, max(last_us) AS last_us
-        FROM src GROUP BY ${groupB}conv_id)
-      SELECT agg.*, c.protocol, c.address_a, c.port_a, c.address_b, c.port_b, c.handshake_rtt_ms,
-        ${WHO_CONVERSATION_SELECT}
-      FROM agg JOIN conversations c ON c.id = agg.conv_id ${WHO_CONVERSATION_JOIN}
+        FROM src GROUP BY ${groupB}conv_id),
+      ranked AS (${ranked})
+      SELECT ranked.*, c.handshake_rtt_ms, CASE WHEN c.id IS NOT NULL THEN json_object(
+          'protocol', c.protocol, 'address_a', c.address_a, 'port_a', c.port_a,
+          'address_b', c.address_b, 'port_b', c.port_b, ${WHO_CONVERSATION_JSON}) END AS conv
+      FROM ranked LEFT JOIN conversations c ON c.id = ranked.conv_id AND ranked.rn = 1
+        ${WHO_CONVERSATION_JOIN}
       ORDER BY ${orderB}bytes_a_to_b + bytes_b_to_a DESC, conv_id${tail}`
-    map = (r) => ({
-      bucket_start: bucketIso(r.b),
-      protocol: r.protocol as string,
-      address_a: r.address_a as string,
-      port_a: port(r.port_a),
-      address_b: r.address_b as string,
-      port_b: port(r.port_b),
-      packets_a_to_b: r.packets_a_to_b as number,
-      bytes_a_to_b: r.bytes_a_to_b as number,
-      packets_b_to_a: r.packets_b_to_a as number,
-      bytes_b_to_a: r.bytes_b_to_a as number,
-      first_seen: isoMicros(r.first_us as number),
-      last_seen: isoMicros(r.last_us as number),
-      retransmissions: r.retransmissions as number,
-      // Kept to the microsecond, as the capture report prints it.
-      handshake_rtt_ms:
-        typeof r.handshake_rtt_ms === 'number'
-          ? Math.round(r.handshake_rtt_ms * 1000) / 1000
-          : null,
-      ...whoConversationFields(r),
-    })
+    const first = new Map<unknown, Record<string, unknown>>()
+    map = (r) => {
+      let c: Record<string, unknown>
+      if (r.rn === 1) {
+        c = JSON.parse(r.conv as string) as Record<string, unknown>
+        c.handshake_rtt_ms = r.handshake_rtt_ms // a REAL: not through JSON text
+        if (topN) first.set(r.conv_id, c)
+      } else c = first.get(r.conv_id) as Record<string, unknown>
+      return {
+        bucket_start: bucketIso(r.b),
+        protocol: c.protocol as string,
+        address_a: c.address_a as string,
+        port_a: port(c.port_a),
+        address_b: c.address_b as string,
+        port_b: port(c.port_b),
+        packets_a_to_b: r.packets_a_to_b as number,
+        bytes_a_to_b: r.bytes_a_to_b as number,
+        packets_b_to_a: r.packets_b_to_a as number,
+        bytes_b_to_a: r.bytes_b_to_a as number,
+        first_seen: isoMicros(r.first_us as number),
+        last_seen: isoMicros(r.last_us as number),
+        retransmissions: r.retransmissions as number,
+        // Kept to the microsecond, as the capture report prints it.
+        handshake_rtt_ms:
+          typeof c.handshake_rtt_ms === 'number'
+            ? Math.round(c.handshake_rtt_ms * 1000) / 1000
+            : null,
+        ...whoConversationFields(c),
+      }
+    }
   } else if (q.by === 'host') {
     ;({ sql, map } = planHostGroup({
       segments,
