@@ -306,12 +306,18 @@ export const TierRetention = z
 export type TierRetention = z.infer<typeof TierRetention>
 
 /**
- * How long each kind of history is kept per tier. Hosts and protocols are derived from the
- * conversations, so they follow `conversations`. A conversation whose rows have all aged out
- * is deleted with them.
+ * How long each kind of history is kept per tier. Hosts are kept as per-host series built from
+ * the conversations, with a retention of their own (e.g. host totals longer than the
+ * conversations); protocols follow `conversations`. A conversation whose rows have all aged
+ * out is deleted with them.
  */
 export const HistoryRetention = z
-  .object({ interfaces: TierRetention, conversations: TierRetention, probes: TierRetention })
+  .object({
+    interfaces: TierRetention,
+    conversations: TierRetention,
+    hosts: TierRetention,
+    probes: TierRetention,
+  })
   .strict()
 export type HistoryRetention = z.infer<typeof HistoryRetention>
 
@@ -320,6 +326,7 @@ export const HistoryRetentionChange = z
   .object({
     interfaces: TierRetention.partial().optional(),
     conversations: TierRetention.partial().optional(),
+    hosts: TierRetention.partial().optional(),
     probes: TierRetention.partial().optional(),
   })
   .strict()

@@ -25,6 +25,7 @@ import type { ProbeAggregate } from './probes/aggregate'
 import type { FlowDelta } from '../shared/capture/pipeline'
 import {
   kindRetention,
+  mergeRetention,
   openRecorder,
   resolveDbPath,
   type AlertEvent,
@@ -173,12 +174,7 @@ export class History {
 
   setRetention(change: HistoryRetentionChange): HistoryRetention {
     if (!this.recorder) throw new EngineError('UNAVAILABLE', 'history is not being recorded')
-    const now = this.retention()
-    const next: HistoryRetention = {
-      interfaces: { ...now.interfaces, ...change.interfaces },
-      conversations: { ...now.conversations, ...change.conversations },
-      probes: { ...now.probes, ...change.probes },
-    }
+    const next: HistoryRetention = mergeRetention(this.retention(), change)
     this.recorder.writer.setRetention(next)
     return next
   }

@@ -7,17 +7,19 @@
  */
 import type { HistoryRow } from '../../../common/history'
 import { UNKNOWN } from '../report/rows'
-import { isoMicros } from '../report/time'
+import { isoMicrosFast as isoMicros } from './time'
 
 export type AttributionGroupBy = 'process' | 'service' | 'country' | 'asn'
 
 export const isAttributionGroup = (by: string): by is AttributionGroupBy =>
   by === 'process' || by === 'service' || by === 'country' || by === 'asn'
 
-/** The conversation query's extra columns and joins (names live per address). */
-export const WHO_CONVERSATION_SELECT =
-  'c.process, c.pid, c.service, na.name AS name_a, nb.name AS name_b, ' +
-  'c.country_a, c.country_b, c.asn_a, c.asn_b'
+/** The conversation query's extra fields, as json_object() pairs, and joins (names live per
+ * address). */
+export const WHO_CONVERSATION_JSON =
+  "'process', c.process, 'pid', c.pid, 'service', c.service, 'name_a', na.name, " +
+  "'name_b', nb.name, 'country_a', c.country_a, 'country_b', c.country_b, 'asn_a', c.asn_a, " +
+  "'asn_b', c.asn_b"
 export const WHO_CONVERSATION_JOIN =
   'LEFT JOIN host_names na ON na.address = c.address_a ' +
   'LEFT JOIN host_names nb ON nb.address = c.address_b'
@@ -133,7 +135,8 @@ const MAP: Record<AttributionGroupBy, (r: Record<string, unknown>) => HistoryRow
   }),
 }
 
-const sided = (r: Record<string, unknown>) => ({
+/** A side's sums (tps, tbs: sent; tpr, tbr: received), count and first/last seen. */
+export const sided = (r: Record<string, unknown>) => ({
   packets_sent: r.tps as number,
   bytes_sent: r.tbs as number,
   packets_received: r.tpr as number,

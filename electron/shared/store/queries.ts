@@ -28,10 +28,11 @@ import {
   isAttributionGroup,
   planAttributionGroup,
   WHO_CONVERSATION_JOIN,
-  WHO_CONVERSATION_SELECT,
+  WHO_CONVERSATION_JSON,
   whoConversationFields,
 } from './attribution-queries'
-import { isoMicros } from '../report/time'
+import { isoMicrosFast as isoMicros } from './time'
+import { planHostGroup } from './host-queries'
 import type { Db } from './open'
 import { readPrunedBelow, readWatermarks } from './rollup'
 import { bucketStart, STEP_S, STEPS } from './tiers'
@@ -149,7 +150,6 @@ function union(
 }
 
 const TOP_CONVS = 'conv_id IN (SELECT conv_id FROM top) AND '
-const TOP_HOST_CONVS = 'conv_id IN (SELECT conv_id FROM topconv) AND '
 
 const CONV_COLS =
   'bucket_s, conv_id, packets_a_to_b, bytes_a_to_b, packets_b_to_a, bytes_b_to_a, retransmissions, ' +
@@ -158,7 +158,9 @@ const CONV_COLS =
 export function planQuery(db: Db, input: HistoryQuery): Plan {
   const q = HistoryQuery.parse(input)
   const bucketed = q.bucket !== null
-  const pruned = readPrunedBelow(db, q.by === 'interface' ? 'interfaces' : 'conversations')
+  // Each grouping plans against the retention of the rows it reads (hosts: host_series).
+  const kind = q.by === 'interface' ? 'interfaces' : q.by === 'host' ? 'hosts' : 'conversations'
+  const pruned = readPrunedBelow(db, kind)
   const done = readWatermarks(db)
   const last = STEP_S.length - 1
   // Unbucketed: the bulk from the coarsest tier, the edges and the part not rolled up yet from
@@ -229,72 +231,64 @@ export function planQuery(db: Db, input: HistoryQuery): Plan {
           GROUP BY conv_id ORDER BY sum(bytes_a_to_b + bytes_b_to_a) DESC, conv_id LIMIT ${limit}),`
       : ''
     const src = union('conv_series', CONV_COLS, segments, params, topN ? TOP_CONVS : '')
+    // A conversation's own fields travel as one JSON column (one string per row, not fifteen
+    // values). Bucketed top N: only on the row of its first bucket, and the map remembers them
+    // (N at most) for its other rows: 1,440 buckets of 10 conversations would otherwise carry
+    // the same fields 14,400 times, most of such a query's time.
+    const ranked = topN
+      ? 'SELECT agg.*, row_number() OVER (PARTITION BY conv_id ORDER BY b) AS rn FROM agg'
+      : 'SELECT agg.*, 1 AS rn FROM agg'
     sql = `WITH ${top} src AS NOT MATERIALIZED (${src}),
       agg AS (SELECT ${b} AS b, conv_id, sum(packets_a_to_b) AS packets_a_to_b,
         sum(bytes_a_to_b) AS bytes_a_to_b, sum(packets_b_to_a) AS packets_b_to_a,
         sum(bytes_b_to_a) AS bytes_b_to_a, sum(retransmissions) AS retransmissions,
         min(first_us) AS first_us, max(last_us) AS last_us
-        FROM src GROUP BY ${groupB}conv_id)
-      SELECT agg.*, c.protocol, c.address_a, c.port_a, c.address_b, c.port_b, c.handshake_rtt_ms,
-        ${WHO_CONVERSATION_SELECT}
-      FROM agg JOIN conversations c ON c.id = agg.conv_id ${WHO_CONVERSATION_JOIN}
+        FROM src GROUP BY ${groupB}conv_id),
+      ranked AS (${ranked})
+      SELECT ranked.*, c.handshake_rtt_ms, CASE WHEN c.id IS NOT NULL THEN json_object(
+          'protocol', c.protocol, 'address_a', c.address_a, 'port_a', c.port_a,
+          'address_b', c.address_b, 'port_b', c.port_b, ${WHO_CONVERSATION_JSON}) END AS conv
+      FROM ranked LEFT JOIN conversations c ON c.id = ranked.conv_id AND ranked.rn = 1
+        ${WHO_CONVERSATION_JOIN}
       ORDER BY ${orderB}bytes_a_to_b + bytes_b_to_a DESC, conv_id${tail}`
-    map = (r) => ({
-      bucket_start: bucketIso(r.b),
-      protocol: r.protocol as string,
-      address_a: r.address_a as string,
-      port_a: port(r.port_a),
-      address_b: r.address_b as string,
-      port_b: port(r.port_b),
-      packets_a_to_b: r.packets_a_to_b as number,
-      bytes_a_to_b: r.bytes_a_to_b as number,
-      packets_b_to_a: r.packets_b_to_a as number,
-      bytes_b_to_a: r.bytes_b_to_a as number,
-      first_seen: isoMicros(r.first_us as number),
-      last_seen: isoMicros(r.last_us as number),
-      retransmissions: r.retransmissions as number,
-      // Kept to the microsecond, as the capture report prints it.
-      handshake_rtt_ms:
-        typeof r.handshake_rtt_ms === 'number'
-          ? Math.round(r.handshake_rtt_ms * 1000) / 1000
-          : null,
-      ...whoConversationFields(r),
-    })
+    const first = new Map<unknown, Record<string, unknown>>()
+    map = (r) => {
+      let c: Record<string, unknown>
+      if (r.rn === 1) {
+        c = JSON.parse(r.conv as string) as Record<string, unknown>
+        c.handshake_rtt_ms = r.handshake_rtt_ms // a REAL: not through JSON text
+        if (topN) first.set(r.conv_id, c)
+      } else c = first.get(r.conv_id) as Record<string, unknown>
+      return {
+        bucket_start: bucketIso(r.b),
+        protocol: c.protocol as string,
+        address_a: c.address_a as string,
+        port_a: port(c.port_a),
+        address_b: c.address_b as string,
+        port_b: port(c.port_b),
+        packets_a_to_b: r.packets_a_to_b as number,
+        bytes_a_to_b: r.bytes_a_to_b as number,
+        packets_b_to_a: r.packets_b_to_a as number,
+        bytes_b_to_a: r.bytes_b_to_a as number,
+        first_seen: isoMicros(r.first_us as number),
+        last_seen: isoMicros(r.last_us as number),
+        retransmissions: r.retransmissions as number,
+        // Kept to the microsecond, as the capture report prints it.
+        handshake_rtt_ms:
+          typeof c.handshake_rtt_ms === 'number'
+            ? Math.round(c.handshake_rtt_ms * 1000) / 1000
+            : null,
+        ...whoConversationFields(c),
+      }
+    }
   } else if (q.by === 'host') {
-    // Each conversation counts for both of its endpoints: A sends a->b, B sends b->a.
-    const ends = (from: string) => `
-        SELECT s.bucket_s, c.address_a AS g, s.conv_id, s.packets_a_to_b AS ps, s.bytes_a_to_b AS bs,
-          s.packets_b_to_a AS pr, s.bytes_b_to_a AS br, s.first_us, s.last_us
-          FROM ${from} s JOIN conversations c ON c.id = s.conv_id
-        UNION ALL
-        SELECT s.bucket_s, c.address_b, s.conv_id, s.packets_b_to_a, s.bytes_b_to_a,
-          s.packets_a_to_b, s.bytes_a_to_b, s.first_us, s.last_us
-          FROM ${from} s JOIN conversations c ON c.id = s.conv_id`
-    const top = topN
-      ? `topsrc AS NOT MATERIALIZED (${union('conv_series', CONV_COLS, topSegments, params)}),
-        top AS (SELECT g FROM (${ends('topsrc')}) GROUP BY g ORDER BY sum(bs + br) DESC, g LIMIT ${limit}),
-        topconv AS (SELECT id AS conv_id FROM conversations WHERE address_a IN (SELECT g FROM top)
-          UNION SELECT id FROM conversations WHERE address_b IN (SELECT g FROM top)),`
-      : ''
-    const src = union('conv_series', CONV_COLS, segments, params, topN ? TOP_HOST_CONVS : '')
-    sql = `WITH ${top} src AS NOT MATERIALIZED (${src}),
-      ends AS (${ends('src')})
-      SELECT ${b} AS b, g AS address, sum(ps) AS packets_sent, sum(bs) AS bytes_sent,
-        sum(pr) AS packets_received, sum(br) AS bytes_received,
-        count(DISTINCT conv_id) AS conversations, min(first_us) AS first_us, max(last_us) AS last_us
-      FROM ends ${topN ? 'WHERE g IN (SELECT g FROM top)' : ''} GROUP BY ${groupB}g
-      ORDER BY ${orderB}bytes_sent + bytes_received DESC, address${tail}`
-    map = (r) => ({
-      bucket_start: bucketIso(r.b),
-      address: r.address as string,
-      packets_sent: r.packets_sent as number,
-      bytes_sent: r.bytes_sent as number,
-      packets_received: r.packets_received as number,
-      bytes_received: r.bytes_received as number,
-      conversations: r.conversations as number,
-      first_seen: isoMicros(r.first_us as number),
-      last_seen: isoMicros(r.last_us as number),
-    })
+    ;({ sql, map } = planHostGroup({
+      segments,
+      topSegments,
+      step_s: bucketed ? step_s : null,
+      top: q.top,
+      params,
+    }))
   } else if (isAttributionGroup(q.by)) {
     ;({ sql, map } = planAttributionGroup(q.by, {
       series: () => union('conv_series', CONV_COLS, segments, params),

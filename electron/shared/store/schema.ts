@@ -8,7 +8,7 @@
  * deltas, so rolling up is a plain SUM; min/max/sum-of-squares columns combine exactly too.
  */
 
-import { PROTO_SERIES_BACKFILL } from './proto-series'
+import { backfillSql, HOST_SERIES, PROTO_SERIES } from './derived-series'
 
 /** 'FSHS' (Flowscope history store), written to the SQLite header on create. */
 export const APPLICATION_ID = 0x46534853
@@ -139,13 +139,36 @@ CREATE TABLE host_names (
     version: 5,
     description: 'per-protocol series for bucketed protocol queries',
     sql: `
--- Derived from conv_series per (tier, bucket, protocol); see proto-series.ts.
+-- Derived from conv_series per (tier, bucket, protocol); see derived-series.ts.
 CREATE TABLE proto_series (
   step_s INTEGER NOT NULL, bucket_s INTEGER NOT NULL, protocol TEXT NOT NULL,
   packets INTEGER NOT NULL, bytes INTEGER NOT NULL, conversations INTEGER NOT NULL,
   PRIMARY KEY (step_s, bucket_s, protocol)
 ) WITHOUT ROWID;
-${PROTO_SERIES_BACKFILL}
+${backfillSql(PROTO_SERIES)}
+`,
+  },
+  {
+    version: 6,
+    description: 'per-host series for host queries; hosts get their own retention',
+    sql: `
+-- Derived from conv_series per (tier, bucket, host), each conversation counting for both of its
+-- endpoints; see derived-series.ts. first/last seen are µs offsets from bucket_s. Hosts are ids
+-- (short keys, also for IPv6), added by the rebuilds and pruned with their last series row.
+CREATE TABLE hosts (id INTEGER PRIMARY KEY, address TEXT NOT NULL UNIQUE);
+CREATE TABLE host_series (
+  step_s INTEGER NOT NULL, bucket_s INTEGER NOT NULL, host_id INTEGER NOT NULL,
+  packets_sent INTEGER NOT NULL, bytes_sent INTEGER NOT NULL,
+  packets_received INTEGER NOT NULL, bytes_received INTEGER NOT NULL,
+  conversations INTEGER NOT NULL, first_off_us INTEGER NOT NULL, last_off_us INTEGER NOT NULL,
+  PRIMARY KEY (step_s, bucket_s, host_id)
+) WITHOUT ROWID;
+-- A bucketed top N reads only the top hosts' buckets; pruning finds hosts with no row left.
+CREATE INDEX host_series_host ON host_series (host_id, step_s, bucket_s);
+${backfillSql(HOST_SERIES)}
+-- Host series exist where conversation rows still do: hosts start pruned where they are.
+INSERT INTO kind_tier_state (kind, step_s, pruned_below_s)
+  SELECT 'hosts', step_s, pruned_below_s FROM kind_tier_state WHERE kind = 'conversations';
 `,
   },
 ]

@@ -10,8 +10,8 @@
 import type { StoreFailure } from '../../../common/history'
 import { describeFailure, failureCode } from './errors'
 import type { Db } from './open'
-import { rebuildProtoSeries } from './proto-series'
-import { maintain, readWatermarks, type MaintainOptions } from './rollup'
+import { rebuildDerivedSeries } from './derived-series'
+import { maintain, readPrunedBelow, readWatermarks, type MaintainOptions } from './rollup'
 import { CONV, IFACE, PROBE, upsertSql, type SeriesKind } from './series'
 import { bucketStart, FINEST_STEP_S, STEP_S } from './tiers'
 import type { ConversationRecord } from '../../../common/capture'
@@ -443,7 +443,7 @@ export class HistoryWriter {
   private commit(batch: Pending[], alerts: AlertEvent[]): void {
     // Rows for buckets already rolled up also go straight into the coarser tiers.
     const done = readWatermarks(this.db)
-    // Conversation buckets this commit changed, per tier: their protocol series are rebuilt.
+    // Conversation buckets this commit changed, per tier: their derived series are rebuilt.
     const touched = new Set<string>()
     for (const p of batch) {
       const id = p.dim(p)
@@ -466,9 +466,14 @@ export class HistoryWriter {
         fine = coarse
       }
     }
+    // Only where the bucket's conversation rows are all there: a late row for a bucket that
+    // retention already emptied would rebuild it from that row alone (host series may be kept
+    // longer than conversations), so such a bucket keeps what it had.
+    const convKept = touched.size ? readPrunedBelow(this.db, 'conversations') : []
     for (const key of touched) {
       const [step, bucket] = key.split(':').map(Number) as [number, number]
-      rebuildProtoSeries(this.db, step, bucket, bucket + step)
+      if (bucket < (convKept[STEP_S.indexOf(step)] as number)) continue
+      rebuildDerivedSeries(this.db, step, bucket, bucket + step)
     }
     for (const a of alerts) this.stmts.alertIns.run(a)
   }
