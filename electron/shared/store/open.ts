@@ -12,7 +12,6 @@ import {
   existsSync,
   mkdirSync,
   openSync,
-  readSync,
   statSync,
 } from 'node:fs'
 import { dirname } from 'node:path'
@@ -20,19 +19,6 @@ import { describeFailure, StoreError } from './errors'
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema'
 
 export type Db = Database.Database
-
-const MAGIC = 'SQLite format 3\u0000'
-
-function readHeader(path: string): Buffer {
-  const fd = openSync(path, 'r')
-  try {
-    const buf = Buffer.alloc(100)
-    const n = readSync(fd, buf, 0, 100, 0)
-    return buf.subarray(0, n)
-  } finally {
-    closeSync(fd)
-  }
-}
 
 interface Inspection {
   exists: boolean
@@ -42,14 +28,14 @@ interface Inspection {
 }
 
 /**
- * Reads what the file is without modifying it; throws StoreError for anything not ours.
- * `header: false` skips reading the header bytes with fs and leaves that check to SQLite: a
- * read-only open (the reader thread) may run while this process already has the database
- * open, and closing any descriptor of the file drops every POSIX lock the process holds on it,
- * so another process (the sqlite3 CLI) could then think it is the last connection and delete
- * the WAL under our writer. A read-only open cannot damage a foreign file either way.
+ * Reads what the file is without modifying it; throws StoreError for anything not ours. Only
+ * SQLite reads the file: this process may already have the database open (the writer, the
+ * settings rows, the reader threads), and closing any descriptor of the file that SQLite does
+ * not know about drops every POSIX lock the process holds on it, so another process (a
+ * `flowscope report`, the sqlite3 CLI) could think it is the last connection and delete the WAL
+ * under our writer. SQLite answers SQLITE_NOTADB for a file that is not a database.
  */
-export function inspectDb(path: string, { header = true }: { header?: boolean } = {}): Inspection {
+export function inspectDb(path: string): Inspection {
   let size: number
   try {
     const st = statSync(path)
@@ -68,10 +54,6 @@ export function inspectDb(path: string, { header = true }: { header?: boolean } 
       'NOT_A_DATABASE',
       `${path} is not an SQLite database (wrong header); refusing to use it as the history database`,
     )
-  if (header) {
-    const bytes = readHeader(path)
-    if (bytes.length < 100 || bytes.subarray(0, 16).toString('latin1') !== MAGIC) throw notSqlite()
-  }
   let ro: Db | undefined
   try {
     ro = new Database(path, { readonly: true, fileMustExist: true })
@@ -144,7 +126,7 @@ export interface OpenOptions {
 
 /** Opens (creating if needed) the history database at `path`, or throws a StoreError. */
 export function openHistoryDb(path: string, opts: OpenOptions = {}): Db {
-  const found = inspectDb(path, { header: !opts.readonly })
+  const found = inspectDb(path)
   if (opts.readonly) {
     if (!found.exists) throw new StoreError('NOT_FOUND', `no history database at ${path}`)
     if (found.fresh || found.version < SCHEMA_VERSION) {
