@@ -7,11 +7,11 @@
 import { randomBytes } from 'node:crypto'
 import {
   HISTORY_MAX_ROWS,
+  HistoryRetention,
   type AlertHistoryQuery,
   type AlertHistoryRow,
   type HistoryQuery,
   type HistoryResult,
-  type HistoryRetention,
   type HistoryRetentionChange,
   type ProbeHistoryQuery,
   type ProbeHistoryResult,
@@ -20,6 +20,7 @@ import {
 import type { HistoryStatus } from '../../common/contract'
 import { EngineError } from './api'
 import type { EventBus } from './events'
+import { MetaJsonRow } from './meta-row'
 import { HistoryReader, type ReaderOptions } from './history-reader'
 import type { ProbeAggregate } from './probes/aggregate'
 import type { FlowDelta } from '../shared/capture/pipeline'
@@ -73,6 +74,7 @@ export class History {
   private readonly tickets = new Map<string, Ticket>()
   private readonly offs: Array<() => void> = []
   private readonly writerOpts: WriterOptions
+  private retentionRow: MetaJsonRow<HistoryRetention> | null = null
 
   /**
    * `db`: --db value (undefined: $FLOWSCOPE_DB or the data directory); `record`: false reads
@@ -96,6 +98,11 @@ export class History {
       return
     }
     this.recorder = opened.recorder
+    // Retention set through the contract (the Settings page) survives restarts; flags given at
+    // start (--retention-*) win over it.
+    this.retentionRow = new MetaJsonRow(this.path, 'history.retention', HistoryRetention)
+    const saved = opts.writer?.retention ? null : this.retentionRow.load()
+    if (saved) this.recorder.writer.setRetention(saved)
     this.offs.push(opened.recorder.onFailure((f) => this.fail(f)))
     this.offs.push(events.on('bandwidth.tick', (tick) => this.recorder?.bandwidthTick(tick)))
     this.offs.push(events.on('capture.state', (s) => !s.active && this.recorder?.reset()))
@@ -176,6 +183,7 @@ export class History {
     if (!this.recorder) throw new EngineError('UNAVAILABLE', 'history is not being recorded')
     const next: HistoryRetention = mergeRetention(this.retention(), change)
     this.recorder.writer.setRetention(next)
+    this.retentionRow?.save(next)
     return next
   }
 
@@ -183,6 +191,7 @@ export class History {
     this.offs.forEach((off) => off())
     this.recorder?.writer.close()
     this.recorder = null
+    this.retentionRow?.close()
     void this.reader.close()
     void this.exporter.close()
   }
