@@ -11,8 +11,13 @@ import type { CaptureSource, CaptureStats } from './source'
 
 /** Frames per native read; a 4 MiB batch holds ~28k headers-only records anyway. */
 const BATCH_PACKETS = 65536
-/** How long an idle live source sleeps before polling libpcap again (the kernel ring buffers meanwhile). */
-const IDLE_POLL_MS = 2
+/**
+ * How long an idle live source sleeps before polling again (the kernel and the capture helper
+ * buffer meanwhile): 1 ms after traffic, doubling while nothing comes, up to 16 ms, so a quiet
+ * link costs ~60 wake-ups a second instead of 500, and a busy one is read at once.
+ */
+const IDLE_POLL_MIN_MS = 1
+const IDLE_POLL_MAX_MS = 16
 
 export interface AggregatorOptions {
   maxFlows?: number
@@ -291,6 +296,7 @@ export async function runLive(
   let packets = 0
   let reason: LiveRunResult['reason'] = 'signal'
   let warning: string | null = null
+  let idleMs = IDLE_POLL_MIN_MS
   for (;;) {
     if (options.signal?.aborted) break
     const r = source.pump(add, BATCH_PACKETS)
@@ -321,8 +327,13 @@ export async function runLive(
       reason = 'eof'
       break
     }
-    if (r.status === 'idle') await sleep(IDLE_POLL_MS)
-    else await yieldToLoop()
+    if (r.status === 'idle') {
+      await sleep(idleMs)
+      idleMs = Math.min(idleMs * 2, IDLE_POLL_MAX_MS)
+    } else {
+      idleMs = IDLE_POLL_MIN_MS
+      await yieldToLoop()
+    }
   }
   // Count what the kernel already buffered before the stop, then read the final statistics.
   for (let i = 0; i < 64 && source.kind === 'live' && reason !== 'error'; i++) {

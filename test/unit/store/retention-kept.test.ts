@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { EventBus } from '../../../electron/engine/events'
 import { History } from '../../../electron/engine/history'
+import { retentionFromFlags } from '../../../electron/shared/store'
 import { tempDir } from './helpers'
 
 describe('history retention', () => {
@@ -24,9 +25,8 @@ describe('history retention', () => {
   })
 
   it('gives way to retention given at start (flags)', () => {
-    const flagged = new History(new EventBus(), db, {}, true, {
-      writer: { retention: { hosts: { '10s': 7200 } } },
-    })
+    const retention = retentionFromFlags({ 'retention-hosts': '10s=2h' })
+    const flagged = new History(new EventBus(), db, {}, true, { writer: { retention } })
     expect(flagged.retention().hosts['10s']).toBe(7200)
     flagged.close()
   })
