@@ -5,12 +5,15 @@
  * `capture.state` event says what is really running (a crash: active false with the reason;
  * back after the restart: active true again).
  */
+import { basename } from 'node:path'
+import { rm } from 'node:fs/promises'
+import type { ConnectionsView } from '../../common/capture'
 import type { CaptureState } from '../../common/contract'
 import { EngineError } from './api'
 import { captureHost, type CaptureHost } from './capture/worker'
 import type { EventBus } from './events'
 import type { FlowDelta } from '../shared/capture/pipeline'
-import type { StartMessage } from '../shared/protocol/capture'
+import type { StartMessage, ViewMessage, WorkerSource } from '../shared/protocol/capture'
 import type { WorkerLauncher } from './workers/launcher'
 import { WorkerStartError, type RestartPolicy } from './workers/host'
 import { SerialQueue } from './workers/serial'
@@ -32,8 +35,25 @@ export interface LiveCaptureOptions {
   record?: () => FlowSink | null
 }
 
-/** Conversations per tick sent to the UI; the table virtualises rows, so this can be generous. */
-const UI_TOP = 1000
+/**
+ * Top conversations in each tick's snapshot (alerts, metrics, clients without a view). The
+ * Connections page asks for its own rows over the whole table (`setView`), so this stays small
+ * and so does every `capture.tick`.
+ */
+const TICK_TOP = 20
+
+/** Where a capture reads from: an interface, or a file opened in the UI (kept open at its end). */
+export type CaptureInput =
+  | { kind: 'live'; iface: string; filter?: string }
+  | {
+      kind: 'file'
+      path: string
+      /** What the UI calls it (an upload's original name). */
+      name: string
+      filter?: string
+      /** A temporary copy (an upload): removed when this capture is stopped or replaced. */
+      removeAfter?: boolean
+    }
 
 const engineCode = (code: string): EngineError['code'] =>
   code === 'PERMISSION_DENIED'
@@ -46,6 +66,10 @@ const engineCode = (code: string): EngineError['code'] =>
 
 export class LiveCapture {
   private host: CaptureHost | null = null
+  /** The Connections view, kept across captures (a BPF change keeps what the page shows). */
+  private view: ConnectionsView | null = null
+  /** A temporary file to remove once its capture is over. */
+  private tempFile: string | null = null
   private readonly queue = new SerialQueue()
   private current: CaptureState = {
     active: false,
@@ -71,7 +95,21 @@ export class LiveCapture {
 
   /** Stops any running capture, then starts one; resolves once the worker is capturing. */
   start(iface: string, filter?: string): Promise<CaptureState> {
-    return this.queue.run(() => this.doStart(iface, filter))
+    return this.queue.run(() =>
+      this.doStart({ kind: 'live', iface, ...(filter !== undefined && { filter }) }),
+    )
+  }
+
+  /** Stops any running capture, then reads a pcap/pcapng file into the same table. */
+  openFile(input: Extract<CaptureInput, { kind: 'file' }>): Promise<CaptureState> {
+    return this.queue.run(() => this.doStart(input))
+  }
+
+  /** The Connections view: sent to the running worker at once and to every later capture. */
+  setView(view: ConnectionsView): void {
+    this.view = view
+    const message: ViewMessage = { type: 'view', view }
+    this.host?.send(message)
   }
 
   /** Resolves once the worker has exited. */
@@ -79,22 +117,38 @@ export class LiveCapture {
     return this.queue.run(() => this.doStop())
   }
 
-  private async doStart(iface: string, filter?: string): Promise<CaptureState> {
+  private async doStart(input: CaptureInput): Promise<CaptureState> {
     await this.doStop()
-    const sink = this.opts.record?.() ?? null
+    const filter = input.filter
+    const file = input.kind === 'file'
+    if (file && input.removeAfter) this.tempFile = input.path
+    // A file is an analysis, not traffic on this host: it is not filed in history.
+    const sink = file ? null : (this.opts.record?.() ?? null)
+    const source: WorkerSource = file
+      ? { kind: 'file', path: input.path, ...(filter !== undefined && { filter }) }
+      : { kind: 'live', iface: input.iface, ...(filter !== undefined && { filter }) }
     const start: StartMessage = {
       type: 'start',
-      source: { kind: 'live', iface, ...(filter !== undefined && { filter }) },
+      source,
       tickMs: this.opts.tickMs ?? 1000,
-      top: UI_TOP,
+      top: TICK_TOP,
       record: sink !== null,
+      ...(this.view && { view: this.view }),
+      ...(file && { hold: true }),
     }
     const host = captureHost({
       ...(this.opts.launcher && { launcher: this.opts.launcher }),
       ...(this.opts.restart !== undefined && { restart: this.opts.restart }),
+      // After a crash: the view as it is now, not as it was at the start.
+      restartMessage: () => ({ ...start, ...(this.view && { view: this.view }) }),
     })
     this.host = host
-    const base = { iface, filter: filter ?? null }
+    const iface = file ? `file:${basename(input.name)}` : input.iface
+    const base = {
+      iface,
+      filter: filter ?? null,
+      ...(file && { file: basename(input.name) }),
+    }
     // Deltas are history whichever capture they come from (even one being replaced).
     host.on('tick', (m) => {
       if (m.deltas?.length) sink?.(m.deltas)
@@ -104,6 +158,8 @@ export class LiveCapture {
           snapshot: m.snapshot,
           health: m.stats,
           skipped: m.skipped,
+          ...(m.view && { view: m.view }),
+          ...(m.eof && { eof: true }),
         })
     })
     host.on('ended', (m) => {
@@ -169,6 +225,9 @@ export class LiveCapture {
       await host.stop()
       this.set({ ...this.current, active: false })
     }
+    const temp = this.tempFile
+    this.tempFile = null
+    if (temp) await rm(temp, { force: true }).catch(() => {})
     return this.state()
   }
 

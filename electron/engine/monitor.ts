@@ -135,6 +135,21 @@ export class Monitor {
     'interfaces.list': () => this.sysnet.listInterfaces(),
     'bandwidth.history': () => this.bandwidth.history(this.tickMs),
     'capture.start': (p) => this.capture.start(p.iface, p.filter),
+    'capture.view': (v) => (this.capture.setView(v), { ok: true as const }),
+    'capture.openFile': (p, ctx) => {
+      // Only the desktop app names files on this machine; a browser uploads (serve mode).
+      if (ctx.transport !== 'ipc')
+        throw new EngineError(
+          'BAD_REQUEST',
+          'a browser cannot open files by path: upload the file (POST /api/capture-file)',
+        )
+      return this.capture.openFile({
+        kind: 'file',
+        path: p.path,
+        name: p.path,
+        ...(p.filter !== undefined && { filter: p.filter }),
+      })
+    },
     'capture.stop': () => this.capture.stop(),
     'capture.state': () => this.capture.state(),
     'probes.start': (p) => this.probes.start(p.targets),

@@ -127,6 +127,11 @@ export class WorkerHost<S extends { type: 'start' }, F extends Msg> extends Even
     return new Promise((resolve, reject) => this.launch(message, resolve, reject))
   }
 
+  /** Sends a message to the running worker (a setting changed mid-run); dropped when none runs. */
+  send(message: { type: string }): void {
+    this.channel?.postMessage(message)
+  }
+
   /** Asks the worker to finish; resolves after it exited with its last message (if any). */
   async stop(
     timeoutMs = this.opts.stopTimeoutMs ?? 5000,

@@ -5,7 +5,13 @@
  * conversation's delta since the previous tick, so the history store files them as they are.
  */
 import { z } from 'zod'
-import { CaptureSnapshot, ConversationProtocol, ConversationRecord } from '../../../common/capture'
+import {
+  CaptureSnapshot,
+  ConnectionsView,
+  ConversationProtocol,
+  ConversationRecord,
+  ViewResult,
+} from '../../../common/capture'
 import { CaptureHealth } from '../../../common/contract'
 import { AckMessage, StopMessage, tickFields, WorkerFailure } from './worker'
 import type { FlowDelta } from '../capture/pipeline'
@@ -41,10 +47,26 @@ export const StartMessage = z.object({
   finalConversations: z.boolean().optional(),
   /** Send with each tick the conversation deltas since the last tick sent (history). Off: none. */
   record: z.boolean().optional(),
+  /**
+   * The Connections page's view of the whole table (sort, filter, aggregation, window): each
+   * tick then carries its rows (`view`). Changed while running with a `view` message.
+   */
+  view: ConnectionsView.optional(),
+  /** A file stays open after its end, its table still served to views, until `stop` (the UI). */
+  hold: z.boolean().optional(),
 })
 export type StartMessage = z.infer<typeof StartMessage>
 
-export const ToWorker = z.discriminatedUnion('type', [StartMessage, AckMessage, StopMessage])
+/** A new view of the table; the next tick answers it (the worker also sends one at once). */
+export const ViewMessage = z.object({ type: z.literal('view'), view: ConnectionsView })
+export type ViewMessage = z.infer<typeof ViewMessage>
+
+export const ToWorker = z.discriminatedUnion('type', [
+  StartMessage,
+  AckMessage,
+  StopMessage,
+  ViewMessage,
+])
 export type ToWorker = z.infer<typeof ToWorker>
 
 const count = z.number().int().nonnegative()
@@ -92,6 +114,9 @@ export const TickMessage = z.object({
   snapshot: CaptureSnapshot,
   stats: CaptureHealth.nullable(),
   ...deltas,
+  /** The view's rows (with a view); a file held open after its end says `eof`. */
+  view: ViewResult.optional(),
+  eof: z.boolean().optional(),
 })
 
 export const EndedMessage = z.object({
