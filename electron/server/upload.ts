@@ -74,7 +74,8 @@ export async function handleUpload(
   busy = true
   // A fresh random name created exclusively (wx): nothing else can be there or point elsewhere.
   const path = join(tmpdir(), `flowscope-upload-${randomBytes(12).toString('hex')}`)
-  let opened = false
+  // What to answer; sent only after a copy nobody opened is gone (the client may look).
+  let answer: () => void
   try {
     let seen = 0
     const bound = new Transform({
@@ -84,25 +85,33 @@ export async function handleUpload(
       },
     })
     await pipeline(req, bound, createWriteStream(path, { mode: 0o600, flags: 'wx' }))
-    if (seen !== length) return refuse(res, 400, 'BAD_REQUEST', 'the upload ended early')
-    const state = await ctx.monitor.capture.openFile({
-      kind: 'file',
-      path,
-      name,
-      removeAfter: true,
-      ...(filter !== undefined && { filter }),
-    })
-    opened = true
-    json(res, 200, { ok: true, value: state })
+    if (seen !== length) {
+      answer = () => refuse(res, 400, 'BAD_REQUEST', 'the upload ended early')
+    } else {
+      const state = await ctx.monitor.capture.openFile({
+        kind: 'file',
+        path,
+        name,
+        removeAfter: true,
+        ...(filter !== undefined && { filter }),
+      })
+      // The capture owns the copy now: it is removed when that capture stops or is replaced.
+      busy = false
+      return json(res, 200, { ok: true, value: state })
+    }
   } catch (err) {
     if (err instanceof TooLarge)
-      return refuse(res, 413, 'BAD_REQUEST', `the upload is larger than announced or allowed`)
-    if (err instanceof EngineError)
-      return json(res, 400, { ok: false, code: err.code, message: err.message })
-    throw err
-  } finally {
-    busy = false
-    // The capture owns the copy once it opened it (removed at its stop); else it goes now.
-    if (!opened) await rm(path, { force: true })
+      answer = () =>
+        refuse(res, 413, 'BAD_REQUEST', 'the upload is larger than announced or allowed')
+    else if (err instanceof EngineError)
+      // Name the file as the user knows it, not by our temporary path.
+      answer = () =>
+        json(res, 400, { ok: false, code: err.code, message: err.message.split(path).join(name) })
+    else answer = () => refuse(res, 500, 'INTERNAL', 'the upload failed')
+    if (!(err instanceof TooLarge) && !(err instanceof EngineError))
+      process.stderr.write(`flowscope serve: upload failed: ${String(err)}\n`)
   }
+  await rm(path, { force: true })
+  busy = false
+  answer()
 }
