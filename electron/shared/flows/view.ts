@@ -46,6 +46,14 @@ interface FlowInfo {
   attr: Annotated | null
   attrTick: number
   hay: string | null
+  /** Group keys for `gmode` (aggregation + ports + attribution tick), so a tick allocates none. */
+  gmode: string
+  g1: string
+  g2: string | null
+  swap1: boolean
+  /** ab s2 s10 s40, ba s2 s10 s40, peak (both) as of tick `ratesTick`. */
+  rates: Float64Array | null
+  ratesTick: number
 }
 
 const ATTR_SORTS = new Set<ViewSortKey>(['process', 'service', 'country', 'asn'])
@@ -67,7 +75,9 @@ interface Acc {
   bAB: number
   pBA: number
   bBA: number
-  r: Float64Array // ab s2 s10 s40, ba s2 s10 s40
+  r: [number, number, number, number, number, number] // ab s2 s10 s40, ba s2 s10 s40
+  /** The tick that last saw a member. */
+  seen: number
   peak: number
   retx: number
   rtt: number | null
@@ -88,7 +98,9 @@ export class FlowView {
   private num = new Float64Array(1024)
   private tie = new Float64Array(1024)
   private str: (string | null)[] = []
-  private readonly rates = new Float64Array(6)
+  /** Group accumulators, kept from tick to tick (reset, not reallocated) while the mode holds. */
+  private accs = new Map<string, Acc>()
+  private accMode = ''
 
   constructor(private readonly annotate: Annotate | null = null) {}
 
@@ -115,7 +127,20 @@ export class FlowView {
     if (!i) {
       const endA = endpoint(f.addressA, f.portA)
       const endB = endpoint(f.addressB, f.portB)
-      i = { key: `c|${f.protocol}|${endA}|${endB}`, endA, endB, attr: null, attrTick: 0, hay: null }
+      i = {
+        key: `c|${f.protocol}|${endA}|${endB}`,
+        endA,
+        endB,
+        attr: null,
+        attrTick: 0,
+        hay: null,
+        gmode: '',
+        g1: '',
+        g2: null,
+        swap1: false,
+        rates: null,
+        ratesTick: 0,
+      }
       this.info.set(f, i)
     }
     return i
@@ -325,27 +350,42 @@ export class FlowView {
     view: ConnectionsView,
     words: string[],
   ): ViewResult {
-    const groups = new Map<string, Acc>()
+    const mode = `${view.group}|${view.ports}`
+    if (mode !== this.accMode) {
+      this.accs.clear()
+      this.accMode = mode
+    }
+    const groups = this.accs
+    for (const acc of groups.values()) resetAcc(acc)
+    const tick = this.tickNo
     let selected: Acc | null = null
-    const matchedGroups = new Set<Acc>()
+    const accs: Acc[] = []
+    const visit = (f: Flow, key: string, swap: boolean, hit: boolean) => {
+      let acc = groups.get(key)
+      if (!acc) {
+        acc = newAcc(key, f, swap, view)
+        groups.set(key, acc)
+      }
+      if (acc.seen !== tick) {
+        acc.seen = tick
+        acc.rep = f
+        acc.repSwap = swap
+      }
+      // A group's totals count its matching members only; with no filter all of them.
+      if (hit) {
+        if (acc.flows === 0) accs.push(acc)
+        this.addTo(acc, f, swap, clock)
+      }
+      if (key === view.selected) selected = acc
+    }
     for (const f of list) {
       const hit = this.matches(f, words)
-      const keys = this.groupKeys(f, view)
-      for (const g of keys) {
-        let acc = groups.get(g.key)
-        if (!acc) {
-          acc = newAcc(g.key, f, g.swap, view)
-          groups.set(g.key, acc)
-        }
-        // A group's totals count its matching members only; with no filter all of them.
-        if (hit) {
-          this.addTo(acc, f, g.swap, clock)
-          matchedGroups.add(acc)
-        }
-        if (acc.key === view.selected) selected = acc
-      }
+      const i = this.groupInfo(f, view)
+      visit(f, i.g1, i.swap1, hit)
+      if (i.g2 !== null) visit(f, i.g2, !i.swap1, hit)
     }
-    const accs = [...matchedGroups]
+    // Groups no member of which is left go (the map is bounded by the table).
+    for (const [k, acc] of groups) if (acc.seen !== tick) groups.delete(k)
     this.grow(accs.length)
     const { idx, num, tie } = this
     const isStr = STRING_SORTS.has(view.sort)
@@ -381,67 +421,95 @@ export class FlowView {
     }
   }
 
-  /** The group(s) a flow belongs to, and whether its B end is the group's own end. */
-  private groupKeys(f: Flow, view: ConnectionsView): { key: string; swap: boolean }[] {
-    const p = view.ports
+  /**
+   * The group(s) a flow belongs to (g2: a host aggregation's other end) and whether its B end is
+   * the group's own end; cached per flow while the mode (and its attribution) stays the same.
+   */
+  private groupInfo(f: Flow, view: ConnectionsView): FlowInfo {
     const i = this.infoOf(f)
+    const byAttr = view.group === 'process' || view.group === 'service'
+    const mode = `${view.group}|${view.ports}${byAttr ? `|${i.attrTick}` : ''}`
+    if (i.gmode === mode) return i
+    i.gmode = mode
+    i.g2 = null
+    i.swap1 = false
+    const p = view.ports
     const hostA = p ? i.endA : f.addressA
     const hostB = p ? i.endB : f.addressB
     switch (view.group) {
       case 'host':
-        return hostA === hostB
-          ? [{ key: `h|${hostA}`, swap: false }]
-          : [
-              { key: `h|${hostA}`, swap: false },
-              { key: `h|${hostB}`, swap: true },
-            ]
+        i.g1 = `h|${hostA}`
+        if (hostA !== hostB) i.g2 = `h|${hostB}`
+        break
       case 'source':
-        return [{ key: `s|${hostA}`, swap: false }]
+        i.g1 = `s|${hostA}`
+        break
       case 'destination':
-        return [{ key: `d|${hostB}`, swap: true }]
+        i.g1 = `d|${hostB}`
+        i.swap1 = true
+        break
       case 'process': {
         const a = i.attr
-        return [
-          {
-            key: a?.process ? `p|${a.process}|${a.pid ?? ''}` : 'p|',
-            swap: a?.process_side === 'b',
-          },
-        ]
+        i.g1 = a?.process ? `p|${a.process}|${a.pid ?? ''}` : 'p|'
+        i.swap1 = a?.process_side === 'b'
+        break
       }
       case 'service':
-        return [{ key: `v|${i.attr?.service ?? ''}`, swap: false }]
+        i.g1 = `v|${i.attr?.service ?? ''}`
+        break
       default: {
         // A conversation without ports: the host pair, lower address first.
         const swap = f.addressB < f.addressA
-        const lo = swap ? f.addressB : f.addressA
-        const hi = swap ? f.addressA : f.addressB
-        return [{ key: `n|${lo}|${hi}`, swap }]
+        i.g1 = `n|${swap ? f.addressB : f.addressA}|${swap ? f.addressA : f.addressB}`
+        i.swap1 = swap
       }
     }
+    return i
+  }
+
+  /** The flow's rates this tick (computed once even when it counts in two groups). */
+  private ratesOf(f: Flow, c: ViewClock): Float64Array {
+    const i = this.infoOf(f)
+    let r = i.rates
+    if (r !== null && i.ratesTick === this.tickNo) return r
+    r ??= i.rates = new Float64Array(7)
+    i.ratesTick = this.tickNo
+    const { nowSec: n, startSec: s } = c
+    // Quiet for longer than the longest window: every rate is 0 without reading the ring.
+    if (f.lastUs < (n - 41) * 1e6) {
+      r.fill(0)
+      return r
+    }
+    r[0] = f.rate(0, n, s, 2)
+    r[1] = f.rate(0, n, s, 10)
+    r[2] = f.rate(0, n, s, 40)
+    r[3] = f.rate(1, n, s, 2)
+    r[4] = f.rate(1, n, s, 10)
+    r[5] = f.rate(1, n, s, 40)
+    r[6] = f.peak(0, n, s) + f.peak(1, n, s)
+    return r
   }
 
   private addTo(acc: Acc, f: Flow, swap: boolean, c: ViewClock): void {
-    const r = this.rates
-    const { nowSec: n, startSec: s } = c
-    const out = swap ? 1 : 0
-    const inn = swap ? 0 : 1
-    r[0] = f.rate(out, n, s, 2)
-    r[1] = f.rate(out, n, s, 10)
-    r[2] = f.rate(out, n, s, 40)
-    r[3] = f.rate(inn, n, s, 2)
-    r[4] = f.rate(inn, n, s, 10)
-    r[5] = f.rate(inn, n, s, 40)
-    for (let k = 0; k < 6; k++) acc.r[k] = acc.r[k]! + r[k]!
+    const r = this.ratesOf(f, c)
+    const o = swap ? 3 : 0
+    const n = swap ? 0 : 3
+    acc.r[0] += r[o]!
+    acc.r[1] += r[o + 1]!
+    acc.r[2] += r[o + 2]!
+    acc.r[3] += r[n]!
+    acc.r[4] += r[n + 1]!
+    acc.r[5] += r[n + 2]!
+    acc.peak += r[6]!
+    acc.protocol = acc.flows === 0 || acc.protocol === f.protocol ? f.protocol : null
     acc.flows++
     acc.pAB += swap ? f.packetsBA : f.packetsAB
     acc.bAB += swap ? f.bytesBA : f.bytesAB
     acc.pBA += swap ? f.packetsAB : f.packetsBA
     acc.bBA += swap ? f.bytesAB : f.bytesBA
-    acc.peak += f.peak(0, n, s) + f.peak(1, n, s)
     acc.retx += f.tcp?.retransmissions ?? 0
     const rtt = f.tcp?.handshakeRttMs ?? null
     if (rtt !== null) acc.rtt = acc.rtt === null ? rtt : Math.max(acc.rtt, rtt)
-    if (acc.protocol !== null && acc.protocol !== f.protocol) acc.protocol = null
     if (f.firstUs < acc.first) acc.first = f.firstUs
     if (f.lastUs > acc.last) acc.last = f.lastUs
   }
@@ -483,8 +551,9 @@ export class FlowView {
   // ---- ordering ------------------------------------------------------------------------------
 
   /**
-   * Orders idx[0..m) just enough for the window: quickselect of the first offset+limit, then a
-   * sort of that prefix. Paused (pinned keys): those rows in that order instead.
+   * Orders idx[0..m) just enough for the window: quickselects put the offset-th and the last
+   * row of the window in place, then only the window is sorted. Paused (pinned keys): those
+   * rows in that order instead.
    */
   private window(
     m: number,
@@ -528,9 +597,10 @@ export class FlowView {
     const offset = Math.min(view.offset, Math.max(0, m - 1))
     const end = Math.min(m, offset + view.limit)
     if (end > 0) {
-      if (end < m) quickselect(idx, 0, m - 1, end - 1, cmp)
-      const prefix = idx.subarray(0, end)
-      prefix.sort(cmp)
+      // Only [offset, end) gets sorted: deep in the table that is the window, not all before it.
+      if (offset > 0) quickselect(idx, 0, m - 1, offset, cmp)
+      if (end < m) quickselect(idx, offset, m - 1, end - 1, cmp)
+      idx.subarray(offset, end).sort(cmp)
     }
     return { indices: Array.from(idx.subarray(offset, end)), offset, gone: [] }
   }
@@ -540,7 +610,14 @@ function windows(f: Flow, dir: number, n: number, s: number): RateWindows {
   return { s2: f.rate(dir, n, s, 2), s10: f.rate(dir, n, s, 10), s40: f.rate(dir, n, s, 40) }
 }
 
+/** Attribution for a row: known values only (a tick carries no nulls for what nobody knows). */
 function attrFields(a: Annotated, swap = false): Partial<ViewRow> {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(allAttrFields(a, swap))) if (v !== null) out[k] = v
+  return out as Partial<ViewRow>
+}
+
+function allAttrFields(a: Annotated, swap: boolean): Partial<ViewRow> {
   const x = swap ? 'b' : 'a'
   const y = swap ? 'a' : 'b'
   return {
@@ -564,6 +641,18 @@ function sideFields(a: Annotated, swap: boolean): Partial<ViewRow> {
   return { name_a: f.name_a, country_a: f.country_a, asn_a: f.asn_a, as_org_a: f.as_org_a }
 }
 
+/** Back to zero for a new tick (its identity, a label and a key, stays). */
+function resetAcc(acc: Acc): void {
+  acc.flows = 0
+  acc.pAB = acc.bAB = acc.pBA = acc.bBA = 0
+  acc.r.fill(0)
+  acc.peak = 0
+  acc.retx = 0
+  acc.rtt = null
+  acc.first = Infinity
+  acc.last = 0
+}
+
 function newAcc(key: string, f: Flow, swap: boolean, view: ConnectionsView): Acc {
   const p = view.ports
   const endA = p ? endpoint(f.addressA, f.portA) : f.addressA
@@ -580,7 +669,8 @@ function newAcc(key: string, f: Flow, swap: boolean, view: ConnectionsView): Acc
     bAB: 0,
     pBA: 0,
     bBA: 0,
-    r: new Float64Array(6),
+    r: [0, 0, 0, 0, 0, 0],
+    seen: -1,
     peak: 0,
     retx: 0,
     rtt: null,

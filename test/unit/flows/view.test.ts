@@ -94,6 +94,11 @@ describe('FlowView', () => {
     )
     // With ports every destination port is its own row.
     expect(dst.matched).toBe(3001)
+    // Groups are kept between ticks and reset: the same table gives the same rows again.
+    const again = fv.apply(agg.recent(), clock, view({ group: 'host', ports: false, limit: 5 }))
+    expect(again).toEqual(host)
+    // 10.8.0.1 talks UDP and TCP: its row's protocol is mixed (null).
+    expect(dest.protocol).toBeNull()
     const pairs = fv.apply(agg.recent(), clock, view({ group: 'conversation', ports: false }))
     expect(pairs.matched).toBe(3001)
     expect(pairs.rows.every((r) => r.port_a === null && r.port_b === null)).toBe(true)
