@@ -102,7 +102,9 @@ function descendants(pid) {
     let kids = ''
     try {
       kids = readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8')
-    } catch {}
+    } catch {
+      // the thread ended meanwhile
+    }
     for (const k of kids.split(' ').filter(Boolean)) out.push(Number(k), ...descendants(Number(k)))
   }
   return out
@@ -111,8 +113,11 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 const pct = (ticks, s) => ((ticks / HZ / s) * 100).toFixed(1)
 
 async function startServe() {
+  // FSC_BENCH_ENGINE_PROF=DIR: CPU profiles of serve and its workers (fork passes execArgv on).
+  const prof = process.env.FSC_BENCH_ENGINE_PROF
   const serve = inNs(A, [
     process.execPath,
+    ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []),
     'bin/flowscope.cjs',
     'serve',
     '--port',
@@ -132,6 +137,24 @@ async function startServe() {
   return { serve, url }
 }
 
+/** FSC_BENCH_PROFILE=1: 10 s of the renderer's CPU profile, the top functions by self time. */
+async function profile(cdp) {
+  await cdp.send('Profiler.enable')
+  await cdp.send('Profiler.start')
+  await sleep(10_000)
+  const { profile: p } = await cdp.send('Profiler.stop')
+  const self = new Map()
+  const dt = p.timeDeltas ?? []
+  const byId = new Map(p.nodes.map((n) => [n.id, n]))
+  p.samples.forEach((id, k) => {
+    const n = byId.get(id)
+    const name = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}`
+    self.set(name, (self.get(name) ?? 0) + (dt[k] ?? 0) / 1000)
+  })
+  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)
+  for (const [name, ms] of top) console.log(`  ${(ms / 10).toFixed(1).padStart(6)} ms/s  ${name}`)
+}
+
 async function measure(n) {
   const send = inNs(A, [process.execPath, sender, ADDR_B, String(n)])
   const { serve, url } = await startServe()
@@ -149,9 +172,15 @@ async function measure(n) {
     if (d.includes('"event":"capture.tick"')) ticks.push(Buffer.byteLength(d))
   })
   const errors = []
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()))
-  await page.goto(url)
-  await page.getByTestId('nav-connections').click()
+  const born = Date.now()
+  let phase = 'start'
+  page.on('console', (m) => {
+    if (m.type() === 'error')
+      errors.push(`${m.text()} (${phase}, ${((Date.now() - born) / 1000).toFixed(0)} s)`)
+  })
+  // Straight to Connections: no other page is ever mounted (a hidden Interfaces page still
+  // draws its charts every second today, which is not this page's cost).
+  await page.goto(`${url}#connections`)
   await page.getByTestId('capture-iface').selectOption(VA)
   await page.getByTestId('capture-toggle').click()
   await page.getByTestId('view-status').filter({ hasText: 'conversations in the table' }).waitFor()
@@ -168,12 +197,14 @@ async function measure(n) {
   const heap0 = await metric('JSHeapUsedSize')
 
   // Steady state: main-thread time per tick, tick size, engine CPU.
+  phase = 'steady'
   const pids = () => [serve.pid, ...descendants(serve.pid)]
   const before = new Map(pids().map((p) => [p, cpuTicks(p)]))
   const task0 = await metric('TaskDuration')
   const tick0 = ticks.length
   await sleep(WINDOW_S * 1000)
   const task1 = await metric('TaskDuration')
+  if (process.env.FSC_BENCH_PROFILE) await profile(cdp)
   const tickN = ticks.length - tick0
   let engine = 0
   const perPid = []
@@ -191,6 +222,7 @@ async function measure(n) {
       for (const e of l.getEntries()) window.__long.push(e.duration)
     }).observe({ type: 'longtask', buffered: false })
   })
+  phase = 'scrolling'
   const scroller = page.getByTestId('conversation-scroller')
   const t0 = Date.now()
   while (Date.now() - t0 < 10_000) {
@@ -202,6 +234,7 @@ async function measure(n) {
   }
   const long = await page.evaluate(() => window.__long)
 
+  phase = 'heap'
   // Heap after a few minutes of ticks.
   const rest = HEAP_MIN * 60_000 - (Date.now() - t0) - WINDOW_S * 1000
   if (rest > 0) await sleep(rest)
@@ -236,7 +269,9 @@ async function measure(n) {
     engine_cpu_pct: pct(engine, WINDOW_S),
     engine_cpu_detail: perPid.join(', '),
     iftop_cpu_pct: pct(iftopTicks, WINDOW_S),
-    console_errors: errors.length,
+    console_errors: errors.length
+      ? `${errors.length}: ${[...new Set(errors)].slice(0, 3).join(' | ')}`
+      : 0,
   }
 }
 
