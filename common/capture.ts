@@ -216,7 +216,7 @@ export const DEFAULT_VIEW: ConnectionsView = {
   group: 'conversation',
   ports: true,
   offset: 0,
-  limit: 60,
+  limit: 40,
   pinned: null,
   selected: null,
 }
