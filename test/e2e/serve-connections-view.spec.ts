@@ -6,7 +6,7 @@
  * pcap written by tcpdump uploaded into the same table, its conversations counted by tshark.
  */
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, test, type Page } from '@playwright/test'
@@ -166,6 +166,31 @@ test.describe('serve mode: the connections view covers every conversation', () =
       await expect
         .poll(() => detail.locator('tbody tr').count(), { timeout: 10_000 })
         .toBeGreaterThanOrEqual(3)
+      // The page with its table and detail panel: no serious or critical accessibility problem.
+      // (axe-core itself: openPage's page has no context of its own for @axe-core/playwright;
+      // evaluated through the protocol, so the page's CSP does not apply to it.)
+      await page.evaluate(readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'))
+      const { passes, violations } = await page.evaluate(async () => {
+        const axe = (window as unknown as { axe: { run: (c: unknown) => Promise<AxeResult> } }).axe
+        type AxeResult = {
+          passes: unknown[]
+          violations: { id: string; impact: string; nodes: { target: string[] }[] }[]
+        }
+        const r = await axe.run({ include: [['main']] })
+        return {
+          passes: r.passes.length,
+          violations: r.violations.map((v) => ({
+            id: v.id,
+            impact: v.impact,
+            at: v.nodes[0]?.target.join(' '),
+          })),
+        }
+      })
+      console.log(`axe: ${passes} rules pass, ${violations.length} violations in <main>`)
+      expect(passes).toBeGreaterThan(10)
+      const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      for (const v of bad) console.log(`axe ${v.impact} ${v.id}: ${v.at}`)
+      expect(bad.map((v) => v.id)).toEqual([])
       await detail.getByTestId('detail-close').click()
       await expect(detail).toBeHidden()
 
