@@ -202,6 +202,12 @@ export class LiveCapture {
     try {
       await host.start(start)
       running = true
+      // The worker has the upload open: unlink it now, so even a killed engine leaves nothing
+      // (a restart after a crash then reports the file gone).
+      if (file && input.removeAfter && this.tempFile === input.path) {
+        this.tempFile = null
+        await rm(input.path, { force: true }).catch(() => {})
+      }
     } catch (err) {
       if (this.host === host) this.host = null
       if (!(err instanceof WorkerStartError)) throw err

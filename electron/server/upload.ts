@@ -1,9 +1,10 @@
 /**
  * Serve mode's one request with a body: a pcap/pcapng file uploaded by the Connections page
  * (POST /api/capture-file?token=…&name=…[&filter=…]), streamed to a private temporary file
- * (0600 in a 0700 folder) and opened by the capture worker like a file given by path. The copy
- * is removed when that capture is stopped or replaced. Same checks as the API: Host (done by the
- * caller), Origin and token; the size is bounded before and while reading.
+ * (0600, created exclusively under a random name) and opened by the capture worker like a file
+ * given by path; the copy is unlinked as soon as the worker has it open. Same checks as the
+ * API: Host (done by the caller), Origin and token; the size is bounded before and while
+ * reading.
  */
 import { createWriteStream } from 'node:fs'
 import { randomBytes } from 'node:crypto'
