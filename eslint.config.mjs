@@ -70,6 +70,7 @@ export default tseslint.config(
   },
   {
     files: [
+      'electron/shared/**/*.ts',
       'electron/engine/**/*.ts',
       'electron/server/**/*.ts',
       'electron/cli/**/*.ts',
@@ -77,7 +78,7 @@ export default tseslint.config(
     ],
     rules: banned(
       ['electron', 'electron/*', '**/renderer/**', '**/main/**', '**/preload/**'],
-      'the engine, server, CLI and workers run in plain Node: no electron imports',
+      'shared code, the engine, server, CLI and workers run in plain Node: no electron imports',
     ),
   },
   {

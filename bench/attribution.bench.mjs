@@ -61,8 +61,8 @@ if (process.argv.includes('--hold')) {
 
 function outside() {
   if (process.getuid?.() !== 0) {
-    console.error('attribution.bench: needs root (creates a network namespace)')
-    process.exit(2)
+    console.log('attribution bench skipped: needs root (creates a network namespace)')
+    process.exit(0)
   }
   const ns = `fsbattr${process.pid}`
   spawnSync('ip', ['netns', 'add', ns], { stdio: 'inherit' })

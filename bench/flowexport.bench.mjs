@@ -20,8 +20,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const file = process.argv[2]
 const rounds = Number(process.argv[3] ?? 5)
 if (!file) {
-  console.error('usage: node bench/flowexport.bench.mjs FILE.pcap [ROUNDS]')
-  process.exit(2)
+  // npm run bench runs every script without arguments: say what this one needs, as a skip.
+  console.log(
+    'flowexport bench skipped: give a capture: node bench/flowexport.bench.mjs FILE.pcap [ROUNDS]',
+  )
+  process.exit(0)
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'fsd-bench-'))

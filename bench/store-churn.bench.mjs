@@ -4,7 +4,8 @@
 //    for an hour, with rollups and retention running as the writer runs them;
 // 2. retention: the clock moves past the conversations' retention (3 days), maintenance runs;
 // 3. churn again for an hour: freed pages are reused, so the file does not grow past phase 1.
-// Printed every 10 simulated minutes: conversations kept, series rows, file size (db + WAL),
+// Printed every 10 simulated minutes: conversations and hosts kept, series rows (conversation
+// and host series; every churned conversation brings a new local address), file size (db + WAL),
 // live size (pages in use), and this process's RSS (the writer runs in it, as in the engine).
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -39,10 +40,9 @@ const size = () =>
     }
   }, 0)
 
-// Conversations: 10 s for 1 h, 1 min for 6 h, 1 h for 1 day, 1 day for 2 days.
-const retention = {
-  conversations: { '10s': 3600, '1m': 6 * 3600, '1h': 86400, '1d': 2 * 86400 },
-}
+// Conversations and hosts: 10 s for 1 h, 1 min for 6 h, 1 h for 1 day, 1 day for 2 days.
+const kept = { '10s': 3600, '1m': 6 * 3600, '1h': 86400, '1d': 2 * 86400 }
+const retention = { conversations: kept, hosts: kept }
 let now_s = store.bucketStart(1_790_000_000, 86400)
 const writer = new store.HistoryWriter(store.openHistoryDb(path), path, {
   flush_ms: 0,
@@ -56,6 +56,14 @@ const live = () =>
     probe.pragma('freelist_count', { simple: true })) *
   probe.pragma('page_size', { simple: true })
 const n = (sql) => probe.prepare(sql).pluck().get()
+// Builds without host series: '-'.
+const hosts = (sql) => {
+  try {
+    return n(sql).toLocaleString('en-US')
+  } catch {
+    return '-'
+  }
+}
 
 let serial = 0
 function minuteOfChurn() {
@@ -90,13 +98,13 @@ console.log(
   `churn: ${PER_MIN.toLocaleString('en-US')} new conversations per simulated minute, database ${path}`,
 )
 console.log(
-  `   ${'phase'.padEnd(10)} ${'sim time'.padStart(9)} ${'convs kept'.padStart(11)} ${'series rows'.padStart(12)} ${'file'.padStart(10)} ${'live'.padStart(10)} ${'RSS'.padStart(9)}`,
+  `   ${'phase'.padEnd(10)} ${'sim time'.padStart(9)} ${'convs kept'.padStart(11)} ${'series rows'.padStart(12)} ${'hosts kept'.padStart(11)} ${'host rows'.padStart(12)} ${'file'.padStart(10)} ${'live'.padStart(10)} ${'RSS'.padStart(9)}`,
 )
 const t0 = now_s
 const row = (phase) => {
   const h = ((now_s - t0) / 3600).toFixed(2)
   console.log(
-    `   ${phase.padEnd(10)} ${`${h} h`.padStart(9)} ${n('SELECT count(*) FROM conversations').toLocaleString('en-US').padStart(11)} ${n('SELECT count(*) FROM conv_series').toLocaleString('en-US').padStart(12)} ${mb(size()).padStart(10)} ${mb(live()).padStart(10)} ${mb(process.memoryUsage().rss).padStart(9)}`,
+    `   ${phase.padEnd(10)} ${`${h} h`.padStart(9)} ${n('SELECT count(*) FROM conversations').toLocaleString('en-US').padStart(11)} ${n('SELECT count(*) FROM conv_series').toLocaleString('en-US').padStart(12)} ${hosts('SELECT count(*) FROM hosts').padStart(11)} ${hosts('SELECT count(*) FROM host_series').padStart(12)} ${mb(size()).padStart(10)} ${mb(live()).padStart(10)} ${mb(process.memoryUsage().rss).padStart(9)}`,
   )
 }
 const wall = performance.now()

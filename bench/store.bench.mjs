@@ -1,4 +1,7 @@
-// History store benchmark (run `npm run build` first): node bench/store.bench.mjs [--convs N] [--keep]
+// History store benchmark (run `npm run build` first):
+//   node bench/store.bench.mjs [--convs N] [--keep] [--no-plans] [--before DIR]
+// --before DIR: another build's out/main (e.g. main's, copied aside before rebuilding) whose
+// queryHistory runs the same queries on the same database, side by side ("before"/"after").
 //  1. write throughput: the batched HistoryWriter vs a naive writer doing the same upserts with
 //     one transaction per row (the peer), same database settings (WAL, synchronous=NORMAL);
 //  2. a synthetic month at N active conversations (default 1,000, each active in every bucket:
@@ -9,7 +12,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -21,6 +24,8 @@ try {
   console.error('store.bench: run `npm run build` first (needs out/main/store.js)')
   process.exit(2)
 }
+const beforeAt = process.argv.indexOf('--before')
+const beforeStore = beforeAt < 0 ? null : require(resolve(process.argv[beforeAt + 1], 'store.js'))
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -64,9 +69,9 @@ function delta(i, bucket) {
 }
 
 // --- 1. write throughput ---------------------------------------------------------------------
-function batched(rows) {
-  const path = join(dir, 'batched.db')
-  const writer = new store.HistoryWriter(store.openHistoryDb(path), path, {
+function batched(rows, impl = store, name = 'batched.db') {
+  const path = join(dir, name)
+  const writer = new impl.HistoryWriter(impl.openHistoryDb(path), path, {
     flush_ms: 0,
     max_rows: 20_000,
     maintain_ms: Infinity,
@@ -142,6 +147,13 @@ console.log(
   `   ${'naive (one transaction per row, peer)'.padEnd(38)} ${fmt(nv.rows).padStart(10)} ${nv.s.toFixed(2).padStart(8)} ${fmt(nRate).padStart(10)}`,
 )
 console.log(`   batched / naive: ${(bRate / nRate).toFixed(1)}x`)
+if (beforeStore) {
+  // The same batched writes through the other build (derived series it does not keep).
+  const o = batched(CONVS * 300, beforeStore, 'batched-before.db')
+  console.log(
+    `   ${`before: batched (${o.batches} transactions)`.padEnd(38)} ${fmt(o.rows).padStart(10)} ${o.s.toFixed(2).padStart(8)} ${fmt(o.rows / o.s).padStart(10)}`,
+  )
+}
 const needed = CONVS / 10
 console.log(
   `   needed at ${CONVS} active conversations: ${fmt(needed)} rows/s (one per conversation per 10 s)\n`,
@@ -213,6 +225,31 @@ for (const sql of indexes) db.exec(sql)
 db.pragma('wal_checkpoint(TRUNCATE)')
 if (indexes.length)
   console.log(`   conv_series index (conv_id, step_s, bucket_s): ${mb(fileSize(path) - before)}`)
+// Derived series (per protocol, per host), as the writer and maintenance keep them, a day at a
+// time (builds without them: skipped).
+const rebuild = store.rebuildDerivedSeries ?? store.rebuildProtoSeries
+if (rebuild) {
+  db.pragma('wal_checkpoint(TRUNCATE)')
+  const size0 = fileSize(path)
+  const t0 = process.hrtime.bigint()
+  for (const t of tiers)
+    for (let lo = t.lo; lo < t.hi; lo += 86400)
+      db.transaction(() => rebuild(db, t.step, lo, Math.min(t.hi, lo + 86400)))()
+  const s = Number(process.hrtime.bigint() - t0) / 1e9
+  const count = (table) => {
+    try {
+      return fmt(db.prepare(`SELECT count(*) FROM ${table}`).pluck().get())
+    } catch {
+      return 'no table'
+    }
+  }
+  console.log(
+    `   derived series built in ${s.toFixed(1)} s: proto_series ${count('proto_series')} rows, ` +
+      `host_series ${count('host_series')} rows`,
+  )
+  db.pragma('wal_checkpoint(TRUNCATE)')
+  console.log(`   derived series with their indexes: ${mb(fileSize(path) - size0)}`)
+}
 // Watermarks and pruning as maintenance would have left them.
 db.prepare('UPDATE rollup_state SET done_until_s = ? WHERE from_step_s = ?').run(tiers[2].hi, 10)
 db.prepare('UPDATE rollup_state SET done_until_s = ? WHERE from_step_s = ?').run(tiers[1].hi, 60)
@@ -246,12 +283,12 @@ console.log(
 // --- 3. queries --------------------------------------------------------------------------------
 console.log('3. top-10 queries (median of 3 runs), each with its EXPLAIN QUERY PLAN')
 const PLANS = process.argv.includes('--no-plans') ? false : true
-function time(q) {
+function time(q, impl = store) {
   const runs = []
   let res
   for (let i = 0; i < 3; i++) {
     const t0 = process.hrtime.bigint()
-    res = store.queryHistory(db, q)
+    res = impl.queryHistory(db, q)
     runs.push(Number(process.hrtime.bigint() - t0) / 1e6)
   }
   runs.sort((a, z) => a - z)
@@ -267,33 +304,46 @@ function printPlan(q) {
     console.log(`        ${'  '.repeat(d - 1)}${r.detail}`)
   }
 }
+if (beforeStore) console.log(`   before: ${process.argv[beforeAt + 1]} (same database, same run)`)
+console.log(
+  `   ${'query'.padEnd(33)} ${'tier'.padEnd(9)} ${beforeStore ? `${'before'.padStart(9)} ` : ''}${'after'.padStart(9)} ${'rows'.padStart(6)}`,
+)
+const over = []
 for (const [label, from_s, by, bucket] of [
   ['30 days, by conversation', now_s - 30 * 86400, 'conversation', null],
   ['30 days, by host', now_s - 30 * 86400, 'host', null],
   ['30 days, by protocol', now_s - 30 * 86400, 'protocol', null],
   ['30 days, daily buckets', now_s - 30 * 86400, 'conversation', '1d'],
+  ['30 days, hosts, daily buckets', now_s - 30 * 86400, 'host', '1d'],
   ['30 days, hosts, 1 h buckets', now_s - 30 * 86400, 'host', '1h'],
   ['7 days, by conversation', now_s - 7 * 86400, 'conversation', null],
+  ['7 days, by host', now_s - 7 * 86400, 'host', null],
   ['24 hours, by conversation', now_s - 86400, 'conversation', null],
   ['24 hours, by host', now_s - 86400, 'host', null],
   ['24 hours, by protocol', now_s - 86400, 'protocol', null],
   ['24 hours, 10 s buckets', now_s - 86400, 'conversation', '10s'],
-  ['24 hours, hosts, 10 s buckets', now_s - 86400, 'host', '10s'],
+  ['24 hours, hosts, 1 m buckets', now_s - 86400, 'host', '1m'],
+  ['24 hours, hosts, 1 h buckets', now_s - 86400, 'host', '1h'],
   ['24 hours, protocols, 1 m buckets', now_s - 86400, 'protocol', '1m'],
 ]) {
   const q = { from_s, to_s: now_s, by, bucket, top: 10 }
   const { ms, res } = time(q)
-  const rowBytes = (r) =>
-    r.bytes ??
-    (r.bytes_a_to_b !== undefined
-      ? r.bytes_a_to_b + r.bytes_b_to_a
-      : r.bytes_sent + r.bytes_received)
-  const first = rowBytes(res.rows[0])
+  const old = beforeStore ? time(q, beforeStore) : null
+  // The same rows from both builds (the host series must give what the conversation rows gave).
+  const same = old ? JSON.stringify(old.res.rows) === JSON.stringify(res.rows) : true
+  const tier = `${res.meta.tier}${res.meta.step ? `/${res.meta.step}` : ''}`
   console.log(
-    `   ${label.padEnd(33)} tier ${res.meta.tier.padEnd(4)} ${ms.toFixed(0).padStart(6)} ms ${fmt(res.rows.length).padStart(6)} rows, first ${fmt(first)} bytes`,
+    `   ${label.padEnd(33)} ${tier.padEnd(9)} ${old ? `${`${old.ms.toFixed(0)} ms`.padStart(9)} ` : ''}${`${ms.toFixed(0)} ms`.padStart(9)} ${fmt(res.rows.length).padStart(6)}${same ? '' : '  ROWS DIFFER'}`,
   )
+  if (ms >= 200 && from_s >= now_s - 30 * 86400) over.push(label)
+  if (!same) process.exitCode = 1
   if (PLANS && store.planQuery) printPlan(q)
 }
+console.log(
+  over.length
+    ? `   over 200 ms: ${over.join(', ')}`
+    : '   every 24-hour and 30-day top-10 above: under 200 ms',
+)
 db.close()
 if (KEEP) console.log(`\nkept ${dir}`)
 else rmSync(dir, { recursive: true, force: true })

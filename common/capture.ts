@@ -138,8 +138,34 @@ export const CaptureSnapshot = z.object({
   flows_expired: count,
   /** Top conversations by 10 s rate (both directions), then by total bytes. */
   conversations: z.array(ConversationRecord),
+  /**
+   * TCP retransmissions in every conversation of this capture so far (ended and evicted ones
+   * too), counted as `retransmissions` is per conversation. Absent from older engines.
+   */
+  retransmissions_total: count.optional(),
+  /**
+   * The busiest hosts and conversations by 2 s rate (both directions) over the whole flow
+   * table, for alert rules: a host's rate sums every conversation it is in, not only the top
+   * list's. Sent by the capture worker with each tick; only series with traffic in the window.
+   */
+  busiest: z
+    .object({
+      hosts: z.array(z.object({ address: z.string(), bps: rate })),
+      conversations: z.array(
+        z.object({
+          protocol: ConversationProtocol,
+          address_a: z.string(),
+          port_a: z.number().int().nullable(),
+          address_b: z.string(),
+          port_b: z.number().int().nullable(),
+          bps: rate,
+        }),
+      ),
+    })
+    .optional(),
 })
 export type CaptureSnapshot = z.infer<typeof CaptureSnapshot>
+export type BusiestSeries = NonNullable<CaptureSnapshot['busiest']>
 
 /**
  * The Connections page's view of the whole flow table, applied in the capture worker (so a

@@ -9,6 +9,8 @@ import { z } from 'zod'
 import { AlertConfig, AlertNotice, AlertsList } from './alerts'
 import { CaptureSnapshot, ConnectionsView, ViewResult } from './capture'
 import {
+  AlertHistoryQuery,
+  AlertHistoryRow,
   HistoryQuery,
   HistoryResult,
   HistoryRetention,
@@ -18,14 +20,19 @@ import {
   StoreFailure,
 } from './history'
 import { ProbeResult, ProbeSpec, ProbeTargetStats } from './probes'
+import { SettingsChange, SettingsState } from './settings'
 
-/** Error codes that cross boundaries as data. */
+/**
+ * Error codes that cross boundaries as data. CANCELLED is not a failure to show: the request was
+ * superseded by a newer one of the same method on the same connection (see SUPERSEDING_METHODS).
+ */
 export const ErrorCode = z.enum([
   'BAD_REQUEST',
   'UNKNOWN_METHOD',
   'NOT_FOUND',
   'PERMISSION_DENIED',
   'UNAVAILABLE',
+  'CANCELLED',
   'INTERNAL',
 ])
 export type ErrorCode = z.infer<typeof ErrorCode>
@@ -127,16 +134,45 @@ export const CaptureState = z.object({
   started_at: z.string().nullable(),
   /** A capture file opened in the UI (its name, not its path) instead of an interface. */
   file: z.string().nullable().optional(),
+  /**
+   * Whether conversations get reverse DNS names (iftop's `n`; on by default in the UI). Absent
+   * from engines before it existed.
+   */
+  resolve: z.boolean().optional(),
   /** Why the last capture ended or could not start, with what to do about it. */
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
 })
 export type CaptureState = z.infer<typeof CaptureState>
+
+/**
+ * Flow export (IPFIX / NetFlow v9, docs/flow-export.md) from the running capture, cumulative
+ * since the capture started. `messages` and `bytes` left for the collectors; `dropped`: messages
+ * not sent because a collector's queue was full or (TCP) it was not connected.
+ */
+export const ExportHealth = z.object({
+  records: z.number().nonnegative(),
+  messages: z.number().nonnegative(),
+  bytes: z.number().nonnegative(),
+  send_errors: z.number().nonnegative(),
+  dropped: z.number().nonnegative(),
+  collectors: z.array(
+    z.object({
+      url: z.string(),
+      /** connecting; up (the last sends went out); down (refused, unreachable, not connected). */
+      state: z.enum(['connecting', 'up', 'down']),
+      last_error: z.string().nullable(),
+    }),
+  ),
+})
+export type ExportHealth = z.infer<typeof ExportHealth>
 
 export const CaptureHealth = z.object({
   /** Packets libpcap received, and those the kernel / interface dropped (pcap_stats). */
   received: z.number().nonnegative(),
   dropped_kernel: z.number().nonnegative(),
   dropped_interface: z.number().nonnegative(),
+  /** Present while the capture exports flows. */
+  export: ExportHealth.optional(),
 })
 export type CaptureHealth = z.infer<typeof CaptureHealth>
 
@@ -150,6 +186,11 @@ export const CaptureTick = z.object({
   view: ViewResult.optional(),
   /** A file read to its end: the table no longer changes. */
   eof: z.boolean().optional(),
+  /**
+   * A capture file opened in the UI (its name; `iface` is then `file:<name>`): an analysis, not
+   * traffic on an interface, so metrics and alert rules skip its ticks.
+   */
+  file: z.string().optional(),
 })
 export type CaptureTick = z.infer<typeof CaptureTick>
 
@@ -187,6 +228,31 @@ export const ProbesStart = z
   })
   .strict()
 
+/** The probe targets an operator keeps between runs (the Probes page's list). */
+export const ProbeTargetList = z
+  .object({
+    targets: z.array(z.string().min(1).max(2048)).max(1000),
+    interval_ms: z.number().int().min(10).max(3_600_000),
+  })
+  .strict()
+export type ProbeTargetList = z.infer<typeof ProbeTargetList>
+
+/**
+ * Flow export for live captures (serve / desktop): collector URLs (ipfix://HOST[:PORT],
+ * ipfix+tcp://..., netflow9://...) and the exporter's timeouts. Kept in the history database.
+ */
+export const FlowExportSettings = z
+  .object({
+    enabled: z.boolean(),
+    collectors: z.array(z.string().max(1024)).max(16),
+    active_timeout_s: z.number().default(60),
+    idle_timeout_s: z.number().default(15),
+    /** IPFIX observation domain id / NetFlow v9 source id. */
+    domain_id: z.number().default(0),
+  })
+  .strict()
+export type FlowExportSettings = z.infer<typeof FlowExportSettings>
+
 // ---------------------------------------------------------------------------------------------
 // The invoke map: method -> params schema and result schema.
 
@@ -202,7 +268,12 @@ export const invokeSchemas = {
   /** Starts live capture on an interface (stopping any running one); resolves once it is open. */
   'capture.start': {
     params: z
-      .object({ iface: z.string().min(1).max(64), filter: z.string().max(2048).optional() })
+      .object({
+        iface: z.string().min(1).max(64),
+        filter: z.string().max(2048).optional(),
+        /** Reverse DNS names for this capture; default: the current setting (on at first). */
+        resolve: z.boolean().optional(),
+      })
       .strict(),
     result: CaptureState,
   },
@@ -222,21 +293,38 @@ export const invokeSchemas = {
       .strict(),
     result: CaptureState,
   },
+  /**
+   * Turns reverse DNS names on or off (iftop's `n`), in the running capture at once (names
+   * appear in later ticks, never delaying one) and for later captures.
+   */
+  'capture.setResolve': {
+    params: z.object({ resolve: z.boolean() }).strict(),
+    result: CaptureState,
+  },
   'capture.stop': { params: NoParams, result: CaptureState },
   'capture.state': { params: NoParams, result: CaptureState },
   /** Starts probing these targets (replacing any running probes); each runs until stopped. */
   'probes.start': { params: ProbesStart, result: ProbesState },
   'probes.stop': { params: NoParams, result: ProbesState },
   'probes.state': { params: NoParams, result: ProbesState },
+  /** The kept target list (in the history database's meta table; in memory with --no-store). */
+  'probes.targets.get': { params: NoParams, result: ProbeTargetList },
+  'probes.targets.set': { params: ProbeTargetList, result: ProbeTargetList },
   /** Where history is kept and whether it is being recorded. */
   'history.status': { params: NoParams, result: HistoryStatus },
   /**
    * Recorded totals over a time range, grouped and optionally bucketed, top N by bytes. Both
-   * history lists carry at most HISTORY_MAX_ROWS (20,000) rows, then say `truncated`.
+   * history lists carry at most HISTORY_MAX_ROWS (20,000) rows, then say `truncated`. A newer
+   * 'history.query' on the same connection cancels one still running (it answers CANCELLED).
    */
   'history.query': { params: HistoryQuery, result: HistoryResult },
-  /** Recorded probe results over a range, per target, optionally bucketed. */
+  /** Recorded probe results over a range, per target, optionally bucketed; superseded as above. */
   'history.probes': { params: ProbeHistoryQuery, result: ProbeHistoryResult },
+  /** Recorded alert firings and clearings over a range, oldest first (`report --kind alerts`). */
+  'history.alerts': {
+    params: AlertHistoryQuery,
+    result: z.object({ rows: z.array(AlertHistoryRow) }),
+  },
   /** How long each kind of history is kept per tier (this session's recorder). */
   'history.retention': { params: NoParams, result: HistoryRetention },
   /** Changes retention (per kind and tier); applied from the next maintenance pass. */
@@ -255,7 +343,25 @@ export const invokeSchemas = {
   'alerts.rules.get': { params: NoParams, result: AlertConfig },
   /** Replaces the rules and webhooks (kept in the history database); firing alerts of removed rules resolve. */
   'alerts.rules.set': { params: AlertConfig, result: AlertConfig },
+  /** The operator's settings (common/settings.ts) and the facts of this run they cannot change. */
+  'settings.get': { params: NoParams, result: SettingsState },
+  /** Changes some settings (each top-level key replaced whole); kept in the history database. */
+  'settings.set': { params: SettingsChange, result: SettingsState },
+  /** Flow export settings for live captures (docs/flow-export.md). */
+  'flowexport.get': { params: NoParams, result: FlowExportSettings },
+  /**
+   * Replaces them (kept in the history database); a running capture restarts to apply them. Bad
+   * URLs or values: BAD_REQUEST naming the field.
+   */
+  'flowexport.set': { params: FlowExportSettings, result: FlowExportSettings },
 } as const
+
+/**
+ * Methods where a newer request on the same connection (WebSocket client, desktop port) cancels
+ * the one still running: the older answers `{ ok: false, code: 'CANCELLED' }`, which a client
+ * treats as "superseded" and ignores. A closed connection cancels all of its requests.
+ */
+export const SUPERSEDING_METHODS: ReadonlySet<string> = new Set(['history.query', 'history.probes'])
 
 export type InvokeMap = typeof invokeSchemas
 export type Method = keyof InvokeMap
@@ -284,6 +390,8 @@ export const eventSchemas = {
   'history.failure': StoreFailure,
   /** An alert fired or resolved. */
   alert: AlertNotice,
+  /** The settings changed (from any window or browser), so every open one follows. */
+  'settings.changed': SettingsState,
 } as const
 
 export type EventMap = typeof eventSchemas

@@ -17,7 +17,16 @@ export const STEP_SECONDS: Record<HistoryStep, number> = {
   '1d': 86400,
 }
 
-export const HistoryGroupBy = z.enum(['interface', 'conversation', 'host', 'protocol'])
+export const HistoryGroupBy = z.enum([
+  'interface',
+  'conversation',
+  'host',
+  'protocol',
+  'process',
+  'service',
+  'country',
+  'asn',
+])
 export type HistoryGroupBy = z.infer<typeof HistoryGroupBy>
 
 const count = z.number().int().nonnegative()
@@ -58,7 +67,12 @@ export type HistoryQueryMeta = z.infer<typeof HistoryQueryMeta>
 
 const bucket = { bucket_start: z.string().nullable() }
 
-/** Same columns as the capture report's conversation CSV (plus bucket_start). */
+/**
+ * Same columns as the capture report's conversation CSV (plus bucket_start): the traffic, then
+ * who is talking, the latest answer known for the conversation (null: never known; process and
+ * pid only for live captures; names only where reverse DNS ran; country is the ISO code or the
+ * special range's label).
+ */
 export const ConversationHistoryRow = z.object({
   ...bucket,
   protocol: z.string(),
@@ -74,6 +88,15 @@ export const ConversationHistoryRow = z.object({
   last_seen: z.string(),
   retransmissions: count,
   handshake_rtt_ms: z.number().nullable(),
+  process: z.string().nullable(),
+  pid: z.number().int().nullable(),
+  service: z.string().nullable(),
+  name_a: z.string().nullable(),
+  name_b: z.string().nullable(),
+  country_a: z.string().nullable(),
+  country_b: z.string().nullable(),
+  asn_a: count.nullable(),
+  asn_b: count.nullable(),
 })
 export type ConversationHistoryRow = z.infer<typeof ConversationHistoryRow>
 
@@ -115,8 +138,64 @@ export const ProtocolHistoryRow = z.object({
 })
 export type ProtocolHistoryRow = z.infer<typeof ProtocolHistoryRow>
 
+/** What one side sent and received (as HostHistoryRow), per key. */
+const sided = {
+  packets_sent: count,
+  bytes_sent: count,
+  packets_received: count,
+  bytes_received: count,
+  conversations: count,
+  first_seen: z.string(),
+  last_seen: z.string(),
+}
+
+/**
+ * Per local program (nethogs' view): sent = from the program's own endpoint. "unknown" (pid
+ * null) holds conversations no process was found for, counted from endpoint A.
+ */
+export const ProcessHistoryRow = z.object({
+  ...bucket,
+  process: z.string(),
+  pid: z.number().int().nullable(),
+  ...sided,
+})
+export type ProcessHistoryRow = z.infer<typeof ProcessHistoryRow>
+
+/** Per endpoint country (ISO code, special range label, or "unknown"), as HostHistoryRow. */
+export const CountryHistoryRow = z.object({ ...bucket, country: z.string(), ...sided })
+export type CountryHistoryRow = z.infer<typeof CountryHistoryRow>
+
+/** Per endpoint network: AS number and organisation (a special range: asn null, its label). */
+export const AsnHistoryRow = z.object({
+  ...bucket,
+  asn: count.nullable(),
+  as_org: z.string(),
+  ...sided,
+})
+export type AsnHistoryRow = z.infer<typeof AsnHistoryRow>
+
+/** Per service (protocol and the server's registered port); the rest as "unknown" per protocol. */
+export const ServiceHistoryRow = z.object({
+  ...bucket,
+  service: z.string(),
+  protocol: z.string(),
+  port: z.number().int().nullable(),
+  packets: count,
+  bytes: count,
+  conversations: count,
+  first_seen: z.string(),
+  last_seen: z.string(),
+})
+export type ServiceHistoryRow = z.infer<typeof ServiceHistoryRow>
+
+// The more specific shapes first: zod keeps the first member that matches (and strips the
+// rest of the keys), and a service row would also pass as a protocol row.
 export const HistoryRow = z.union([
   ConversationHistoryRow,
+  ServiceHistoryRow,
+  ProcessHistoryRow,
+  AsnHistoryRow,
+  CountryHistoryRow,
   InterfaceHistoryRow,
   HostHistoryRow,
   ProtocolHistoryRow,
@@ -227,12 +306,18 @@ export const TierRetention = z
 export type TierRetention = z.infer<typeof TierRetention>
 
 /**
- * How long each kind of history is kept per tier. Hosts and protocols are derived from the
- * conversations, so they follow `conversations`. A conversation whose rows have all aged out
- * is deleted with them.
+ * How long each kind of history is kept per tier. Hosts are kept as per-host series built from
+ * the conversations, with a retention of their own (e.g. host totals longer than the
+ * conversations); protocols follow `conversations`. A conversation whose rows have all aged
+ * out is deleted with them.
  */
 export const HistoryRetention = z
-  .object({ interfaces: TierRetention, conversations: TierRetention, probes: TierRetention })
+  .object({
+    interfaces: TierRetention,
+    conversations: TierRetention,
+    hosts: TierRetention,
+    probes: TierRetention,
+  })
   .strict()
 export type HistoryRetention = z.infer<typeof HistoryRetention>
 
@@ -241,6 +326,7 @@ export const HistoryRetentionChange = z
   .object({
     interfaces: TierRetention.partial().optional(),
     conversations: TierRetention.partial().optional(),
+    hosts: TierRetention.partial().optional(),
     probes: TierRetention.partial().optional(),
   })
   .strict()

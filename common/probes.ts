@@ -15,6 +15,43 @@ export type ProbeKind = z.infer<typeof ProbeKind>
 export const ProbePhases = z.record(z.string(), z.number().nonnegative())
 export type ProbePhases = z.infer<typeof ProbePhases>
 
+/**
+ * Why a probe failed, in words an operator acts on: timeout (no answer in time), refused (the
+ * port is closed: RST / ICMP port unreachable), unreachable (no route, host down), nxdomain (the
+ * name does not resolve), reset (connection dropped mid-way), tls (handshake or certificate),
+ * permission (no rights for the socket), other (see the raw `error`).
+ */
+export const ProbeErrorKind = z.enum([
+  'timeout',
+  'refused',
+  'unreachable',
+  'nxdomain',
+  'reset',
+  'tls',
+  'permission',
+  'other',
+])
+export type ProbeErrorKind = z.infer<typeof ProbeErrorKind>
+
+/** The kind of a failed probe from its status and raw error code (Node errno or message). */
+export function probeErrorKind(
+  status: 'ok' | 'timeout' | 'error',
+  error?: string,
+): ProbeErrorKind | null {
+  if (status === 'ok') return null
+  if (status === 'timeout') return 'timeout'
+  const e = (error ?? '').toUpperCase()
+  if (e === 'ECONNREFUSED') return 'refused'
+  if (/^(EHOSTUNREACH|ENETUNREACH|EHOSTDOWN|ENETDOWN|EADDRNOTAVAIL)$/.test(e)) return 'unreachable'
+  if (/^(ENOTFOUND|EAI_NONAME|EAI_NODATA|EAI_AGAIN|ENODATA)$/.test(e) || e.includes('NXDOMAIN'))
+    return 'nxdomain'
+  if (/^(ECONNRESET|EPIPE|ECONNABORTED)$/.test(e)) return 'reset'
+  if (e === 'ETIMEDOUT') return 'timeout'
+  if (/^(EACCES|EPERM)$/.test(e)) return 'permission'
+  if (/TLS|SSL|CERT|UNABLE_TO_VERIFY|SELF_SIGNED|HOSTNAME_MISMATCH|ERR_OSSL/.test(e)) return 'tls'
+  return 'other'
+}
+
 /** The outcome of one probe (one echo, connect, query or request). */
 export const ProbeResult = z.object({
   /** The target URL as given, e.g. `udp://10.0.0.1:7`. */
@@ -31,6 +68,8 @@ export const ProbeResult = z.object({
   phases_ms: ProbePhases.optional(),
   /** Why an 'error' happened (e.g. ECONNREFUSED, EHOSTUNREACH). */
   error: z.string().optional(),
+  /** The failure's kind (probeErrorKind of status and error); absent when status is 'ok'. */
+  error_kind: ProbeErrorKind.optional(),
 })
 export type ProbeResult = z.infer<typeof ProbeResult>
 

@@ -1,5 +1,4 @@
 /** The --export flags shared by `flowscope analyze` and `flowscope capture`. */
-import { readFileSync } from 'node:fs'
 import type { Aggregator } from '../shared/flows/aggregator'
 import { FlowExporter } from '../shared/flowexport/exporter'
 import {
@@ -69,15 +68,7 @@ export function exportOptionsFrom(
   return opts
 }
 
-/** The interface index for ingressInterface (0 when unknown, e.g. 'any'). */
-export function interfaceIndex(name: string): number {
-  try {
-    const n = Number(readFileSync(`/sys/class/net/${name}/ifindex`, 'utf8').trim())
-    return Number.isInteger(n) && n > 0 ? n : 0
-  } catch {
-    return 0
-  }
-}
+export { interfaceIndex } from '../shared/flowexport/ifindex'
 
 /** Starts exporting the aggregator's flows; returns the exporter, or null without --export. */
 export function startExport(

@@ -1,5 +1,8 @@
-/** Left-aligned text columns for terminal output, two spaces apart. */
-export function renderTable(header: string[], rows: string[][]): string {
+import { terminalSafe } from '../shared/report/terminal'
+
+/** Left-aligned text columns for terminal output, two spaces apart (control characters escaped). */
+export function renderTable(header: string[], cells: string[][]): string {
+  const rows = cells.map((r) => r.map(terminalSafe))
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)))
   const line = (cells: string[]) =>
     cells

@@ -3,6 +3,7 @@
  * returns errors as data. Electron IPC and the WebSocket server both call dispatch().
  */
 import {
+  SUPERSEDING_METHODS,
   fail,
   invokeSchemas,
   isMethod,
@@ -15,7 +16,7 @@ import {
 /** Thrown by handlers for failures the user should see as a code + message. */
 export class EngineError extends Error {
   constructor(
-    readonly code: 'NOT_FOUND' | 'PERMISSION_DENIED' | 'UNAVAILABLE' | 'BAD_REQUEST',
+    readonly code: 'NOT_FOUND' | 'PERMISSION_DENIED' | 'UNAVAILABLE' | 'BAD_REQUEST' | 'CANCELLED',
     message: string,
   ) {
     super(message)
@@ -24,6 +25,54 @@ export class EngineError extends Error {
 
 export interface CallContext {
   transport: 'ipc' | 'websocket'
+  /**
+   * Aborted when the request is no longer wanted: its client went away, or (SUPERSEDING_METHODS)
+   * a newer request of the same method on the same connection replaced it. The reason is an
+   * EngineError('CANCELLED'). Absent for in-process callers that never cancel.
+   */
+  signal?: AbortSignal
+}
+
+/**
+ * One connection's requests in flight (a WebSocket client, a desktop port): gives each its
+ * CallContext signal, cancels the previous request of a superseding method, and everything
+ * when the connection closes. Bounded by the transport's in-flight limit.
+ */
+export class ClientCalls {
+  private readonly live = new Set<AbortController>()
+  private readonly latest = new Map<string, AbortController>()
+
+  /** A request starts: its signal, and `end` to call once it is answered. */
+  begin(method: string): { signal: AbortSignal; end: () => void } {
+    const ac = new AbortController()
+    if (SUPERSEDING_METHODS.has(method)) {
+      this.latest
+        .get(method)
+        ?.abort(new EngineError('CANCELLED', `superseded by a newer ${method}`))
+      this.latest.set(method, ac)
+    }
+    this.live.add(ac)
+    const end = () => {
+      this.live.delete(ac)
+      if (this.latest.get(method) === ac) this.latest.delete(method)
+    }
+    return { signal: ac.signal, end }
+  }
+
+  /** The connection closed: nobody is waiting for any answer. */
+  cancelAll(): void {
+    const why = new EngineError('CANCELLED', 'the client went away')
+    for (const ac of this.live) ac.abort(why)
+    this.live.clear()
+    this.latest.clear()
+  }
+}
+
+/** The EngineError an aborted signal carries, or a generic CANCELLED one. */
+export function cancelledBy(signal: AbortSignal): EngineError {
+  return signal.reason instanceof EngineError
+    ? signal.reason
+    : new EngineError('CANCELLED', 'request cancelled')
 }
 
 export type Handlers = {

@@ -7,6 +7,8 @@
 import { randomBytes } from 'node:crypto'
 import {
   HISTORY_MAX_ROWS,
+  type AlertHistoryQuery,
+  type AlertHistoryRow,
   type HistoryQuery,
   type HistoryResult,
   type HistoryRetention,
@@ -23,6 +25,7 @@ import type { ProbeAggregate } from './probes/aggregate'
 import type { FlowDelta } from '../shared/capture/pipeline'
 import {
   kindRetention,
+  mergeRetention,
   openRecorder,
   resolveDbPath,
   type AlertEvent,
@@ -65,6 +68,8 @@ export class History {
   private recorder: Recorder | null = null
   private failure: StoreFailure | null = null
   private readonly reader: HistoryReader
+  /** Exports on their own thread: replacing the query thread (a cancelled query) never cuts one. */
+  private readonly exporter: HistoryReader
   private readonly tickets = new Map<string, Ticket>()
   private readonly offs: Array<() => void> = []
   private readonly writerOpts: WriterOptions
@@ -82,6 +87,7 @@ export class History {
   ) {
     this.path = resolveDbPath(db, { env })
     this.reader = new HistoryReader({ ...opts.reader, path: this.path })
+    this.exporter = new HistoryReader({ ...opts.reader, path: this.path })
     this.writerOpts = opts.writer ?? {}
     if (!record) return
     const opened = tryOpenRecorder(db, env, opts.writer)
@@ -114,13 +120,23 @@ export class History {
     return { path: this.path, recording: this.recorder?.recording ?? false, failure: this.failure }
   }
 
-  /** Runs on the reader thread; at most HISTORY_MAX_ROWS rows (then `truncated`). */
+  /**
+   * Runs on the reader thread; at most HISTORY_MAX_ROWS rows (then `truncated`). `signal`
+   * (CallContext.signal) cancels it: it rejects with EngineError('CANCELLED').
+   */
   query(q: HistoryQuery, signal?: AbortSignal): Promise<HistoryResult> {
     return this.reader.request({ type: 'history', query: q, max_rows: HISTORY_MAX_ROWS }, signal)
   }
 
   probes(q: ProbeHistoryQuery, signal?: AbortSignal): Promise<ProbeHistoryResult> {
     return this.reader.request({ type: 'probes', query: q, max_rows: HISTORY_MAX_ROWS }, signal)
+  }
+
+  /** Alert firings and clearings in a range, oldest first (at most `q.limit`). */
+  async alerts(q: AlertHistoryQuery, signal?: AbortSignal): Promise<{ rows: AlertHistoryRow[] }> {
+    return {
+      rows: await this.reader.request<AlertHistoryRow[]>({ type: 'alerts', query: q }, signal),
+    }
   }
 
   /** Reserves an export of `q`; the transport streams it when the ticket is redeemed. */
@@ -148,7 +164,7 @@ export class History {
       filename: t.filename,
       contentType: t.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json',
       chunks: (signal) =>
-        this.reader.stream({ type: 'export', query: t.query, format: t.format }, signal),
+        this.exporter.stream({ type: 'export', query: t.query, format: t.format }, signal),
     }
   }
 
@@ -158,12 +174,7 @@ export class History {
 
   setRetention(change: HistoryRetentionChange): HistoryRetention {
     if (!this.recorder) throw new EngineError('UNAVAILABLE', 'history is not being recorded')
-    const now = this.retention()
-    const next: HistoryRetention = {
-      interfaces: { ...now.interfaces, ...change.interfaces },
-      conversations: { ...now.conversations, ...change.conversations },
-      probes: { ...now.probes, ...change.probes },
-    }
+    const next: HistoryRetention = mergeRetention(this.retention(), change)
     this.recorder.writer.setRetention(next)
     return next
   }
@@ -173,6 +184,7 @@ export class History {
     this.recorder?.writer.close()
     this.recorder = null
     void this.reader.close()
+    void this.exporter.close()
   }
 
   private fail(f: StoreFailure): void {

@@ -13,7 +13,13 @@ import { EngineError } from './api'
 import { captureHost, type CaptureHost } from './capture/worker'
 import type { EventBus } from './events'
 import type { FlowDelta } from '../shared/capture/pipeline'
-import type { StartMessage, ViewMessage, WorkerSource } from '../shared/protocol/capture'
+import type { FlowExportOptions } from '../shared/flowexport/options'
+import type {
+  ResolveMessage,
+  StartMessage,
+  ViewMessage,
+  WorkerSource,
+} from '../shared/protocol/capture'
 import type { WorkerLauncher } from './workers/launcher'
 import { WorkerStartError, type RestartPolicy } from './workers/host'
 import { SerialQueue } from './workers/serial'
@@ -33,6 +39,12 @@ export interface LiveCaptureOptions {
    * sends no conversation deltas at all).
    */
   record?: () => FlowSink | null
+  /** Reverse DNS names at first (default true: the UI shows names, as iftop does). */
+  resolve?: boolean
+  /** DNS servers for reverse lookups (default: FLOWSCOPE_DNS_SERVERS in the worker, else the system's). */
+  dnsServers?: string[]
+  /** Flow export options for the worker, asked at each start; null: export off. */
+  export?: () => FlowExportOptions | null
 }
 
 /**
@@ -55,6 +67,8 @@ export type CaptureInput =
       removeAfter?: boolean
     }
 
+const resolveMessage = (on: boolean): ResolveMessage => ({ type: 'resolve', on })
+
 const engineCode = (code: string): EngineError['code'] =>
   code === 'PERMISSION_DENIED'
     ? 'PERMISSION_DENIED'
@@ -70,6 +84,8 @@ export class LiveCapture {
   private view: ConnectionsView | null = null
   /** A temporary file to remove once its capture is over. */
   private tempFile: string | null = null
+  /** The running live capture's input (restart()); null for a file or nothing. */
+  private input: Extract<CaptureInput, { kind: 'live' }> | null = null
   private readonly queue = new SerialQueue()
   private current: CaptureState = {
     active: false,
@@ -78,11 +94,15 @@ export class LiveCapture {
     started_at: null,
     error: null,
   }
+  private resolve: boolean
 
   constructor(
     private readonly events: EventBus,
     private readonly opts: LiveCaptureOptions = {},
-  ) {}
+  ) {
+    this.resolve = opts.resolve ?? true
+    this.current.resolve = this.resolve
+  }
 
   state(): CaptureState {
     return { ...this.current }
@@ -93,11 +113,15 @@ export class LiveCapture {
     return this.host?.pid
   }
 
-  /** Stops any running capture, then starts one; resolves once the worker is capturing. */
-  start(iface: string, filter?: string): Promise<CaptureState> {
-    return this.queue.run(() =>
-      this.doStart({ kind: 'live', iface, ...(filter !== undefined && { filter }) }),
-    )
+  /**
+   * Stops any running capture, then starts one; resolves once the worker is capturing.
+   * `resolve` changes the reverse DNS setting (kept for later captures).
+   */
+  start(iface: string, filter?: string, resolve?: boolean): Promise<CaptureState> {
+    return this.queue.run(() => {
+      if (resolve !== undefined) this.resolve = resolve
+      return this.doStart({ kind: 'live', iface, ...(filter !== undefined && { filter }) })
+    })
   }
 
   /** Stops any running capture, then reads a pcap/pcapng file into the same table. */
@@ -112,6 +136,29 @@ export class LiveCapture {
     this.host?.send(message)
   }
 
+  /** Reverse DNS on or off: in the running capture at once, and for the next ones. */
+  setResolve(resolve: boolean): Promise<CaptureState> {
+    return this.queue.run(async () => {
+      this.resolve = resolve
+      this.host?.send(resolveMessage(resolve))
+      this.set({ ...this.current, resolve })
+      return this.state()
+    })
+  }
+
+  /**
+   * Restarts a running live capture on the same interface and filter, keeping the Connections
+   * view (the flow export setting changed: the worker's exporter takes its options at start).
+   * Nothing running, or a file (never exported): nothing to do.
+   */
+  restart(): Promise<CaptureState> {
+    return this.queue.run(async () => {
+      const input = this.input
+      if (!this.host || !this.current.active || input?.kind !== 'live') return this.state()
+      return this.doStart(input)
+    })
+  }
+
   /** Resolves once the worker has exited. */
   stop(): Promise<CaptureState> {
     return this.queue.run(() => this.doStop())
@@ -121,9 +168,11 @@ export class LiveCapture {
     await this.doStop()
     const filter = input.filter
     const file = input.kind === 'file'
+    this.input = file ? null : input
     if (file && input.removeAfter) this.tempFile = input.path
-    // A file is an analysis, not traffic on this host: it is not filed in history.
+    // A file is an analysis, not traffic on this host: not filed in history, not exported.
     const sink = file ? null : (this.opts.record?.() ?? null)
+    const exp = file ? null : (this.opts.export?.() ?? null)
     const source: WorkerSource = file
       ? { kind: 'file', path: input.path, ...(filter !== undefined && { filter }) }
       : { kind: 'live', iface: input.iface, ...(filter !== undefined && { filter }) }
@@ -133,20 +182,28 @@ export class LiveCapture {
       tickMs: this.opts.tickMs ?? 1000,
       top: TICK_TOP,
       record: sink !== null,
+      resolve: this.resolve,
+      ...(this.opts.dnsServers && { dnsServers: this.opts.dnsServers }),
+      ...(exp && { export: exp }),
       ...(this.view && { view: this.view }),
       ...(file && { hold: true }),
     }
     const host = captureHost({
       ...(this.opts.launcher && { launcher: this.opts.launcher }),
       ...(this.opts.restart !== undefined && { restart: this.opts.restart }),
-      // After a crash: the view as it is now, not as it was at the start.
-      restartMessage: () => ({ ...start, ...(this.view && { view: this.view }) }),
+      // After a crash: the view and names setting as they are now, not as they were at the start.
+      restartMessage: () => ({
+        ...start,
+        resolve: this.resolve,
+        ...(this.view && { view: this.view }),
+      }),
     })
     this.host = host
     const iface = file ? `file:${basename(input.name)}` : input.iface
     const base = {
       iface,
       filter: filter ?? null,
+      resolve: this.resolve,
       ...(file && { file: basename(input.name) }),
     }
     // Deltas are history whichever capture they come from (even one being replaced).
@@ -160,6 +217,7 @@ export class LiveCapture {
           skipped: m.skipped,
           ...(m.view && { view: m.view }),
           ...(m.eof && { eof: true }),
+          ...(base.file !== undefined && { file: base.file }),
         })
     })
     host.on('ended', (m) => {
@@ -189,7 +247,13 @@ export class LiveCapture {
         })
       } else if (s.state === 'running' && restarting) {
         restarting = false
-        this.set({ ...base, active: true, started_at: new Date().toISOString(), error: null })
+        this.set({
+          ...base,
+          resolve: this.resolve,
+          active: true,
+          started_at: new Date().toISOString(),
+          error: null,
+        })
       } else if (s.state === 'failed' && running) {
         this.host = null
       }

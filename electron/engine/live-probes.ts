@@ -35,6 +35,8 @@ export interface LiveProbesOptions {
 
 export class LiveProbes {
   private session: ProbeSession | null = null
+  /** The session being stopped: its final results still go out. */
+  private draining: ProbeSession | null = null
   private readonly queue = new SerialQueue()
   private current: ProbesState = { active: false, targets: [], error: null }
 
@@ -96,7 +98,9 @@ export class LiveProbes {
     }
     session.on('results', (results) => {
       sums.add(results)
-      if (this.session === session) this.events.emit('probes.results', { results })
+      // A stopping session still delivers its last batch (the probes of its final tick).
+      if (this.session === session || this.draining === session)
+        this.events.emit('probes.results', { results })
     })
     session.on('stats', (stats) => {
       flush()
@@ -143,7 +147,12 @@ export class LiveProbes {
     const session = this.session
     this.session = null
     if (session) {
-      await session.stop()
+      this.draining = session
+      try {
+        await session.stop()
+      } finally {
+        this.draining = null
+      }
       this.set({ ...this.current, active: false })
     }
     return this.state()

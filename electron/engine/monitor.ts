@@ -7,9 +7,14 @@ import { AlertEngine, type AlertEngineOptions } from './alerts/engine'
 import { EngineError, type Handlers } from './api'
 import { BandwidthMeter } from './bandwidth/meter'
 import { EventBus } from './events'
+import { FlowExportService, type FlowExportServiceOptions } from './flowexport/service'
 import type { History } from './history'
+import { ProbeTargetsStore } from './probes/targets-store'
 import { LiveCapture } from './live-capture'
 import { LiveProbes } from './live-probes'
+import { checkProbeTargets } from './settings/check-targets'
+import { EngineSettings } from './settings/settings'
+import type { SettingsStore } from './settings/store'
 import type { InterfaceCounters } from './sysnet/counters'
 import { LinuxSysNet, type SysNet } from './sysnet/linux'
 import type { RestartPolicy } from './workers/host'
@@ -31,6 +36,10 @@ export interface MonitorOptions {
   history?: (events: EventBus) => History
   /** Alert rules store, notifier and webhook options (otherwise: the default rules, in memory). */
   alerts?: AlertEngineOptions
+  /** Where the operator's settings are kept (null or absent: in memory only, as with --no-store). */
+  settings?: SettingsStore | null
+  /** Where the flow export setting is kept and serve's --export (otherwise: off, in memory). */
+  flowExport?: FlowExportServiceOptions
 }
 
 /** The kernel counters of the last tick and when they were read (ms since the epoch). */
@@ -49,12 +58,19 @@ export class Monitor {
   readonly history: History | null
   readonly probes: LiveProbes
   readonly alerts: AlertEngine
+  readonly settings: EngineSettings
+  readonly flowExport: FlowExportService
+  /** The Probes page's kept targets, beside the history (memory only without a store). */
+  private readonly targets = new ProbeTargetsStore(() => this.history?.status().path ?? null)
   private counters: LastCounters | null = null
   private timer: NodeJS.Timeout | null = null
   private lastError: string | null = null
 
   constructor(opts: MonitorOptions = {}) {
-    this.tickMs = opts.tickMs ?? 1000
+    this.settings = new EngineSettings(this.events, opts.settings ?? null)
+    // The stored tick applies from this start on; an explicit one (tests) wins.
+    this.tickMs = opts.tickMs ?? this.settings.value.tick_ms
+    this.settings.setRunningTick(this.tickMs)
     this.sysnet = opts.sysnet ?? new LinuxSysNet()
     this.now = opts.now ?? (() => performance.now())
     this.history = opts.history?.(this.events) ?? null
@@ -62,15 +78,22 @@ export class Monitor {
       ...(opts.launcher && { launcher: opts.launcher }),
       ...(opts.restart !== undefined && { restart: opts.restart }),
     }
+    this.flowExport = new FlowExportService(opts.flowExport)
     this.capture = new LiveCapture(this.events, {
       ...workers,
       tickMs: this.tickMs,
+      // Reverse DNS names: the stored setting (iftop's `n`; capture.setResolve keeps it in step).
+      resolve: this.settings.value.resolve_names,
       // History off (--no-store, or the store failed to open): the worker sends no deltas at all.
       record: () => {
         const history = this.history
         return history?.status().recording ? (deltas) => history.recordFlows(deltas) : null
       },
+      export: () => this.flowExport.exportOptions(),
     })
+    // A new export setting takes effect by restarting a running capture (its worker exports).
+    // A restart that fails says so in its capture.state event; the setting stands.
+    this.flowExport.onChange = () => this.capture.restart().catch(() => this.capture.state())
     this.probes = new LiveProbes(this.events, {
       ...workers,
       tickMs: this.tickMs,
@@ -101,7 +124,10 @@ export class Monitor {
     if (this.timer) clearInterval(this.timer)
     this.timer = null
     await Promise.all([this.capture.stop(), this.probes.stop(), this.alerts.close()])
+    this.flowExport.close()
     this.history?.close()
+    this.targets.close()
+    this.settings.close()
   }
 
   /** Reads the counters once and publishes a tick. Public so tests can drive time themselves. */
@@ -134,7 +160,10 @@ export class Monitor {
     }),
     'interfaces.list': () => this.sysnet.listInterfaces(),
     'bandwidth.history': () => this.bandwidth.history(this.tickMs),
-    'capture.start': (p) => this.capture.start(p.iface, p.filter),
+    'capture.start': (p) => {
+      this.keepResolve(p.resolve)
+      return this.capture.start(p.iface, p.filter, p.resolve)
+    },
     'capture.view': (v) => (this.capture.setView(v), { ok: true as const }),
     'capture.openFile': (p, ctx) => {
       // Only the desktop app names files on this machine; a browser uploads (serve mode).
@@ -150,25 +179,48 @@ export class Monitor {
         ...(p.filter !== undefined && { filter: p.filter }),
       })
     },
+    'capture.setResolve': (p) => {
+      this.keepResolve(p.resolve)
+      return this.capture.setResolve(p.resolve)
+    },
     'capture.stop': () => this.capture.stop(),
     'capture.state': () => this.capture.state(),
     'probes.start': (p) => this.probes.start(p.targets),
     'probes.stop': () => this.probes.stop(),
     'probes.state': () => this.probes.state(),
+    'probes.targets.get': () => this.targets.get(),
+    'probes.targets.set': (p) => this.targets.set(checkProbeTargets(p)),
     'history.status': () => this.requireHistory().status(),
-    'history.query': (q) => this.requireHistory().query(q),
-    'history.probes': (q) => this.requireHistory().probes(q),
+    'history.query': (q, ctx) => this.requireHistory().query(q, ctx.signal),
+    'history.probes': (q, ctx) => this.requireHistory().probes(q, ctx.signal),
+    'history.alerts': (q, ctx) => this.requireHistory().alerts(q, ctx.signal),
     'history.export': (p) => this.requireHistory().exportTicket(p.query, p.format),
     'history.retention': () => this.requireHistory().retention(),
     'history.setRetention': (p) => this.requireHistory().setRetention(p),
     'alerts.list': () => this.alerts.list(),
     'alerts.rules.get': () => this.alerts.rules(),
     'alerts.rules.set': (p) => this.alerts.setRules(p),
+    'settings.get': () => this.settings.state(),
+    'settings.set': (p) => {
+      const state = this.settings.set(p)
+      // Names on or off from the Settings page reach a running capture at once.
+      if (p.resolve_names !== undefined && p.resolve_names !== this.capture.state().resolve)
+        void this.capture.setResolve(p.resolve_names).catch(() => undefined)
+      return state
+    },
+    'flowexport.get': () => this.flowExport.get(),
+    'flowexport.set': (p) => this.flowExport.set(p),
   }
 
   /** The kernel counters read on the last tick (for the Prometheus exposition). */
   get lastCounters(): LastCounters | null {
     return this.counters
+  }
+
+  /** A capture's names switch is the operator's setting too (kept, and shown on Settings). */
+  private keepResolve(resolve: boolean | undefined): void {
+    if (resolve !== undefined && resolve !== this.settings.value.resolve_names)
+      this.settings.set({ resolve_names: resolve })
   }
 
   private requireHistory(): History {

@@ -15,7 +15,7 @@ import sirv from 'sirv'
 import { WebSocketServer, type RawData, type WebSocket } from 'ws'
 import { WireRequest, fail, type Result, type WireMessage } from '../../common/contract'
 import { CSP } from '../../common/security'
-import { dispatch } from '../engine/api'
+import { ClientCalls, dispatch } from '../engine/api'
 import { handleMetrics } from '../engine/metrics/http'
 import type { Metrics } from '../engine/metrics'
 import type { Monitor } from '../engine/monitor'
@@ -314,9 +314,16 @@ function serveClient(ws: WebSocket, monitor: Monitor, limits: ServeLimits, log: 
     if (ws.bufferedAmount >= limits.maxBufferedBytes) return void ws.terminate()
     send({ kind: 'response', id, result })
   }
-  ws.on('close', off)
+  // Requests still running when the client goes away are cancelled (a history query stops on
+  // the reader thread); a newer history.query / history.probes cancels the older one.
+  const calls = new ClientCalls()
+  const gone = () => {
+    off()
+    calls.cancelAll()
+  }
+  ws.on('close', gone)
   // Protocol errors from the peer (bad frames, oversized messages): ws closes the socket itself.
-  ws.on('error', off)
+  ws.on('error', gone)
   const onMessage = async (data: RawData, isBinary: boolean): Promise<void> => {
     const verdict = rate.take()
     if (verdict === 'close') return void ws.close(1008, 'request rate limit exceeded')
@@ -340,16 +347,19 @@ function serveClient(ws: WebSocket, monitor: Monitor, limits: ServeLimits, log: 
       return respond(request.id, fail('UNAVAILABLE', why))
     }
     inFlight++
+    const call = calls.begin(request.method)
     let result: Result<unknown>
     try {
       result = await dispatch(monitor.handlers, request.method, request.params, {
         transport: 'websocket',
+        signal: call.signal,
       })
     } catch (err) {
       logBug(log, `the '${request.method.slice(0, 64)}' request`, err)
       result = fail('INTERNAL', 'internal error (logged by the server)')
     } finally {
       inFlight--
+      call.end()
     }
     respond(request.id, result)
   }

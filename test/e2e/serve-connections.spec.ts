@@ -104,9 +104,8 @@ test.describe('serve mode: live connections', () => {
       // the veth received while capturing (the rest is ping and neighbour discovery).
       await page.waitForTimeout(3000) // the history writer commits every 2 s
       await page.getByTestId('nav-history').click()
-      await page.getByTestId('history-range').selectOption('15m')
+      await page.getByTestId('history-preset-hour').click()
       await page.getByTestId('history-by').selectOption('conversation')
-      await page.getByTestId('history-load').click()
       const udp = page.locator(
         '[data-testid=history-row]:has(td[data-raw="udp"]):has(td[data-raw="5302"]) td[data-col=bytes_a_to_b]',
       )

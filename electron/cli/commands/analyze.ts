@@ -1,4 +1,3 @@
-import { closeSync, createWriteStream, openSync } from 'node:fs'
 import type { CaptureSnapshot, ConversationRecord } from '../../../common/capture'
 import { annotateSettled, Attribution, resolverOptions } from '../../shared/attribution'
 import { CaptureError } from '../../shared/capture/errors'
@@ -28,6 +27,7 @@ import {
   type ReportFormat,
 } from '../../shared/report/writers'
 import { parseCommandArgs } from '../args'
+import { writeOutput } from '../output'
 import {
   exportFlags,
   exportOptionsFrom,
@@ -115,35 +115,15 @@ export function buildReport(
   return { by, rows: conversationRows(records) }
 }
 
-/** Writes the report to --out (created only now, after the capture was readable) or stdout. */
-export async function emitReport(
+/** Writes the report to --out (created only when complete, after the capture was readable) or stdout. */
+export function emitReport(
+  command: string,
   io: CliIo,
   outPath: string | undefined,
   format: ReportFormat,
   report: Report,
 ): Promise<void> {
-  if (outPath === undefined) return writeReport(io.stdout, format, report)
-  let fd: number
-  try {
-    fd = openSync(outPath, 'w')
-  } catch (err) {
-    throw new CliError(
-      `cannot write ${outPath}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-    )
-  }
-  const out = createWriteStream('', { fd, autoClose: false })
-  try {
-    await writeReport(out, format, report)
-    await new Promise<void>((resolve, reject) =>
-      out.end((err?: Error | null) => (err ? reject(err) : resolve())),
-    )
-  } catch (err) {
-    throw new CliError(
-      `cannot write ${outPath}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-    )
-  } finally {
-    closeSync(fd)
-  }
+  return writeOutput(command, outPath, io.stdout, (out) => writeReport(out, format, report))
 }
 
 /** A throttled "\r..." status line for a terminal; a no-op elsewhere so pipes and logs stay clean. */
@@ -219,7 +199,7 @@ async function analyze(args: string[], io: CliIo): Promise<number> {
     })
     try {
       const records = await annotateSettled(attribution, allConversations(agg), RESOLVE_WAIT_MS)
-      await emitReport(io, values.out, format, buildReport(by, snapshot, records))
+      await emitReport('analyze', io, values.out, format, buildReport(by, snapshot, records))
     } finally {
       attribution.close()
     }

@@ -102,7 +102,10 @@ async function capture(args: string[], io: CliIo): Promise<number> {
     const exporter = startExport(exportOpts, agg.aggregator)
     const record = (end = false) => {
       if (!recorder || !deltas) return
-      recorder.deltas(end ? deltas.endAll(agg.aggregator) : deltas.take(agg.aggregator))
+      // History keeps who is talking too: each delta carries what is known at its tick.
+      recorder.deltas(
+        attribution.annotate(end ? deltas.endAll(agg.aggregator) : deltas.take(agg.aggregator)),
+      )
     }
     const status = statusLine(io)
     const result = await runLive(source, agg.aggregator, {
@@ -129,7 +132,7 @@ async function capture(args: string[], io: CliIo): Promise<number> {
     const hidden = attribution.visibilityWarning()
     if (hidden) io.stderr.write(`flowscope: warning: ${hidden}\n`)
     const snapshot = agg.aggregator.snapshot(0)
-    await emitReport(io, values.out, format, buildReport(by, snapshot, records))
+    await emitReport('capture', io, values.out, format, buildReport(by, snapshot, records))
     return 0
   } finally {
     attribution.close()

@@ -1,8 +1,3 @@
-import { randomBytes } from 'node:crypto'
-import { createWriteStream } from 'node:fs'
-import { basename, dirname, join } from 'node:path'
-import { rename, rm } from 'node:fs/promises'
-import { once } from 'node:events'
 import { HistoryGroupBy, HistoryStep, type HistoryRow } from '../../../common/history'
 import {
   describeFailure,
@@ -18,12 +13,14 @@ import {
 } from '../../shared/store'
 import { writeTable } from '../../shared/report/writers'
 import { intOption, parseCommandArgs } from '../args'
+import { writeOutput } from '../output'
 import { CliError, UsageError, type Command } from '../io'
 import { renderTable } from '../table'
 import { writeAlerts } from './report-alerts'
 
 const usage = `Usage: flowscope report [--db PATH] [--from TIME] [--to TIME]
-                       [--by interface|conversation|host|protocol] [--bucket 10s|1m|1h|1d]
+                       [--by interface|conversation|host|protocol|process|service|country|asn]
+                       [--bucket 10s|1m|1h|1d]
                        [--top N] [--format csv|json|table] [--out PATH] [--kind traffic|alerts]
 
 Reports recorded history. TIME is ISO 8601 (2026-11-26, 2026-11-26T07:00Z; no zone = UTC) or
@@ -33,8 +30,11 @@ relative to now: -30m, -1h, -7d, -2w, now. Defaults: --from the start of history
 The range is read at the finest resolution still kept for it (10 s for the last day, 1 min for
 the last week, 1 h for 180 days, 1 day forever, by default); --bucket splits it into buckets of
 that step (coarsened when the range is only kept at a coarser one). --top keeps the N groups
-with the most bytes. --kind alerts lists every alert firing and clearing in the range instead
-(time, rule, severity, message, value). CSV is RFC 4180 with a header row, ISO 8601 UTC times, raw numbers.
+with the most bytes. --by process|service|country|asn group by who was talking, with the
+columns of \`flowscope capture --by\` (process: live captures only, "unknown" where no program
+was found; country and asn: per endpoint, special ranges by their label). --kind alerts lists
+every alert firing and clearing in the range instead (time, rule, severity, message, value).
+CSV is RFC 4180 with a header row, ISO 8601 UTC times, raw numbers.
 
 Database: --db PATH, else $FLOWSCOPE_DB, else the user's data directory
 (~/.local/share/flowscope/history.db on Linux).`
@@ -60,7 +60,7 @@ export const reportCommand: Command = {
     const by = HistoryGroupBy.safeParse(values.by)
     if (!by.success) {
       throw new UsageError(
-        `report: --by must be interface, conversation, host or protocol, got '${values.by}'`,
+        `report: --by must be interface, conversation, host, protocol, process, service, country or asn, got '${values.by}'`,
       )
     }
     const bucket = values.bucket === undefined ? null : HistoryStep.safeParse(values.bucket)
@@ -93,7 +93,7 @@ export const reportCommand: Command = {
     try {
       if (values.kind === 'alerts') {
         const alertsDb = db
-        await emit(values.out, io.stdout, (out) =>
+        await writeOutput('report', values.out, io.stdout, (out) =>
           writeAlerts(alertsDb, from_ms, to_ms, format, out),
         )
         return 0
@@ -114,15 +114,21 @@ export const reportCommand: Command = {
       if (format === 'table' && plan.meta.step === null && by.data !== 'interface') {
         // The capture report's table (human units); a table needs every row for its widths.
         const reportBy = by.data
-        await emit(values.out, io.stdout, (out) => writeTable(out, reportBy, [...rows]))
+        await writeOutput('report', values.out, io.stdout, (out) =>
+          writeTable(out, reportBy, [...rows]),
+        )
       } else if (format === 'table') {
-        await emit(values.out, io.stdout, async (out) => {
+        await writeOutput('report', values.out, io.stdout, async (out) => {
           out.write(tableOf(plan.columns, rows))
         })
       } else if (format === 'json') {
-        await emit(values.out, io.stdout, (out) => writeJson(rows, out, plan.columns))
+        await writeOutput('report', values.out, io.stdout, (out) =>
+          writeJson(rows, out, plan.columns),
+        )
       } else {
-        await emit(values.out, io.stdout, (out) => writeCsv(rows, plan.columns, out))
+        await writeOutput('report', values.out, io.stdout, (out) =>
+          writeCsv(rows, plan.columns, out),
+        )
       }
       return 0
     } catch (err) {
@@ -173,39 +179,4 @@ function tableOf(columns: string[], rows: Iterable<HistoryRow>): string {
     columns.map((c) => c.toUpperCase()),
     cells,
   )
-}
-
-/**
- * Writes to stdout, or to a file that appears only when complete (written beside it, then
- * renamed), so a failed export never leaves a truncated report behind.
- */
-async function emit(
-  outPath: string | undefined,
-  stdout: NodeJS.WritableStream,
-  write: (out: NodeJS.WritableStream) => Promise<void>,
-): Promise<void> {
-  if (!outPath) return write(stdout)
-  // A fresh random name opened with O_EXCL ('wx'): never an existing file or a planted
-  // symlink; owner-only, and renamed over the target only once complete.
-  const tmp = join(
-    dirname(outPath),
-    `.${basename(outPath)}.${randomBytes(6).toString('hex')}.partial`,
-  )
-  const file = createWriteStream(tmp, { flags: 'wx', mode: 0o600 })
-  let opened = false
-  try {
-    await once(file, 'open')
-    opened = true
-    await write(file)
-    file.end()
-    await once(file, 'finish')
-    await rename(tmp, outPath)
-  } catch (err) {
-    file.destroy()
-    if (opened) await rm(tmp, { force: true })
-    const code = (err as NodeJS.ErrnoException).code
-    if (code && !code.startsWith('SQLITE_'))
-      throw new CliError(`report: cannot write ${outPath}: ${code}`)
-    throw err
-  }
 }

@@ -1,8 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createSecureContext } from 'node:tls'
+import { SqliteExportSettingsStore } from '../../engine/flowexport/service'
+import { checkSettings, DEFAULT_EXPORT_SETTINGS } from '../../engine/flowexport/settings'
 import { History } from '../../engine/history'
 import { Monitor } from '../../engine/monitor'
+import { SqliteSettingsStore } from '../../engine/settings/store'
 import { DEFAULT_MAX_PROBE_RATE } from '../../engine/probes/limits'
 import { isLoopback } from '../../server/access'
 import { installProcessGuard, stderrLog } from '../../server/guard'
@@ -10,7 +13,12 @@ import { startServer } from '../../server/server'
 import { intOption, parseCommandArgs } from '../args'
 import { CliError, UsageError, type Command } from '../io'
 import { fleetOptions, fleetUsage, prepareFleet, startFleet } from './serve-fleet'
-import { RETENTION_FLAGS, RETENTION_USAGE, retentionFromFlags } from '../../shared/store'
+import {
+  RETENTION_FLAGS,
+  RETENTION_USAGE,
+  resolveDbPath,
+  retentionFromFlags,
+} from '../../shared/store'
 
 function serveRetention(values: Record<string, unknown>) {
   try {
@@ -22,7 +30,7 @@ function serveRetention(values: Record<string, unknown>) {
 
 const usage = `Usage: flowscope serve [--host ADDRESS] [--port PORT] [--tls-cert FILE --tls-key FILE | --insecure]
                       [--db PATH | --no-store] [--max-probe-rate N]
-                      [--metrics [--metrics-token TOKEN]] [--rules FILE]
+                      [--metrics [--metrics-token TOKEN]] [--rules FILE] [--export URL ...]
 
 Serves the Flowscope UI and its API on http://ADDRESS:PORT (default 127.0.0.1:7878) and prints
 the URL to open, which carries a random access token. Records history while it runs. Runs until Ctrl-C.
@@ -39,6 +47,9 @@ Options:
   --no-store       record no history
   --max-probe-rate N  most probes per second over all targets (default ${DEFAULT_MAX_PROBE_RATE});
                    requests above it are refused
+  --export URL     export live captures' flows to this collector (ipfix://HOST[:PORT],
+                   ipfix+tcp://..., netflow9://...; repeatable): turns the flow export setting
+                   on with these collectors and saves it (docs/flow-export.md)
 ${RETENTION_USAGE}
 ${fleetUsage}`
 
@@ -54,6 +65,7 @@ export const serveCommand: Command = {
       'tls-key': { type: 'string' },
       insecure: { type: 'boolean' },
       'max-probe-rate': { type: 'string' },
+      export: { type: 'string', multiple: true },
       ...fleetOptions,
       ...RETENTION_FLAGS,
     })
@@ -71,6 +83,11 @@ export const serveCommand: Command = {
       1,
       1_000_000,
     )
+    const exportUrls = values.export ?? []
+    if (exportUrls.length > 0) {
+      const c = checkSettings({ ...DEFAULT_EXPORT_SETTINGS, enabled: true, collectors: exportUrls })
+      if (!c.ok) throw new UsageError(`serve: --export ${c.message}`)
+    }
     // The CLI is built to out/main/cli.js; the renderer to out/renderer.
     const staticDir = join(__dirname, '..', 'renderer')
     if (!existsSync(join(staticDir, 'index.html')))
@@ -86,8 +103,24 @@ export const serveCommand: Command = {
           new History(events, values.db, io.env, true, { writer: { retention } }),
       }),
       alerts: { store: fleet.store },
+      // Settings live in the same database (memory only with --no-store); the tick applies now.
+      settings: values['no-store']
+        ? null
+        : new SqliteSettingsStore(resolveDbPath(values.db, { env: io.env })),
+      flowExport: {
+        store: values['no-store']
+          ? null
+          : new SqliteExportSettingsStore(resolveDbPath(values.db, { env: io.env })),
+        ...(exportUrls.length > 0 && { collectors: exportUrls }),
+      },
     })
     const metrics = startFleet(fleet, monitor, io)
+    if (metrics)
+      monitor.settings.setMetrics({
+        source: 'serve',
+        url: '/metrics',
+        token_required: metrics.token !== null,
+      })
     const failure = monitor.history?.status().failure
     if (failure) io.stderr.write(`flowscope: history is off: ${failure.message}\n`)
     let server

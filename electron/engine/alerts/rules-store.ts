@@ -4,9 +4,7 @@
  * opened leaves the rules in memory only.
  */
 import { AlertConfig } from '../../../common/alerts'
-import { openHistoryDb, type Db } from '../../shared/store'
-
-const KEY = 'alerts.config'
+import { MetaJsonRow } from '../meta-row'
 
 export interface RulesStore {
   load(): AlertConfig | null
@@ -14,37 +12,8 @@ export interface RulesStore {
   close(): void
 }
 
-export class SqliteRulesStore implements RulesStore {
-  private db: Db | null = null
-
-  constructor(private readonly path: string) {}
-
-  load(): AlertConfig | null {
-    const row = this.open().prepare('SELECT value FROM meta WHERE key = ?').pluck().get(KEY) as
-      string | undefined
-    if (row === undefined) return null
-    try {
-      const parsed = AlertConfig.safeParse(JSON.parse(row))
-      return parsed.success ? parsed.data : null
-    } catch {
-      return null
-    }
-  }
-
-  save(config: AlertConfig): void {
-    this.open()
-      .prepare(
-        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-      )
-      .run(KEY, JSON.stringify(config))
-  }
-
-  close(): void {
-    this.db?.close()
-    this.db = null
-  }
-
-  private open(): Db {
-    return (this.db ??= openHistoryDb(this.path))
+export class SqliteRulesStore extends MetaJsonRow<AlertConfig> implements RulesStore {
+  constructor(path: string) {
+    super(path, 'alerts.config', AlertConfig)
   }
 }

@@ -4,7 +4,7 @@
  * own small client (tray rate, pause/resume, capture-failure notifications).
  */
 import { WireRequest, fail, type WireMessage } from '../../../common/contract'
-import { dispatch, type Handlers } from '../api'
+import { ClientCalls, dispatch, type Handlers } from '../api'
 import type { EventBus } from '../events'
 import type { Port } from './ports'
 
@@ -21,6 +21,9 @@ export function serveClientPort(
   const send = (msg: WireMessage) => port.postMessage(msg)
   let inFlight = 0
   let closed = false
+  // As serve mode's WebSocket: a newer history.query / history.probes cancels the older one,
+  // and a closed port cancels everything it was waiting for.
+  const calls = new ClientCalls()
   const off = events.onAny((event, payload) => {
     if (!closed) send({ kind: 'event', event, payload })
   })
@@ -28,6 +31,7 @@ export function serveClientPort(
     if (closed) return
     closed = true
     off()
+    calls.cancelAll()
     onClosed()
   }
   port.on('close', close)
@@ -40,10 +44,14 @@ export function serveClientPort(
       return
     }
     inFlight++
-    void dispatch(handlers, method, params, { transport: 'ipc' }).then((result) => {
-      inFlight--
-      if (!closed) send({ kind: 'response', id, result } as WireMessage)
-    })
+    const call = calls.begin(method)
+    void dispatch(handlers, method, params, { transport: 'ipc', signal: call.signal }).then(
+      (result) => {
+        inFlight--
+        call.end()
+        if (!closed) send({ kind: 'response', id, result } as WireMessage)
+      },
+    )
   })
   port.start()
   return () => {

@@ -4,8 +4,11 @@
  */
 import { resolveDbPath } from '../../shared/store'
 import { SqliteRulesStore } from '../alerts/rules-store'
+import { SqliteExportSettingsStore } from '../flowexport/service'
 import { History } from '../history'
 import { Monitor } from '../monitor'
+import { startDesktopMetrics } from '../settings/desktop-metrics'
+import { SqliteSettingsStore } from '../settings/store'
 import { runEngineHost } from './engine-host'
 import { electronParentPort } from './ports'
 
@@ -15,12 +18,13 @@ if (!parent) {
   process.exit(2)
 }
 
+let stopMetrics: Promise<(() => Promise<void>) | null> = Promise.resolve(null)
 const host = runEngineHost(
   parent,
   // Workers start as utility processes through main (no fork, so the RunAsNode fuse stays off);
   // the notifier shows OS notifications through main.
-  (services) =>
-    new Monitor({
+  (services) => {
+    const monitor = new Monitor({
       launcher: services.launcher.launch,
       // Like serve mode: history is recorded by default ($FLOWSCOPE_DB or the data directory).
       history: (events) => new History(events, undefined, process.env, true),
@@ -29,6 +33,18 @@ const host = runEngineHost(
         store: new SqliteRulesStore(resolveDbPath(undefined, { env: process.env })),
         notifier: services.notifier,
       },
-    }),
+      // The operator's settings too (tick and metrics endpoint apply from this start).
+      settings: new SqliteSettingsStore(resolveDbPath(undefined, { env: process.env })),
+      // So is the flow export setting (docs/flow-export.md).
+      flowExport: {
+        store: new SqliteExportSettingsStore(resolveDbPath(undefined, { env: process.env })),
+      },
+    })
+    stopMetrics = startDesktopMetrics(monitor, (line) => console.error(line))
+    return monitor
+  },
 )
-void host.stopped.then(() => process.exit(0))
+void host.stopped
+  .then(() => stopMetrics)
+  .then((close) => close?.())
+  .finally(() => process.exit(0))

@@ -9,6 +9,7 @@ import { version } from '../../../package.json'
 import type { EventBus } from '../events'
 import { registerCapture } from './capture'
 import { Collected } from './collected'
+import { registerFlowExport } from './flowexport'
 import { registerNetdev, type CountersSource } from './netdev'
 import { registerProbes } from './probes'
 
@@ -30,7 +31,11 @@ export interface Metrics {
 export function createMetrics(src: MetricsSources): Metrics {
   const registry = new Registry()
   registerNetdev(registry, src.counters)
-  const offs = [registerCapture(registry, src.events), registerProbes(registry, src.events)]
+  const offs = [
+    registerCapture(registry, src.events),
+    registerProbes(registry, src.events),
+    registerFlowExport(registry, src.events),
+  ]
   new Collected(
     'flowscope_alert_firing',
     'One series per firing alert (like Prometheus ALERTS{alertstate="firing"}), value 1.',

@@ -6,12 +6,12 @@
  */
 import type { ConversationRecord } from '../../../common/capture'
 import { Geo, type GeoOptions } from './geo'
-import { ProcessAttributor, type ProcessAttributorOptions } from './processes'
+import { ProcessAttributor, type ConversationKey, type ProcessAttributorOptions } from './processes'
 import { ReverseDns, type ReverseDnsOptions } from './rdns'
 import { conversationService } from './service'
 
 export { Geo } from './geo'
-export { ProcessAttributor } from './processes'
+export { ProcessAttributor, type ConversationKey } from './processes'
 export { ReverseDns } from './rdns'
 export { specialRange, type SpecialRange } from './special'
 export { conversationService, serviceName } from './service'
@@ -43,9 +43,30 @@ export type AttributionFields = Pick<
   | 'as_org_b'
 >
 
+/** The attribution field names, in ConversationRecord order. */
+export const ATTRIBUTION_FIELDS = [
+  'process',
+  'pid',
+  'process_side',
+  'service',
+  'name_a',
+  'name_b',
+  'range_a',
+  'range_b',
+  'country_a',
+  'country_b',
+  'asn_a',
+  'asn_b',
+  'as_org_a',
+  'as_org_b',
+] as const satisfies readonly (keyof AttributionFields)[]
+
+/** Anything with a conversation's 5-tuple can be annotated (records, history deltas). */
+export type Annotatable = ConversationKey & AttributionFields
+
 export class Attribution {
   readonly processes: ProcessAttributor | null
-  readonly dns: ReverseDns | null
+  private resolver: ReverseDns | null
   readonly geo: Geo
 
   constructor(options: AttributionOptions = {}) {
@@ -53,11 +74,27 @@ export class Attribution {
       options.processes === undefined || options.processes === false
         ? null
         : new ProcessAttributor(options.processes)
-    this.dns =
+    this.resolver =
       options.resolve === undefined || options.resolve === false
         ? null
         : new ReverseDns(options.resolve)
     this.geo = new Geo(options.geo)
+  }
+
+  /** Reverse DNS, or null while resolving is off. */
+  get dns(): ReverseDns | null {
+    return this.resolver
+  }
+
+  /**
+   * Turns reverse DNS on or off mid-capture (iftop's `n`): off forgets the names, so the next
+   * annotate() says null for them; on starts from an empty cache.
+   */
+  setResolve(resolve: false | ReverseDnsOptions): void {
+    if (resolve === false) {
+      this.resolver?.close()
+      this.resolver = null
+    } else if (!this.resolver) this.resolver = new ReverseDns(resolve)
   }
 
   /** Call once per tick before annotating that tick's records (bounds /proc refreshes). */
@@ -69,7 +106,7 @@ export class Attribution {
    * Sets the attribution fields on the records themselves (they are made fresh for each tick
    * or report) and returns them. Copying 30-field records costs more than the lookups do.
    */
-  annotate<R extends ConversationRecord[]>(records: R): R {
+  annotate<R extends Annotatable[]>(records: R): R {
     for (const r of records) {
       const p = this.processes?.lookup(r) ?? null
       const a = this.geo.lookup(r.address_a)
@@ -101,7 +138,8 @@ export class Attribution {
 
   close(): void {
     this.processes?.unwatch()
-    this.dns?.close()
+    this.resolver?.close()
+    this.resolver = null
   }
 }
 

@@ -3,6 +3,7 @@
  * batches, yielding to the event loop between batches so ticks, Ctrl-C and IPC keep flowing.
  */
 import type { CaptureSnapshot, ConversationRecord } from '../../../common/capture'
+import type { AttributionFields } from '../attribution'
 import { Aggregator, UnsupportedLinkTypeError } from '../flows/aggregator'
 import type { Flow } from '../flows/flow'
 import { CaptureError } from './errors'
@@ -71,8 +72,11 @@ export function allConversations(agg: Aggregation): ConversationRecord[] {
 /**
  * One conversation's history delta: what it did since its previous delta (see
  * shared/protocol/capture.ts FlowDeltaSchema, which validates it across the worker boundary).
+ * Who is talking (process, service, names, country, AS) rides along when the capture attributes
+ * its conversations: the latest known answer with every delta (null: not known yet), which the
+ * store keeps per conversation.
  */
-export interface FlowDelta {
+export interface FlowDelta extends AttributionFields {
   protocol: string
   address_a: string
   port_a: number | null

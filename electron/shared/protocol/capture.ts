@@ -14,6 +14,7 @@ import {
 } from '../../../common/capture'
 import { CaptureHealth } from '../../../common/contract'
 import { AckMessage, StopMessage, tickFields, WorkerFailure } from './worker'
+import { FlowExportOptionsSchema } from '../flowexport/options-schema'
 import type { FlowDelta } from '../capture/pipeline'
 
 export const WorkerSource = z.discriminatedUnion('kind', [
@@ -48,6 +49,16 @@ export const StartMessage = z.object({
   /** Send with each tick the conversation deltas since the last tick sent (history). Off: none. */
   record: z.boolean().optional(),
   /**
+   * Reverse DNS names for the conversations' addresses (asynchronous: a name appears in a later
+   * tick, never delaying one). Off by default. Processes (live captures), services, countries
+   * and networks are always attributed.
+   */
+  resolve: z.boolean().optional(),
+  /** DNS servers for reverse lookups ("127.0.0.2", "[::1]:5353"); default the system's. */
+  dnsServers: z.array(z.string().min(1).max(256)).max(16).optional(),
+  /** Export the flows to collectors (IPFIX / NetFlow v9) while capturing; stats ride on ticks. */
+  export: FlowExportOptionsSchema.optional(),
+  /**
    * The Connections page's view of the whole table (sort, filter, aggregation, window): each
    * tick then carries its rows (`view`). Changed while running with a `view` message.
    */
@@ -61,11 +72,16 @@ export type StartMessage = z.infer<typeof StartMessage>
 export const ViewMessage = z.object({ type: z.literal('view'), view: ConnectionsView })
 export type ViewMessage = z.infer<typeof ViewMessage>
 
+/** Turns reverse DNS on or off in a running capture (iftop's `n`). */
+export const ResolveMessage = z.object({ type: z.literal('resolve'), on: z.boolean() })
+export type ResolveMessage = z.infer<typeof ResolveMessage>
+
 export const ToWorker = z.discriminatedUnion('type', [
   StartMessage,
   AckMessage,
   StopMessage,
   ViewMessage,
+  ResolveMessage,
 ])
 export type ToWorker = z.infer<typeof ToWorker>
 
@@ -92,6 +108,22 @@ export const FlowDeltaSchema = z.object({
   last_seen_us: count,
   handshake_rtt_ms: z.number().nonnegative().nullable(),
   ended: z.boolean(),
+  ...ConversationRecord.pick({
+    process: true,
+    pid: true,
+    process_side: true,
+    service: true,
+    name_a: true,
+    name_b: true,
+    range_a: true,
+    range_b: true,
+    country_a: true,
+    country_b: true,
+    asn_a: true,
+    asn_b: true,
+    as_org_a: true,
+    as_org_b: true,
+  }).shape,
 }) satisfies z.ZodType<FlowDelta>
 
 /** With `record`: deltas since the last message sent; ended conversations come first. */

@@ -8,6 +8,7 @@ import { once } from 'node:events'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { formatAmount } from '../../../common/units'
+import { terminalSafe } from './terminal'
 import type {
   AsnRow,
   ConversationRow,
@@ -264,7 +265,7 @@ export async function writeTable(
     asn: () => ASN_TABLE,
   }
   const columns = tables[by]() as TableColumn<object>[]
-  const cells = rows.map((r) => columns.map((c) => c.cell(r)))
+  const cells = rows.map((r) => columns.map((c) => terminalSafe(c.cell(r))))
   const widths = columns.map((c) => c.title.length)
   for (const row of cells) row.forEach((v, i) => (widths[i] = Math.max(widths[i]!, v.length)))
   const line = (values: string[]) =>

@@ -8,6 +8,7 @@ export { planQuery, planSegments, iterateHistory, queryHistory, COLUMNS } from '
 export { Recorder, conversationKey } from './recorder'
 export { openRecorder, type OpenRecorderResult } from './recording'
 export { maintain, readWatermarks, readPrunedBelow } from './rollup'
+export { rebuildDerivedSeries, DERIVED } from './derived-series'
 export { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema'
 export {
   DEFAULT_KIND_RETENTION,
@@ -17,6 +18,7 @@ export {
   STEP_S,
   bucketStart,
   kindRetention,
+  mergeRetention,
   parseRetentionSpec,
   type KindRetention,
   type Retention,

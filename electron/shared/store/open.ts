@@ -12,7 +12,6 @@ import {
   existsSync,
   mkdirSync,
   openSync,
-  readSync,
   statSync,
 } from 'node:fs'
 import { dirname } from 'node:path'
@@ -21,19 +20,6 @@ import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema'
 
 export type Db = Database.Database
 
-const MAGIC = 'SQLite format 3\u0000'
-
-function readHeader(path: string): Buffer {
-  const fd = openSync(path, 'r')
-  try {
-    const buf = Buffer.alloc(100)
-    const n = readSync(fd, buf, 0, 100, 0)
-    return buf.subarray(0, n)
-  } finally {
-    closeSync(fd)
-  }
-}
-
 interface Inspection {
   exists: boolean
   /** Needs the schema created (new or empty file, or an SQLite file with nothing in it). */
@@ -41,7 +27,14 @@ interface Inspection {
   version: number
 }
 
-/** Reads what the file is without modifying it; throws StoreError for anything not ours. */
+/**
+ * Reads what the file is without modifying it; throws StoreError for anything not ours. Only
+ * SQLite reads the file: this process may already have the database open (the writer, the
+ * settings rows, the reader threads), and closing any descriptor of the file that SQLite does
+ * not know about drops every POSIX lock the process holds on it, so another process (a
+ * `flowscope report`, the sqlite3 CLI) could think it is the last connection and delete the WAL
+ * under our writer. SQLite answers SQLITE_NOTADB for a file that is not a database.
+ */
 export function inspectDb(path: string): Inspection {
   let size: number
   try {
@@ -56,13 +49,11 @@ export function inspectDb(path: string): Inspection {
     throw new StoreError('IO_ERROR', describeFailure(err, path).message)
   }
   if (size === 0) return { exists: true, fresh: true, version: 0 }
-  const header = readHeader(path)
-  if (header.length < 100 || header.subarray(0, 16).toString('latin1') !== MAGIC) {
-    throw new StoreError(
+  const notSqlite = () =>
+    new StoreError(
       'NOT_A_DATABASE',
       `${path} is not an SQLite database (wrong header); refusing to use it as the history database`,
     )
-  }
   let ro: Db | undefined
   try {
     ro = new Database(path, { readonly: true, fileMustExist: true })
@@ -87,6 +78,7 @@ export function inspectDb(path: string): Inspection {
     return { exists: true, fresh: false, version }
   } catch (err) {
     if (err instanceof StoreError) throw err
+    if ((err as { code?: string }).code === 'SQLITE_NOTADB') throw notSqlite()
     const { code, message } = describeFailure(err, path)
     throw new StoreError(code === 'CORRUPT' ? 'CORRUPT' : code, message)
   } finally {

@@ -15,16 +15,36 @@ import {
   type HistoryRow,
   type HistoryStep,
 } from '../../../common/history'
-import { CONVERSATION_COLUMNS, HOST_COLUMNS, PROTOCOL_COLUMNS } from '../report/rows'
-import { isoMicros } from '../report/time'
+import {
+  ASN_COLUMNS,
+  CONVERSATION_REPORT_COLUMNS,
+  COUNTRY_COLUMNS,
+  HOST_COLUMNS,
+  PROCESS_COLUMNS,
+  PROTOCOL_COLUMNS,
+  SERVICE_COLUMNS,
+} from '../report/rows'
+import {
+  isAttributionGroup,
+  planAttributionGroup,
+  WHO_CONVERSATION_JOIN,
+  WHO_CONVERSATION_JSON,
+  whoConversationFields,
+} from './attribution-queries'
+import { isoMicrosFast as isoMicros } from './time'
+import { planHostGroup } from './host-queries'
 import type { Db } from './open'
 import { readPrunedBelow, readWatermarks } from './rollup'
 import { bucketStart, STEP_S, STEPS } from './tiers'
 
 /** Column order of each grouping, as exported (bucket_start first when bucketed): the capture
- * report's columns for conversation, host and protocol. */
+ * report's columns for every grouping but interface. */
 export const COLUMNS: Record<HistoryGroupBy, readonly string[]> = {
-  conversation: CONVERSATION_COLUMNS,
+  conversation: CONVERSATION_REPORT_COLUMNS,
+  process: PROCESS_COLUMNS,
+  service: SERVICE_COLUMNS,
+  country: COUNTRY_COLUMNS,
+  asn: ASN_COLUMNS,
   interface: ['interface', 'rx_bytes', 'tx_bytes', 'rx_packets', 'tx_packets', 'drops'],
   host: HOST_COLUMNS,
   protocol: PROTOCOL_COLUMNS,
@@ -46,7 +66,12 @@ export interface Plan {
   map: (raw: Record<string, unknown>) => HistoryRow
 }
 
-/** Unbucketed queries read the coarsest tier that still gives at most this many buckets. */
+/**
+ * Most buckets a bucketed history query returns per group: a finer step is coarsened to the
+ * finest stored step within it (24 h: 1 min, 1,441 buckets; 10 s buckets up to 4 h; 30 d: 1 h).
+ * A chart has no use for more points, and 10 groups of 8,640 were past the row limit anyway.
+ * (Probe queries use it only unbucketed.)
+ */
 export const MAX_BUCKETS = 1500
 
 const ceilTo = (t: number, step: number) => Math.ceil(t / step) * step
@@ -125,7 +150,6 @@ function union(
 }
 
 const TOP_CONVS = 'conv_id IN (SELECT conv_id FROM top) AND '
-const TOP_HOST_CONVS = 'conv_id IN (SELECT conv_id FROM topconv) AND '
 
 const CONV_COLS =
   'bucket_s, conv_id, packets_a_to_b, bytes_a_to_b, packets_b_to_a, bytes_b_to_a, retransmissions, ' +
@@ -134,20 +158,23 @@ const CONV_COLS =
 export function planQuery(db: Db, input: HistoryQuery): Plan {
   const q = HistoryQuery.parse(input)
   const bucketed = q.bucket !== null
-  const pruned = readPrunedBelow(db, q.by === 'interface' ? 'interfaces' : 'conversations')
+  // Each grouping plans against the retention of the rows it reads (hosts: host_series).
+  const kind = q.by === 'interface' ? 'interfaces' : q.by === 'host' ? 'hosts' : 'conversations'
+  const pruned = readPrunedBelow(db, kind)
   const done = readWatermarks(db)
   const last = STEP_S.length - 1
   // Unbucketed: the bulk from the coarsest tier, the edges and the part not rolled up yet from
   // finer ones (as exact as reading a finer tier throughout, with far fewer rows). Bucketed: the
   // requested step, or the finest still kept.
   const minTier = bucketed ? STEPS.indexOf(q.bucket as HistoryStep) : last
+  // Bucketed: at most MAX_BUCKETS buckets; a finer step is coarsened (meta.step says to what).
   const { tier, from_s, to_s, segments } = planSegments(
     q.from_s,
     q.to_s,
     minTier,
     pruned,
     done,
-    null,
+    bucketed ? MAX_BUCKETS : null,
   )
   const step_s = STEP_S[tier] as number
   // What the bulk was read at: the coarsest tier a segment came from.
@@ -204,70 +231,72 @@ export function planQuery(db: Db, input: HistoryQuery): Plan {
           GROUP BY conv_id ORDER BY sum(bytes_a_to_b + bytes_b_to_a) DESC, conv_id LIMIT ${limit}),`
       : ''
     const src = union('conv_series', CONV_COLS, segments, params, topN ? TOP_CONVS : '')
+    // A conversation's own fields travel as one JSON column (one string per row, not fifteen
+    // values). Bucketed top N: only on the row of its first bucket, and the map remembers them
+    // (N at most) for its other rows: 1,440 buckets of 10 conversations would otherwise carry
+    // the same fields 14,400 times, most of such a query's time.
+    const ranked = topN
+      ? 'SELECT agg.*, row_number() OVER (PARTITION BY conv_id ORDER BY b) AS rn FROM agg'
+      : 'SELECT agg.*, 1 AS rn FROM agg'
     sql = `WITH ${top} src AS NOT MATERIALIZED (${src}),
       agg AS (SELECT ${b} AS b, conv_id, sum(packets_a_to_b) AS packets_a_to_b,
         sum(bytes_a_to_b) AS bytes_a_to_b, sum(packets_b_to_a) AS packets_b_to_a,
         sum(bytes_b_to_a) AS bytes_b_to_a, sum(retransmissions) AS retransmissions,
         min(first_us) AS first_us, max(last_us) AS last_us
-        FROM src GROUP BY ${groupB}conv_id)
-      SELECT agg.*, c.protocol, c.address_a, c.port_a, c.address_b, c.port_b, c.handshake_rtt_ms
-      FROM agg JOIN conversations c ON c.id = agg.conv_id
+        FROM src GROUP BY ${groupB}conv_id),
+      ranked AS (${ranked})
+      SELECT ranked.*, c.handshake_rtt_ms, CASE WHEN c.id IS NOT NULL THEN json_object(
+          'protocol', c.protocol, 'address_a', c.address_a, 'port_a', c.port_a,
+          'address_b', c.address_b, 'port_b', c.port_b, ${WHO_CONVERSATION_JSON}) END AS conv
+      FROM ranked LEFT JOIN conversations c ON c.id = ranked.conv_id AND ranked.rn = 1
+        ${WHO_CONVERSATION_JOIN}
       ORDER BY ${orderB}bytes_a_to_b + bytes_b_to_a DESC, conv_id${tail}`
-    map = (r) => ({
-      bucket_start: bucketIso(r.b),
-      protocol: r.protocol as string,
-      address_a: r.address_a as string,
-      port_a: port(r.port_a),
-      address_b: r.address_b as string,
-      port_b: port(r.port_b),
-      packets_a_to_b: r.packets_a_to_b as number,
-      bytes_a_to_b: r.bytes_a_to_b as number,
-      packets_b_to_a: r.packets_b_to_a as number,
-      bytes_b_to_a: r.bytes_b_to_a as number,
-      first_seen: isoMicros(r.first_us as number),
-      last_seen: isoMicros(r.last_us as number),
-      retransmissions: r.retransmissions as number,
-      // Kept to the microsecond, as the capture report prints it.
-      handshake_rtt_ms:
-        typeof r.handshake_rtt_ms === 'number'
-          ? Math.round(r.handshake_rtt_ms * 1000) / 1000
-          : null,
-    })
+    const first = new Map<unknown, Record<string, unknown>>()
+    map = (r) => {
+      let c: Record<string, unknown>
+      if (r.rn === 1) {
+        c = JSON.parse(r.conv as string) as Record<string, unknown>
+        c.handshake_rtt_ms = r.handshake_rtt_ms // a REAL: not through JSON text
+        if (topN) first.set(r.conv_id, c)
+      } else c = first.get(r.conv_id) as Record<string, unknown>
+      return {
+        bucket_start: bucketIso(r.b),
+        protocol: c.protocol as string,
+        address_a: c.address_a as string,
+        port_a: port(c.port_a),
+        address_b: c.address_b as string,
+        port_b: port(c.port_b),
+        packets_a_to_b: r.packets_a_to_b as number,
+        bytes_a_to_b: r.bytes_a_to_b as number,
+        packets_b_to_a: r.packets_b_to_a as number,
+        bytes_b_to_a: r.bytes_b_to_a as number,
+        first_seen: isoMicros(r.first_us as number),
+        last_seen: isoMicros(r.last_us as number),
+        retransmissions: r.retransmissions as number,
+        // Kept to the microsecond, as the capture report prints it.
+        handshake_rtt_ms:
+          typeof c.handshake_rtt_ms === 'number'
+            ? Math.round(c.handshake_rtt_ms * 1000) / 1000
+            : null,
+        ...whoConversationFields(c),
+      }
+    }
   } else if (q.by === 'host') {
-    // Each conversation counts for both of its endpoints: A sends a->b, B sends b->a.
-    const ends = (from: string) => `
-        SELECT s.bucket_s, c.address_a AS g, s.conv_id, s.packets_a_to_b AS ps, s.bytes_a_to_b AS bs,
-          s.packets_b_to_a AS pr, s.bytes_b_to_a AS br, s.first_us, s.last_us
-          FROM ${from} s JOIN conversations c ON c.id = s.conv_id
-        UNION ALL
-        SELECT s.bucket_s, c.address_b, s.conv_id, s.packets_b_to_a, s.bytes_b_to_a,
-          s.packets_a_to_b, s.bytes_a_to_b, s.first_us, s.last_us
-          FROM ${from} s JOIN conversations c ON c.id = s.conv_id`
-    const top = topN
-      ? `topsrc AS NOT MATERIALIZED (${union('conv_series', CONV_COLS, topSegments, params)}),
-        top AS (SELECT g FROM (${ends('topsrc')}) GROUP BY g ORDER BY sum(bs + br) DESC, g LIMIT ${limit}),
-        topconv AS (SELECT id AS conv_id FROM conversations WHERE address_a IN (SELECT g FROM top)
-          UNION SELECT id FROM conversations WHERE address_b IN (SELECT g FROM top)),`
-      : ''
-    const src = union('conv_series', CONV_COLS, segments, params, topN ? TOP_HOST_CONVS : '')
-    sql = `WITH ${top} src AS NOT MATERIALIZED (${src}),
-      ends AS (${ends('src')})
-      SELECT ${b} AS b, g AS address, sum(ps) AS packets_sent, sum(bs) AS bytes_sent,
-        sum(pr) AS packets_received, sum(br) AS bytes_received,
-        count(DISTINCT conv_id) AS conversations, min(first_us) AS first_us, max(last_us) AS last_us
-      FROM ends ${topN ? 'WHERE g IN (SELECT g FROM top)' : ''} GROUP BY ${groupB}g
-      ORDER BY ${orderB}bytes_sent + bytes_received DESC, address${tail}`
-    map = (r) => ({
-      bucket_start: bucketIso(r.b),
-      address: r.address as string,
-      packets_sent: r.packets_sent as number,
-      bytes_sent: r.bytes_sent as number,
-      packets_received: r.packets_received as number,
-      bytes_received: r.bytes_received as number,
-      conversations: r.conversations as number,
-      first_seen: isoMicros(r.first_us as number),
-      last_seen: isoMicros(r.last_us as number),
-    })
+    ;({ sql, map } = planHostGroup({
+      segments,
+      topSegments,
+      step_s: bucketed ? step_s : null,
+      top: q.top,
+      params,
+    }))
+  } else if (isAttributionGroup(q.by)) {
+    ;({ sql, map } = planAttributionGroup(q.by, {
+      series: () => union('conv_series', CONV_COLS, segments, params),
+      topSeries: () => union('conv_series', CONV_COLS, topSegments, params),
+      b,
+      bucketed,
+      top: q.top,
+    }))
   } else {
     const tagged = (from: string) =>
       `SELECT s.*, c.protocol AS g FROM ${from} s JOIN conversations c ON c.id = s.conv_id`
@@ -275,12 +304,23 @@ export function planQuery(db: Db, input: HistoryQuery): Plan {
       ? `top AS (SELECT g FROM (${tagged(`(${union('conv_series', CONV_COLS, topSegments, params)})`)})
           GROUP BY g ORDER BY sum(bytes_a_to_b + bytes_b_to_a) DESC, g LIMIT ${limit}),`
       : ''
-    const src = union('conv_series', CONV_COLS, segments, params)
+    // Bucketed: the bulk (segments at the query's own step) from the per-protocol series, a
+    // few rows per bucket; only the edges and the part not rolled up yet from conversation rows.
+    const bulk = bucketed ? segments.filter((g) => g.step_s === step_s) : []
+    const rest = segments.filter((g) => !bulk.includes(g))
+    const src = union('conv_series', CONV_COLS, rest, params)
+    const onlyTop = topN ? 'protocol IN (SELECT g FROM top) AND ' : ''
+    const fromSeries = bulk.map((g) => {
+      params.push(g.step_s, g.lo_s, g.hi_s)
+      return `SELECT bucket_s AS b, protocol, packets, bytes, conversations FROM proto_series
+        WHERE ${onlyTop}step_s = ? AND bucket_s >= ? AND bucket_s < ?`
+    })
     sql = `WITH ${top} src AS NOT MATERIALIZED (${src}),
       tagged AS (${tagged('src')})
       SELECT ${b} AS b, g AS protocol, sum(packets_a_to_b + packets_b_to_a) AS packets,
         sum(bytes_a_to_b + bytes_b_to_a) AS bytes, count(DISTINCT conv_id) AS conversations
       FROM tagged ${topN ? 'WHERE g IN (SELECT g FROM top)' : ''} GROUP BY ${groupB}g
+      ${fromSeries.map((f) => `UNION ALL ${f}`).join(' ')}
       ORDER BY ${orderB}bytes DESC, protocol${tail}`
     map = (r) => ({
       bucket_start: bucketIso(r.b),

@@ -24,6 +24,7 @@ import type {
   ProbeSample,
 } from './writer'
 import type { FlowDelta } from '../capture/pipeline'
+import { ATTRIBUTION_FIELDS, type AttributionFields } from '../attribution'
 
 interface Filed {
   first_seen_us: number
@@ -35,6 +36,9 @@ interface Filed {
   retransmissions: number
   rtt_filed: boolean
 }
+
+/** Cumulative records, with who is talking when the capture attributes them. */
+type Totals = ConversationTotals & AttributionFields
 
 export const conversationKey = (c: ConversationTotals): string =>
   `${c.protocol}|${c.address_a}|${c.port_a ?? ''}|${c.address_b}|${c.port_b ?? ''}`
@@ -129,18 +133,18 @@ export class Recorder {
    * records), then every active flow (Aggregator.conversations()). Ended flows go first so a
    * 5-tuple that was evicted and re-created in the same tick is filed as two flows.
    */
-  flowTick(active: readonly ConversationTotals[], ended: readonly ConversationTotals[] = []): void {
+  flowTick(active: readonly Totals[], ended: readonly Totals[] = []): void {
     for (const r of ended) this.file(r, true)
     for (const r of active) this.file(r, false)
   }
 
   /** Cumulative records of some conversations (each must include every change since it was last passed). */
-  conversations(records: readonly ConversationTotals[]): void {
+  conversations(records: readonly Totals[]): void {
     for (const r of records) this.file(r, false)
   }
 
   /** A flow left the table (idle expiry, eviction, end of file): file its last packets. */
-  conversationEnded(record: ConversationTotals): void {
+  conversationEnded(record: Totals): void {
     this.file(record, true)
   }
 
@@ -157,7 +161,7 @@ export class Recorder {
     this.writer.addAlert(event)
   }
 
-  private file(r: ConversationTotals, ended: boolean): void {
+  private file(r: Totals, ended: boolean): void {
     const key = conversationKey(r)
     let prev = this.filed.get(key)
     // Same 5-tuple but a new flow (recreated after eviction, or counters went back): start over.
@@ -186,6 +190,8 @@ export class Recorder {
       last_seen_us: r.last_seen_us,
       handshake_rtt_ms: prev?.rtt_filed ? null : r.handshake_rtt_ms,
     }
+    // Who is talking, when the records carry it (the store keeps the latest known answer).
+    for (const k of ATTRIBUTION_FIELDS) if (r[k] !== undefined) Object.assign(d, { [k]: r[k] })
     const moved = d.packets_a_to_b + d.packets_b_to_a > 0
     const rttNew = d.handshake_rtt_ms !== null
     if (moved || rttNew || !prev) this.writer.addConversation(d)

@@ -5,9 +5,10 @@ export const RETENTION_FLAGS = Object.fromEntries(
   RETENTION_KINDS.map((k) => [`retention-${k}`, { type: 'string' as const }]),
 ) as Record<`retention-${(typeof RETENTION_KINDS)[number]}`, { type: 'string' }>
 
-export const RETENTION_USAGE = `  --retention-interfaces SPEC, --retention-conversations SPEC, --retention-probes SPEC
+export const RETENTION_USAGE = `  --retention-interfaces SPEC, --retention-conversations SPEC, --retention-hosts SPEC,
+  --retention-probes SPEC
                   how long history is kept per tier, e.g. 10s=1d,1m=7d,1h=180d,1d=forever
-                  (defaults: those, but conversations' 1d tier 400d)`
+                  (defaults: those, but conversations' and hosts' 1d tier 400d)`
 
 /** The flags' values as a per-kind retention; throws Error('--retention-KIND: ...') if bad. */
 export function retentionFromFlags(

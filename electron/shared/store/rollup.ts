@@ -9,10 +9,12 @@
  * by the writer (see writer.ts), so every tier always sums to the same totals.
  */
 import type { Db } from './open'
+import { DERIVED, pruneDerivedSeries, rebuildDerivedSeries } from './derived-series'
 import { KINDS, rollupSql } from './series'
 import {
   bucketStart,
   kindRetention,
+  RETENTION_KINDS,
   STEP_S,
   STEPS,
   type KindRetention,
@@ -131,10 +133,21 @@ function maintainPass(db: Db, now_s: number, opts: MaintainOptions): MaintainRes
           more = true
         }
         for (const stmt of rollups) rolled_rows += stmt.run({ from, to, lo, hi }).changes
+        rebuildDerivedSeries(db, to, lo, hi)
         setMark.run(hi, from)
         done[i] = hi
       }
-      for (const k of KINDS) {
+      // Series of each kind, then the derived series with a retention of their own (hosts).
+      const targets = [
+        ...KINDS,
+        ...DERIVED.filter((d) => !KINDS.some((k) => k.kind === d.kind)).map((d) => ({
+          kind: d.kind,
+          table: d.table,
+          dims: d.dims ?? null,
+          key: d.key ?? null,
+        })),
+      ]
+      for (const k of targets) {
         const pruned = readPrunedBelow(db, k.kind)
         for (let i = 0; i < STEP_S.length; i++) {
           const keep = retention[k.kind][STEPS[i] as keyof Retention]
@@ -156,14 +169,19 @@ function maintainPass(db: Db, now_s: number, opts: MaintainOptions): MaintainRes
             more = true
           }
           const where = `FROM ${k.table} WHERE step_s = ? AND bucket_s >= ? AND bucket_s < ?`
-          db.prepare(`INSERT OR IGNORE INTO prune_ids SELECT DISTINCT ${k.key} ${where}`).run(
-            step,
-            lo,
-            upto,
-          )
+          if (k.key)
+            db.prepare(`INSERT OR IGNORE INTO prune_ids SELECT DISTINCT ${k.key} ${where}`).run(
+              step,
+              lo,
+              upto,
+            )
           deleted_rows += db.prepare(`DELETE ${where}`).run(step, lo, upto).changes
+          // Derived series pruned with this kind (protocols with the conversations) go too.
+          for (const d of DERIVED)
+            if (d.kind === k.kind && d.table !== k.table) pruneDerivedSeries(db, d, step, lo, upto)
           setPruned.run(k.kind, step, upto)
         }
+        if (!k.dims) continue
         // Dimension rows left with no series in any tier (a conversation that ended and aged
         // out everywhere) go too, so the dimension tables stay bounded under churn.
         pruned_dims += db
@@ -178,7 +196,7 @@ function maintainPass(db: Db, now_s: number, opts: MaintainOptions): MaintainRes
       for (const step of STEP_S) {
         db.prepare(
           `UPDATE tier_state SET pruned_below_s = max(pruned_below_s, coalesce((SELECT min(pruned_below_s)
-             FROM kind_tier_state WHERE step_s = ? HAVING count(*) = ${KINDS.length}), 0))
+             FROM kind_tier_state WHERE step_s = ? HAVING count(*) = ${RETENTION_KINDS.length}), 0))
            WHERE step_s = ?`,
         ).run(step, step)
       }

@@ -8,6 +8,8 @@
  * deltas, so rolling up is a plain SUM; min/max/sum-of-squares columns combine exactly too.
  */
 
+import { backfillSql, HOST_SERIES, PROTO_SERIES } from './derived-series'
+
 /** 'FSHS' (Flowscope history store), written to the SQLite header on create. */
 export const APPLICATION_ID = 0x46534853
 
@@ -105,6 +107,68 @@ CREATE TABLE kind_tier_state (
   kind TEXT NOT NULL, step_s INTEGER NOT NULL, pruned_below_s INTEGER NOT NULL,
   PRIMARY KEY (kind, step_s)
 ) WITHOUT ROWID;
+`,
+  },
+  {
+    version: 4,
+    description:
+      'who is talking: process, service, country and network per conversation; host names',
+    sql: `
+-- The latest known answer per conversation (NULL: never known). country_* holds the ISO code or
+-- the special range's label ("private", "loopback"); as_org_* the organisation or that label
+-- (with asn_* NULL). service_port is the port the service was named for.
+ALTER TABLE conversations ADD COLUMN process TEXT;
+ALTER TABLE conversations ADD COLUMN pid INTEGER;
+ALTER TABLE conversations ADD COLUMN process_side TEXT;
+ALTER TABLE conversations ADD COLUMN service TEXT;
+ALTER TABLE conversations ADD COLUMN service_port INTEGER;
+ALTER TABLE conversations ADD COLUMN country_a TEXT;
+ALTER TABLE conversations ADD COLUMN country_b TEXT;
+ALTER TABLE conversations ADD COLUMN asn_a INTEGER;
+ALTER TABLE conversations ADD COLUMN asn_b INTEGER;
+ALTER TABLE conversations ADD COLUMN as_org_a TEXT;
+ALTER TABLE conversations ADD COLUMN as_org_b TEXT;
+-- Reverse DNS names per address, the latest one and when it was last seen (µs since the
+-- epoch); pruned with the last conversation of the address.
+CREATE TABLE host_names (
+  address TEXT PRIMARY KEY, name TEXT NOT NULL, seen_us INTEGER NOT NULL
+) WITHOUT ROWID;
+`,
+  },
+  {
+    version: 5,
+    description: 'per-protocol series for bucketed protocol queries',
+    sql: `
+-- Derived from conv_series per (tier, bucket, protocol); see derived-series.ts.
+CREATE TABLE proto_series (
+  step_s INTEGER NOT NULL, bucket_s INTEGER NOT NULL, protocol TEXT NOT NULL,
+  packets INTEGER NOT NULL, bytes INTEGER NOT NULL, conversations INTEGER NOT NULL,
+  PRIMARY KEY (step_s, bucket_s, protocol)
+) WITHOUT ROWID;
+${backfillSql(PROTO_SERIES)}
+`,
+  },
+  {
+    version: 6,
+    description: 'per-host series for host queries; hosts get their own retention',
+    sql: `
+-- Derived from conv_series per (tier, bucket, host), each conversation counting for both of its
+-- endpoints; see derived-series.ts. first/last seen are µs offsets from bucket_s. Hosts are ids
+-- (short keys, also for IPv6), added by the rebuilds and pruned with their last series row.
+CREATE TABLE hosts (id INTEGER PRIMARY KEY, address TEXT NOT NULL UNIQUE);
+CREATE TABLE host_series (
+  step_s INTEGER NOT NULL, bucket_s INTEGER NOT NULL, host_id INTEGER NOT NULL,
+  packets_sent INTEGER NOT NULL, bytes_sent INTEGER NOT NULL,
+  packets_received INTEGER NOT NULL, bytes_received INTEGER NOT NULL,
+  conversations INTEGER NOT NULL, first_off_us INTEGER NOT NULL, last_off_us INTEGER NOT NULL,
+  PRIMARY KEY (step_s, bucket_s, host_id)
+) WITHOUT ROWID;
+-- A bucketed top N reads only the top hosts' buckets; pruning finds hosts with no row left.
+CREATE INDEX host_series_host ON host_series (host_id, step_s, bucket_s);
+${backfillSql(HOST_SERIES)}
+-- Host series exist where conversation rows still do: hosts start pruned where they are.
+INSERT INTO kind_tier_state (kind, step_s, pruned_below_s)
+  SELECT 'hosts', step_s, pruned_below_s FROM kind_tier_state WHERE kind = 'conversations';
 `,
   },
 ]

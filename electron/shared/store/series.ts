@@ -99,7 +99,9 @@ export function upsertSql(k: SeriesKind): string {
  * back into absolute µs before min/max and re-based on the coarse bucket.
  */
 export function rollupSql(k: SeriesKind): string {
-  const b = '((bucket_s / @to) * @to)'
+  // better-sqlite3 binds every JS number as REAL: without the cast the division is exact and
+  // each fine bucket would stay a bucket of its own in the coarse tier.
+  const b = '((bucket_s / CAST(@to AS INTEGER)) * CAST(@to AS INTEGER))'
   const cols = ['step_s', 'bucket_s', k.key, ...valueColumns(k)]
   const select = [
     '@to',

@@ -20,31 +20,43 @@ export const DEFAULT_RETENTION: Retention = {
 }
 
 /** What retention is set for, each on its own: a kind's rows and (conversations, probes,
- * interfaces) the dimension rows left with none. */
-export const RETENTION_KINDS = ['interfaces', 'conversations', 'probes'] as const
+ * interfaces) the dimension rows left with none. Hosts are their series (`host_series`). */
+export const RETENTION_KINDS = ['interfaces', 'conversations', 'hosts', 'probes'] as const
 export type RetentionKind = (typeof RETENTION_KINDS)[number]
 export type KindRetention = Record<RetentionKind, Retention>
 
 /**
  * Defaults per kind. Conversations churn (every new 5-tuple is a row), so their daily tier is
  * not kept forever: a conversation whose last row leaves its coarsest tier is pruned with it.
+ * Hosts follow the conversations by default (their series are built from them).
  */
 export const DEFAULT_KIND_RETENTION: KindRetention = {
   interfaces: DEFAULT_RETENTION,
   conversations: { ...DEFAULT_RETENTION, '1d': 400 * 86400 },
+  hosts: { ...DEFAULT_RETENTION, '1d': 400 * 86400 },
   probes: DEFAULT_RETENTION,
 }
 
 /** A plain Retention applies to every kind; a partial per-kind one overrides the defaults. */
 export function kindRetention(r?: Retention | Partial<KindRetention>): KindRetention {
-  if (!r) return DEFAULT_KIND_RETENTION
-  if ('10s' in r) return { interfaces: r, conversations: r, probes: r } as KindRetention
-  const k = r as Partial<KindRetention>
-  return {
-    interfaces: { ...DEFAULT_KIND_RETENTION.interfaces, ...k.interfaces },
-    conversations: { ...DEFAULT_KIND_RETENTION.conversations, ...k.conversations },
-    probes: { ...DEFAULT_KIND_RETENTION.probes, ...k.probes },
-  }
+  return mergeRetention(DEFAULT_KIND_RETENTION, r)
+}
+
+/**
+ * `change` over `base`: a plain Retention replaces every kind; a per-kind one replaces the
+ * tiers it names (kinds and tiers it leaves out keep base's).
+ */
+export function mergeRetention(
+  base: KindRetention,
+  change?: Retention | { [K in RetentionKind]?: Partial<Retention> },
+): KindRetention {
+  if (!change) return base
+  if ('10s' in change)
+    return Object.fromEntries(RETENTION_KINDS.map((k) => [k, change])) as KindRetention
+  const c = change as { [K in RetentionKind]?: Partial<Retention> }
+  return Object.fromEntries(
+    RETENTION_KINDS.map((k) => [k, { ...base[k], ...c[k] }]),
+  ) as KindRetention
 }
 
 const SPEC_UNIT_S: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 7 * 86400 }

@@ -10,10 +10,22 @@
 import type { StoreFailure } from '../../../common/history'
 import { describeFailure, failureCode } from './errors'
 import type { Db } from './open'
-import { maintain, readWatermarks, type MaintainOptions } from './rollup'
+import { rebuildDerivedSeries } from './derived-series'
+import { maintain, readPrunedBelow, readWatermarks, type MaintainOptions } from './rollup'
 import { CONV, IFACE, PROBE, upsertSql, type SeriesKind } from './series'
 import { bucketStart, FINEST_STEP_S, STEP_S } from './tiers'
 import type { ConversationRecord } from '../../../common/capture'
+import type { AttributionFields } from '../attribution'
+import { conversationService } from '../attribution/service'
+import {
+  AttributionWrites,
+  mergeNames,
+  mergeWho,
+  namesOf,
+  storedWho,
+  type Names,
+  type StoredWho,
+} from './attribution-writes'
 
 /** Bytes/packets one interface moved since the previous tick. */
 export interface InterfaceDelta {
@@ -48,7 +60,7 @@ export type ConversationTotals = Pick<
  * What one conversation did since the previous record of it: the same fields, with counts as
  * deltas and first/last seen bounding the packets this delta covers.
  */
-export interface ConversationDelta extends ConversationTotals {
+export interface ConversationDelta extends ConversationTotals, AttributionFields {
   /** Time the delta is filed under (its last packet). */
   time_us: number
 }
@@ -107,6 +119,9 @@ interface Pending {
   merge: (into: Row, from: Row) => void
   /** Conversation handshake RTT, kept from the first row merged that has one. */
   rtt?: number | null
+  /** Who is talking (attribution-writes.ts), the latest known of the rows merged. */
+  who?: StoredWho | null
+  names?: Names | null
 }
 
 export type WriterState = 'open' | 'failed' | 'closed'
@@ -134,6 +149,7 @@ export class HistoryWriter {
   private sliceTimer: NodeJS.Timeout | null = null
   private readonly listeners = new Set<(f: StoreFailure) => void>()
   private readonly ids = new Map<string, number>()
+  private readonly attribution: AttributionWrites
   private readonly opts: Required<Omit<WriterOptions, 'retention' | 'alerts_keep_s'>> &
     MaintainOptions
   private readonly upserts: Map<SeriesKind, ReturnType<Db['prepare']>>
@@ -157,7 +173,7 @@ export class HistoryWriter {
       ifaceIns: db.prepare('INSERT INTO interfaces (name) VALUES (?) ON CONFLICT DO NOTHING'),
       ifaceGet: db.prepare('SELECT id FROM interfaces WHERE name = ?').pluck(),
       convIns: db.prepare(
-        'INSERT INTO conversations (protocol, address_a, port_a, address_b, port_b) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+        'INSERT INTO conversations (protocol, address_a, port_a, address_b, port_b, service, service_port) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
       ),
       convGet: db
         .prepare(
@@ -175,6 +191,7 @@ export class HistoryWriter {
         'INSERT INTO alerts (time_us, rule, severity, message, value) VALUES (@time_us, @rule, @severity, @message, @value)',
       ),
     }
+    this.attribution = new AttributionWrites(db)
     this.lastMaintain_ms = this.opts.now_ms()
     if (this.opts.flush_ms > 0) {
       this.timer = setInterval(() => this.flush(), this.opts.flush_ms)
@@ -223,12 +240,28 @@ export class HistoryWriter {
       kind: CONV,
       bucket_s,
       rtt: d.handshake_rtt_ms,
+      who: storedWho(d),
+      names: namesOf(d),
       dim: (p) => {
         const id = this.dimId(key, () => {
-          this.stmts.convIns.run(d.protocol, d.address_a, pa, d.address_b, pb)
+          // The service follows from the ports: named here, whoever recorded the conversation.
+          const s = conversationService(d.protocol, d.port_a, d.port_b)
+          this.stmts.convIns.run(
+            d.protocol,
+            d.address_a,
+            pa,
+            d.address_b,
+            pb,
+            s?.name ?? null,
+            s?.port ?? null,
+          )
           return this.stmts.convGet.get(d.protocol, d.address_a, pa, d.address_b, pb) as number
         })
         if (p.rtt != null) this.stmts.convRtt.run(p.rtt, id)
+        if (p.who) this.attribution.conversation(id, p.who)
+        const seen_us = base_us + (p.row.last_off_us as number)
+        if (p.names?.name_a) this.attribution.name(d.address_a, p.names.name_a, seen_us)
+        if (p.names?.name_b) this.attribution.name(d.address_b, p.names.name_b, seen_us)
         return id
       },
       row: {
@@ -302,6 +335,7 @@ export class HistoryWriter {
         this.db.transaction(() => this.commit(batch, alerts)).immediate()
       } catch (err) {
         this.ids.clear() // ids created in the rolled-back transaction are gone
+        this.attribution.forget()
         return this.busy(err) || this.fail(err)
       }
       this.busyRetries = 0
@@ -331,7 +365,10 @@ export class HistoryWriter {
    */
   maintain(now_ms = this.opts.now_ms(), slice = false) {
     const res = maintain(this.db, Math.floor(now_ms / 1000), { ...this.opts, slice })
-    if (res.pruned_dims > 0) this.ids.clear()
+    if (res.pruned_dims > 0) {
+      this.ids.clear()
+      this.attribution.prune()
+    }
     if (res.more && !this.sliceTimer && this.state === 'open') {
       this.sliceTimer = setTimeout(() => {
         this.sliceTimer = null
@@ -390,6 +427,8 @@ export class HistoryWriter {
     if (have) {
       have.merge(have.row, p.row)
       have.rtt ??= p.rtt
+      if (p.who) have.who = mergeWho(have.who ?? null, p.who)
+      if (p.names) have.names = mergeNames(have.names ?? null, p.names)
     } else this.pending.set(mergeKey, p)
     if (this.pending_rows >= this.opts.max_rows) this.flush()
     return this.state === 'open'
@@ -404,11 +443,15 @@ export class HistoryWriter {
   private commit(batch: Pending[], alerts: AlertEvent[]): void {
     // Rows for buckets already rolled up also go straight into the coarser tiers.
     const done = readWatermarks(this.db)
+    // Conversation buckets this commit changed, per tier: their derived series are rebuilt.
+    const touched = new Set<string>()
     for (const p of batch) {
       const id = p.dim(p)
       const upsert = this.upserts.get(p.kind)!
       const base_us = p.bucket_s * 1e6
+      const conv = p.kind.kind === 'conversations'
       upsert.run({ step_s: FINEST_STEP_S, bucket_s: p.bucket_s, [p.kind.key]: id, ...p.row })
+      if (conv) touched.add(`${FINEST_STEP_S}:${p.bucket_s}`)
       let fine = p.bucket_s
       for (let i = 0; i < done.length && fine < (done[i] as number); i++) {
         const step = STEP_S[i + 1] as number
@@ -419,8 +462,18 @@ export class HistoryWriter {
           row.last_off_us = (row.last_off_us as number) + base_us - coarse * 1e6
         }
         upsert.run({ step_s: step, bucket_s: coarse, [p.kind.key]: id, ...row })
+        if (conv) touched.add(`${step}:${coarse}`)
         fine = coarse
       }
+    }
+    // Only where the bucket's conversation rows are all there: a late row for a bucket that
+    // retention already emptied would rebuild it from that row alone (host series may be kept
+    // longer than conversations), so such a bucket keeps what it had.
+    const convKept = touched.size ? readPrunedBelow(this.db, 'conversations') : []
+    for (const key of touched) {
+      const [step, bucket] = key.split(':').map(Number) as [number, number]
+      if (bucket < (convKept[STEP_S.indexOf(step)] as number)) continue
+      rebuildDerivedSeries(this.db, step, bucket, bucket + step)
     }
     for (const a of alerts) this.stmts.alertIns.run(a)
   }

@@ -4,8 +4,9 @@
  * conversation's delta for history. Started by the engine's WorkerHost through
  * child_process.fork (plain Node) or Electron's utilityProcess; connectToHost() hides which.
  */
-import type { ConnectionsView, ConversationRecord, ViewResult } from '../../../common/capture'
-import { Attribution } from '../../shared/attribution'
+import type { ConnectionsView, ViewResult } from '../../../common/capture'
+import { Attribution, resolverOptions } from '../../shared/attribution'
+import type { ReverseDnsOptions } from '../../shared/attribution/rdns'
 import { CaptureError, toFailure } from '../../shared/capture/errors'
 import { openFile, openLive } from '../../shared/capture/libpcap-source'
 import {
@@ -17,6 +18,7 @@ import {
 } from '../../shared/capture/pipeline'
 import type { CaptureSource, CaptureStats } from '../../shared/capture/source'
 import type { CaptureSnapshot } from '../../../common/capture'
+import { LiveExport } from '../../shared/flowexport/live'
 import { FromWorker, ToWorker, type StartMessage } from '../../shared/protocol/capture'
 import { connectToHost, type HostPort } from '../../shared/protocol/connect'
 import { TickGate } from '../../shared/protocol/worker'
@@ -34,12 +36,22 @@ function open(start: StartMessage): CaptureSource {
   })
 }
 
-/** The Connections view of a running capture: what the message handler can change. */
-interface Viewing {
+/** Reverse DNS servers: the start message's, else FLOWSCOPE_DNS_SERVERS, else the system's. */
+function resolveOptions(start: StartMessage): ReverseDnsOptions {
+  return start.dnsServers ? { servers: start.dnsServers } : resolverOptions(process.env)
+}
+
+/** What the message handler can change in a running capture. */
+interface Running {
+  who: Attribution | null
+  /** The Connections view (null: ticks carry no view rows). */
   view: ConnectionsView | null
   /** Sends a tick now (a new view answered without waiting for the next period). */
   sendNow: (() => void) | null
 }
+
+/** Hosts and conversations by 2 s rate in each tick, over the whole table (alert rules). */
+const RULE_SERIES = 100
 
 /** Wait between ticks of a file held open after its end. */
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
@@ -62,19 +74,20 @@ async function run(
   start: StartMessage,
   stop: AbortController,
   gate: TickGate,
-  viewing: Viewing,
+  running: Running,
 ): Promise<FromWorker> {
   const source = open(start)
-  // Who is talking, for the view's process/service/country columns (names: see attribution).
-  const who = start.view
-    ? new Attribution({ processes: source.kind === 'live' ? {} : false })
-    : null
-  if (source.kind === 'live') who?.processes?.watch()
-  // annotate() reads only the 5-tuple of what it is given (the attribution branch widens its type).
-  const fv = new FlowView(
-    who ? (items) => who.annotate(items as unknown as ConversationRecord[]) : null,
-  )
-  viewing.view = start.view ?? null
+  // Who is talking: processes from this namespace's /proc for live captures; names only when
+  // asked (lookups run in the background, a tick takes what is known by then). One instance
+  // serves the ticks, the deltas and the Connections view (its caches are shared).
+  const who = new Attribution({
+    processes: source.kind === 'live' ? {} : false,
+    resolve: start.resolve ? resolveOptions(start) : false,
+  })
+  running.who = who
+  if (source.kind === 'live') who.processes?.watch()
+  const fv = new FlowView((items) => who.annotate(items))
+  running.view = start.view ?? null
   try {
     const idle = start.idleTimeoutS ?? (source.kind === 'file' ? FILE_IDLE_TIMEOUT_S : undefined)
     // With history off nothing per conversation is collected or sent.
@@ -85,6 +98,9 @@ async function run(
       ...(start.maxFlows !== undefined && { maxFlows: start.maxFlows }),
       ...(idle !== undefined && { idleTimeoutS: idle }),
     })
+    // Flow export (serve / desktop setting): fed by the same flow table, never waits on a collector.
+    const iface = start.source.kind === 'live' ? start.source.iface : null
+    const exp = start.export ? new LiveExport(start.export, iface, agg.aggregator) : null
     port.send({
       type: 'started',
       kind: source.kind === 'live' ? 'live' : 'file',
@@ -94,18 +110,22 @@ async function run(
     const top = start.top ?? 20
     let eof = false
     const tick = (snapshot: CaptureSnapshot, stats: CaptureStats | null) => {
+      who.tick()
       // A tick the host has no room for is skipped: the deltas stay with the flows and the
       // next tick that goes out carries them.
       gate.offer((seq, skipped) => {
-        who?.tick()
-        const v = viewing.view
+        const v = running.view
+        who.annotate(snapshot.conversations)
+        // What alert rules and metrics need of the whole table, not only of the top list.
+        snapshot.busiest = agg.aggregator.busiest(RULE_SERIES)
+        const taken = deltas ? who.annotate(deltas.take(agg.aggregator)) : null
         port.send({
           type: 'tick',
           seq,
           skipped,
           snapshot,
-          stats,
-          deltas: deltas?.take(agg.aggregator) ?? null,
+          stats: exp ? exp.withHealth(stats) : stats,
+          deltas: taken,
           deltas_dropped: deltas?.dropped ?? 0,
           ...(v && {
             view: viewOf(fv, agg.aggregator, snapshot.time_us, snapshot.start_us, v),
@@ -114,13 +134,14 @@ async function run(
         } satisfies FromWorker)
       })
     }
-    viewing.sendNow = () => tick(agg.aggregator.snapshot(top), source.stats())
+    running.sendNow = () => tick(agg.aggregator.snapshot(top), source.stats())
     const result = await runLive(source, agg.aggregator, {
       signal: stop.signal,
       tickMs: start.tickMs ?? 1000,
       top,
       onTick: tick,
     })
+    await exp?.finish()
     // A file opened in the UI: its table stays browsable (sort, filter, group) until stopped.
     if (start.hold && result.reason === 'eof') {
       eof = true
@@ -130,20 +151,25 @@ async function run(
         if (!stop.signal.aborted) tick(agg.aggregator.snapshot(top), null)
       }
     }
+    who.processes?.unwatch()
+    who.tick()
+    const snapshot = agg.aggregator.snapshot(top)
+    who.annotate(snapshot.conversations)
     return {
       type: 'ended',
       reason: result.reason,
       warning: result.warning,
       packets: result.packets,
-      stats: result.stats,
-      snapshot: agg.aggregator.snapshot(top),
-      conversations: start.finalConversations ? allConversations(agg) : null,
-      deltas: deltas?.endAll(agg.aggregator) ?? null,
+      stats: exp ? exp.withHealth(result.stats) : result.stats,
+      snapshot,
+      conversations: start.finalConversations ? who.annotate(allConversations(agg)) : null,
+      deltas: deltas ? who.annotate(deltas.endAll(agg.aggregator)) : null,
       deltas_dropped: deltas?.dropped ?? 0,
     }
   } finally {
-    viewing.sendNow = null
-    who?.close()
+    running.sendNow = null
+    running.who = null
+    who.close()
     source.close()
   }
 }
@@ -157,9 +183,10 @@ function main(): void {
   }
   const stop = new AbortController()
   const gate = new TickGate()
-  const viewing: Viewing = { view: null, sendNow: null }
+  const running: Running = { who: null, view: null, sendNow: null }
   let viewTimer: NodeJS.Timeout | null = null
   let started = false
+  let start: StartMessage | null = null
   let finishing = false
   const finish = (message: FromWorker) => {
     if (finishing) return
@@ -186,18 +213,21 @@ function main(): void {
     const m = parsed.data
     if (m.type === 'ack') gate.ack(m.seq)
     else if (m.type === 'view') {
-      viewing.view = m.view
+      running.view = m.view
       // Scrolling sends many views: answer the latest one, at most every 50 ms.
       viewTimer ??= setTimeout(() => {
         viewTimer = null
-        viewing.sendNow?.()
+        running.sendNow?.()
       }, 50)
+    } else if (m.type === 'resolve') {
+      if (running.who && start) running.who.setResolve(m.on ? resolveOptions(start) : false)
     } else if (m.type === 'stop') {
       stop.abort()
       if (!started) process.exit(0)
     } else if (!started) {
       started = true
-      run(port, m, stop, gate, viewing).then(finish, (err: unknown) => {
+      start = m
+      run(port, m, stop, gate, running).then(finish, (err: unknown) => {
         if (!(err instanceof CaptureError))
           process.stderr.write(
             `capture worker: ${err instanceof Error ? err.stack : String(err)}\n`,

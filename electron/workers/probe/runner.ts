@@ -1,4 +1,4 @@
-import type { ProbeResult, ProbeSpec } from '../../../common/probes'
+import { probeErrorKind, type ProbeResult, type ProbeSpec } from '../../../common/probes'
 import type { ConcurrencyLimits } from '../../shared/protocol/probe'
 import { DnsProber } from './probers/dns'
 import { HttpProber } from './probers/http'
@@ -123,6 +123,8 @@ export class ProbeRunner {
             }
             if (o.phases_ms) r.phases_ms = o.phases_ms
             if (o.error) r.error = o.error
+            const errorKind = probeErrorKind(o.status, o.error)
+            if (errorKind) r.error_kind = errorKind
             this.push(r)
           },
         })

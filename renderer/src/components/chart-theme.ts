@@ -1,7 +1,11 @@
 /**
  * Chart colours come from the page's CSS colour tokens (styles.css), so charts follow the theme.
- * Read them when a chart is built (and again when the theme changes).
+ * A chart reads them when it is built, and is built again when the theme changes
+ * (`onThemeChange`), since Chart.js keeps copies of the colours it was given.
  */
+import { watch } from 'vue'
+import { useTheme } from '../composables/useTheme'
+
 export function token(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(`--${name}`).trim()
 }
@@ -26,4 +30,11 @@ export function axis(label?: (value: number) => string, maxTicksLimit?: number) 
 
 export function legend() {
   return { labels: { color: token('text'), boxWidth: 12 } }
+}
+
+/** Calls `rebuild` after every change of the colours in force (call from a component's setup). */
+export function onThemeChange(rebuild: () => void): void {
+  const { version } = useTheme()
+  // 'post': after the DOM (and so the computed style of <html>) reflects the new theme.
+  watch(version, rebuild, { flush: 'post' })
 }

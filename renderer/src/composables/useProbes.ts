@@ -1,7 +1,8 @@
 /** Probe state, latest statistics, and a bounded series of outcomes per target for the graphs. */
 import { onMounted, onUnmounted, shallowRef, triggerRef } from 'vue'
 import type { ProbesState } from '../../../common/contract'
-import type { ProbeTargetStats } from '../../../common/probes'
+import type { ProbeErrorKind, ProbeTargetStats } from '../../../common/probes'
+import { probeErrorKind } from '../../../common/probes'
 import { useApi } from './useApi'
 
 export interface Outcome {
@@ -11,6 +12,13 @@ export interface Outcome {
   rtt: number | null
 }
 
+/** The latest failure of a target: its kind, the raw code, and when the probe was sent. */
+export interface LastFailure {
+  kind: ProbeErrorKind
+  code: string | null
+  t: number
+}
+
 const MAX_POINTS = 600
 
 export function useProbes() {
@@ -18,6 +26,7 @@ export function useProbes() {
   const state = shallowRef<ProbesState>({ active: false, targets: [], error: null })
   const stats = shallowRef<ProbeTargetStats[]>([])
   const series = shallowRef(new Map<string, Outcome[]>())
+  const failures = shallowRef(new Map<string, LastFailure>())
   const offs: Array<() => void> = []
 
   onMounted(async () => {
@@ -26,13 +35,20 @@ export function useProbes() {
     offs.push(
       api.on('probes.results', ({ results }) => {
         const map = series.value
+        let failed = false
         for (const r of results) {
           let list = map.get(r.target)
           if (!list) map.set(r.target, (list = []))
           list.push({ t: Date.parse(r.sent_at), rtt: r.status === 'ok' ? r.rtt_ms : null })
           if (list.length > MAX_POINTS) list.splice(0, list.length - MAX_POINTS)
+          const kind = r.error_kind ?? probeErrorKind(r.status, r.error)
+          if (kind) {
+            failures.value.set(r.target, { kind, code: r.error ?? null, t: Date.parse(r.sent_at) })
+            failed = true
+          }
         }
         triggerRef(series)
+        if (failed) triggerRef(failures)
       }),
     )
     const r = await api.invoke('probes.state', {})
@@ -44,6 +60,7 @@ export function useProbes() {
     targets: Array<{ target: string; interval_ms: number; timeout_ms: number }>,
   ) {
     series.value = new Map()
+    failures.value = new Map()
     stats.value = []
     const r = await api.invoke('probes.start', { targets })
     if (r.ok) state.value = r.value
@@ -60,5 +77,5 @@ export function useProbes() {
     if (r.ok) state.value = r.value
   }
 
-  return { state, stats, series, start, stop }
+  return { state, stats, series, failures, start, stop }
 }

@@ -1,6 +1,14 @@
 /** User mistakes end as one line on stderr and exit code 2, never a stack trace. */
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawnSync } from 'node:child_process'
+import {
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -44,8 +52,8 @@ describe.skipIf(skip !== null)('flowscope analyze / capture errors', () => {
     expectOneLineError(['analyze', good, '--filter', 'tcp port'], /bad filter 'tcp port'/))
   it('unknown --by', () =>
     expectOneLineError(
-      ['analyze', good, '--by', 'country'],
-      /--by must be conversation, host or protocol/,
+      ['analyze', good, '--by', 'nonsense'],
+      /--by must be conversation, host, protocol, service, country or asn, got 'nonsense'/,
     ))
   it('unknown --format', () =>
     expectOneLineError(['analyze', good, '--format', 'xml'], /--format must be table, csv or json/))
@@ -125,5 +133,50 @@ describe.skipIf(skip !== null)('flowscope analyze / capture errors', () => {
     const out = join(dir, 'out.csv')
     const r = flowscope(['analyze', good, '--format', 'csv', '--out', out])
     expect(r).toMatchObject({ code: 0, stdout: '', stderr: '' })
+  })
+
+  it('--out is created owner-only, complete, and replaces a planted symlink instead of following it', () => {
+    const victim = join(dir, 'victim.txt')
+    writeFileSync(victim, 'keep me\n')
+    const out = join(dir, 'planted.csv')
+    symlinkSync(victim, out)
+    const r = flowscope(['analyze', good, '--by', 'protocol', '--format', 'csv', '--out', out])
+    expect(r).toMatchObject({ code: 0, stdout: '', stderr: '' })
+    expect(readFileSync(victim, 'utf8')).toBe('keep me\n')
+    expect(lstatSync(out).isSymbolicLink()).toBe(false)
+    expect(lstatSync(out).mode & 0o777).toBe(0o600)
+    expect(readFileSync(out, 'utf8')).toBe('protocol,packets,bytes,conversations\nudp,1,58,1\n')
+    // A file that cannot be read leaves nothing behind, not even a partial temporary file.
+    const before = readdirSync(dir).sort()
+    const bad = flowscope(['analyze', text, '--out', join(dir, 'never.csv')])
+    expect(bad.code).toBe(2)
+    expect(readdirSync(dir).sort()).toEqual(before)
+  })
+
+  it('--out to a named pipe writes into the pipe and leaves it a pipe (as /dev/null must stay a device)', () => {
+    const fifo = join(dir, 'report.fifo')
+    execFileSync('mkfifo', [fifo])
+    // The reader drains the pipe in the background while flowscope writes it.
+    const reader = spawnSync(
+      'sh',
+      [
+        '-c',
+        `cat '${fifo}' & reader=$!; "$0" "$@"; wait $reader`,
+        process.execPath,
+        CLI,
+        'analyze',
+        good,
+        '--by',
+        'protocol',
+        '--format',
+        'csv',
+        '--out',
+        fifo,
+      ],
+      { encoding: 'utf8' },
+    )
+    expect(reader.status, reader.stderr).toBe(0)
+    expect(reader.stdout).toBe('protocol,packets,bytes,conversations\nudp,1,58,1\n')
+    expect(lstatSync(fifo).isFIFO()).toBe(true)
   })
 })

@@ -17,6 +17,7 @@ import { captureHost } from '../../../electron/engine/capture/worker'
 import { Monitor } from '../../../electron/engine/monitor'
 import { WorkerStartError } from '../../../electron/engine/workers/host'
 import { forkLauncherAt } from '../../../electron/engine/workers/launcher'
+import { Attribution } from '../../../electron/shared/attribution'
 import { openFile } from '../../../electron/shared/capture/libpcap-source'
 import {
   aggregate,
@@ -117,7 +118,8 @@ describe.skipIf(skip !== null)('capture worker', () => {
     const agg = aggregate(source, { idleTimeoutS: FILE_IDLE_TIMEOUT_S })
     await drain(source, agg.aggregator)
     source.close()
-    const expected = allConversations(agg)
+    // The worker says who is talking (a file: service, country and network; no process).
+    const expected = new Attribution().annotate(allConversations(agg))
     expect(end.conversations).toEqual(expected)
     // Deltas: summed per conversation they give the totals; each conversation ends exactly once.
     const sums = new Map<string, FlowDelta>()
@@ -262,9 +264,12 @@ describe.skipIf(skip !== null)('capture worker', () => {
         serialization: 'advanced',
       })
       const ticks: TickMessage[] = []
+      let started: () => void
+      const open = new Promise<void>((r) => (started = r))
       child.on('message', (raw) => {
         const m = FromWorker.parse(raw)
         if (m.type === 'tick') ticks.push(m)
+        if (m.type === 'started') started()
       })
       const udp = await ownUdpPort()
       child.send({
@@ -273,6 +278,8 @@ describe.skipIf(skip !== null)('capture worker', () => {
         tickMs: 50,
         record: true,
       })
+      // On a busy machine the worker may take longer than a tick or two to open the source.
+      await open
       await sleep(300)
       await udp.send(10, 16)
       await sleep(400)

@@ -36,7 +36,7 @@ describe.skipIf(reason !== null)('flowscope serve --metrics / --rules', () => {
   })
 
   it('refuses --metrics off loopback without a token, exit 2', () => {
-    const r = run('--host', '0.0.0.0', '--metrics')
+    const r = run('--host', '0.0.0.0', '--insecure', '--metrics')
     expect(r.status).toBe(2)
     expect(r.stderr).toMatch(/needs --metrics-token or TLS/)
   })

@@ -1,14 +1,15 @@
 /**
  * Issue 4's first check through the real commands: `flowscope capture --db` on a veth while
  * traffic flows, then `flowscope report --by conversation --format csv` over the whole period
- * must give per-conversation totals equal to the capture's own report. Needs root, iperf3, ping.
+ * must give per-conversation totals equal to the capture's own report, in all 22 columns (who
+ * is talking included: iperf3's program and PID, the private range). Needs root, iperf3, ping.
  */
 import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CONVERSATION_COLUMNS } from '../../../electron/shared/report/rows'
+import { CONVERSATION_REPORT_COLUMNS } from '../../../electron/shared/report/rows'
 import { FscNetns, csvObjects, flowscope, flowscopeAsync, unavailable } from '../capture/helpers'
 
 const skip = unavailable({ root: true, tools: ['iperf3', 'ping', 'ip'] })
@@ -29,7 +30,7 @@ afterAll(() => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const rows = (csv: string) =>
   csvObjects(csv)
-    .map((r) => CONVERSATION_COLUMNS.map((c) => r[c]).join(' '))
+    .map((r) => CONVERSATION_REPORT_COLUMNS.map((c) => r[c]).join(' '))
     .sort()
 
 describe.skipIf(skip !== null)('capture --db, then report', () => {
@@ -78,6 +79,10 @@ describe.skipIf(skip !== null)('capture --db, then report', () => {
     expect(captured.some((r) => r.startsWith('tcp '))).toBe(true)
     expect(captured.some((r) => r.startsWith('icmp '))).toBe(true)
     expect(rows(report.stdout)).toEqual(captured)
+    // The iperf3 client runs in the captured namespace: its connections are its own.
+    const stored = csvObjects(report.stdout).filter((r) => r.process === 'iperf3')
+    expect(stored.length).toBeGreaterThan(0)
+    expect(stored.every((r) => /^\d+$/.test(r.pid ?? '') && r.country_b === 'private')).toBe(true)
   })
 
   it('--no-store records nothing; an unusable --db is a warning and the capture goes on', async () => {

@@ -2,11 +2,12 @@
  * A capture recorded into the store, then `flowscope report --by conversation --format csv`
  * over the whole period, gives exactly the rows of the capture's own report
  * (`flowscope analyze FILE --by conversation --format csv`): same conversations, same packet and
- * byte counts, same first/last seen to the microsecond, same retransmissions and handshake RTT.
+ * byte counts, same first/last seen to the microsecond, same retransmissions and handshake RTT,
+ * and the same service, country and network (all 22 columns).
  *
  * The capture runs through the product's pipeline (file source + aggregator) in small batches,
- * and the Recorder is fed the way `capture --db` would feed it: after every batch the flows that
- * ended, then every active flow's cumulative record. Capture times are in the past, so before
+ * and the Recorder is fed the way `capture --db` feeds it: after every batch the per-tick deltas
+ * (FlowDeltas, computed where the packets are counted; at the end, every flow's last delta). Capture times are in the past, so before
  * the report the store rolls everything up and ages it out of the fine tiers: the totals must
  * survive that exactly.
  */
@@ -14,8 +15,9 @@ import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Attribution } from '../../../electron/shared/attribution'
 import { openFile } from '../../../electron/shared/capture/libpcap-source'
-import { aggregate } from '../../../electron/shared/capture/pipeline'
+import { aggregate, FlowDeltas } from '../../../electron/shared/capture/pipeline'
 import { openHistoryDb } from '../../../electron/shared/store/open'
 import { Recorder } from '../../../electron/shared/store/recorder'
 import { readPrunedBelow } from '../../../electron/shared/store/rollup'
@@ -38,19 +40,22 @@ async function record(pcap: string, db: string, batch: number): Promise<number> 
   })
   const recorder = new Recorder(writer)
   const source = openFile(pcap)
-  const agg = aggregate(source)
-  let ended = 0
+  // The live path: per-tick deltas computed where the packets are counted (as the capture
+  // worker and `capture --db` do), filed as they are.
+  const deltas = new FlowDeltas()
+  const agg = aggregate(source, { deltas })
+  // Who is talking, as analyze says it for a file (service, country, network; no process).
+  const who = new Attribution()
   let ticks = 0
-  const tick = () => {
-    ticks++
-    recorder.flowTick(agg.aggregator.conversations(), agg.ended.slice(ended))
-    ended = agg.ended.length
-  }
   const add = agg.aggregator.add.bind(agg.aggregator)
   for (;;) {
     const r = source.pump(add, batch)
-    tick()
-    if (r.status !== 'more') break
+    ticks++
+    const more = r.status === 'more'
+    recorder.deltas(
+      who.annotate(more ? deltas.take(agg.aggregator) : deltas.endAll(agg.aggregator)),
+    )
+    if (!more) break
   }
   source.close?.()
   writer.flush()

@@ -1,13 +1,18 @@
 /**
  * The store reader thread (issue 8 item 1, issue 9 item 4): ticks keep coming while a slow
- * query runs, a query past its time limit is abandoned, an abandoned export releases its read
- * transaction (checked with the sqlite3 CLI), and HEAD does not consume a ticket.
+ * query runs, a query past its time limit is abandoned, a superseded query frees the reader
+ * (a WebSocket client's older history.query answers CANCELLED), an abandoned export releases its
+ * read transaction (checked with the sqlite3 CLI while the WAL holds frames the export's
+ * snapshot depends on), and HEAD does not consume a ticket.
  */
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, writeFileSync } from 'node:fs'
+import { existsSync, statSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ClientCalls } from '../../../electron/engine/api'
 import { History } from '../../../electron/engine/history'
 import { Monitor } from '../../../electron/engine/monitor'
 import { startServer, type RunningServer } from '../../../electron/server/server'
@@ -128,11 +133,59 @@ describe.skipIf(reason !== null)('store reader thread', () => {
     const ac = new AbortController()
     const p = h.query(query, ac.signal)
     ac.abort()
-    await expect(p).rejects.toMatchObject({ code: 'UNAVAILABLE' })
+    await expect(p).rejects.toMatchObject({ code: 'CANCELLED' })
     h.close()
     const fresh = new History(events, db, {}, false)
     expect((await fresh.query({ ...query, top: 3 })).rows.length).toBe(3)
     fresh.close()
+  })
+
+  it('a superseded slow query frees the reader: the next one answers before it would have', async () => {
+    // Only the first thread is slow (2.5 s before its query); the replacement is not.
+    const h = new History(monitor.events, db, {}, false, {
+      reader: { slow_ms: 2500, slow_threads: 1, timeout_ms: 20_000 },
+    })
+    const calls = new ClientCalls()
+    const t0 = performance.now()
+    const first = calls.begin('history.query')
+    const slow = h.query(query, first.signal)
+    const slowSettled = slow.then(
+      () => 'answered',
+      (e: { code?: string }) => e.code,
+    )
+    await new Promise((r) => setTimeout(r, 150))
+    const second = calls.begin('history.query') // supersedes the first
+    const res = await h.query({ ...query, top: 5 }, second.signal)
+    const elapsed = performance.now() - t0
+    expect(await slowSettled).toBe('CANCELLED')
+    expect(res.rows.length).toBe(5)
+    expect(elapsed).toBeLessThan(2500)
+    // The replaced thread really ended (its wait is interruptible; a statement inside SQLite
+    // would end it at the end of its step).
+    const r = h as unknown as { reader: { dyingThreads: number } }
+    for (let i = 0; i < 100 && r.reader.dyingThreads > 0; i++)
+      await new Promise((res) => setTimeout(res, 20))
+    expect(r.reader.dyingThreads).toBe(0)
+    h.close()
+  })
+
+  it("a WebSocket client's newer history.query cancels its older one", async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api/ws?token=${server.token}`, {
+      headers: { origin: `http://127.0.0.1:${server.port}` },
+    })
+    const got = new Map<number, { ok: boolean; code?: string }>()
+    ws.on('message', (data) => {
+      const m = JSON.parse(String(data)) as { kind: string; id: number; result: never }
+      if (m.kind === 'response') got.set(m.id, m.result)
+    })
+    await new Promise((r) => ws.once('open', r))
+    ws.send(JSON.stringify({ id: 1, method: 'history.query', params: query }))
+    await new Promise((r) => setTimeout(r, 100))
+    ws.send(JSON.stringify({ id: 2, method: 'history.query', params: { ...query, top: 2 } }))
+    for (let i = 0; i < 500 && got.size < 2; i++) await new Promise((r) => setTimeout(r, 20))
+    ws.close()
+    expect(got.get(1)).toMatchObject({ ok: false, code: 'CANCELLED' })
+    expect(got.get(2)).toMatchObject({ ok: true, value: { rows: [{}, {}] } })
   })
 
   const get = (path: string, method = 'GET') =>
@@ -177,62 +230,70 @@ describe.skipIf(reason !== null)('store reader thread', () => {
     expect((await get(`/api/export/${t}`)).status).toBe(404)
   })
 
+  /**
+   * A writer that never checkpoints, so the WAL keeps frames: an export started now takes a
+   * snapshot that depends on them (with an empty WAL a reader pins nothing a TRUNCATE needs).
+   */
+  let iface = 0
+  const walWriter = () => {
+    // Not openHistoryDb: its fs header check would drop this process's SQLite locks (see
+    // inspectDb), and the sqlite3 CLI would then delete the WAL as the "last" connection.
+    const conn = new Database(db)
+    conn.pragma('wal_autocheckpoint = 0')
+    const w = new HistoryWriter(conn, db, { flush_ms: 0, maintain_ms: Infinity })
+    const write = () => {
+      w.addInterface({
+        time_us: (T0 + 1000 + 10 * iface++) * 1e6,
+        name: 'lo',
+        rx_bytes: 1,
+        tx_bytes: 1,
+        rx_packets: 1,
+        tx_packets: 1,
+        drops: 0,
+      })
+      w.flush()
+    }
+    return { w, write }
+  }
+  const walBytes = () => statSync(`${db}-wal`).size
+
+  /** Checkpoints until no reader is busy (at most 5 s), then the WAL must be empty. */
+  async function expectReleased(): Promise<void> {
+    let last = sqliteCheckpoint()
+    for (let i = 0; i < 50 && last.busy !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 100))
+      last = sqliteCheckpoint()
+    }
+    expect(last).toEqual({ busy: 0, log: 0 })
+    expect(walBytes()).toBe(0) // TRUNCATE emptied the -wal file
+  }
+
   it('an export whose consumer stops pulling holds its read; leaving it releases it', async () => {
+    const { w, write } = walWriter()
+    write()
+    expect(walBytes()).toBeGreaterThan(0)
     const download = monitor.history!.redeem(await ticket())!
     const chunks = download.chunks()
     expect((await chunks.next()).value).toMatch(/^bucket_start,protocol/)
-    const w = new HistoryWriter(openHistoryDb(db), db, { flush_ms: 0, maintain_ms: Infinity })
-    const time_us = (T0 + 2000) * 1e6
-    w.addInterface({
-      time_us,
-      name: 'lo',
-      rx_bytes: 1,
-      tx_bytes: 1,
-      rx_packets: 1,
-      tx_packets: 1,
-      drops: 0,
-    })
-    w.flush()
-    await new Promise((r) => setTimeout(r, 200))
-    // The export's snapshot pins the WAL here (busy=1 on the first try). Not asserted: with
-    // a sorted result SQLite lets a second TRUNCATE through even while the statement is open.
-    sqliteCheckpoint()
+    write() // frames after the export's snapshot
+    // Held: the export's snapshot pins the WAL, so TRUNCATE cannot reset it.
+    expect(sqliteCheckpoint().busy).toBe(1)
     await chunks.return(undefined) // the consumer went away
-    let last = sqliteCheckpoint()
-    for (let i = 0; i < 50 && last.busy !== 0; i++) {
-      await new Promise((r) => setTimeout(r, 100))
-      last = sqliteCheckpoint()
-    }
+    await expectReleased()
     w.close()
-    expect(last).toEqual({ busy: 0, log: 0 })
   })
 
   it('an export abandoned mid-download (socket closed) releases its read transaction', async () => {
-    // A write after the export's snapshot leaves WAL frames only a finished reader lets go of.
+    const { w, write } = walWriter()
+    write()
     const t = await ticket()
     const download = await stall(`/api/export/${t}`)
     await new Promise((r) => setTimeout(r, 300)) // socket buffers fill; the server waits
-    const w = new HistoryWriter(openHistoryDb(db), db, { flush_ms: 0, maintain_ms: Infinity })
-    const time_us = (T0 + 1000) * 1e6
-    w.addInterface({
-      time_us,
-      name: 'lo',
-      rx_bytes: 1,
-      tx_bytes: 1,
-      rx_packets: 1,
-      tx_packets: 1,
-      drops: 0,
-    })
-    w.flush()
+    write()
+    expect(sqliteCheckpoint().busy).toBe(1)
     download.cut()
     // Poll: the server notices the closed socket, the reader leaves the statement.
-    let last = sqliteCheckpoint()
-    for (let i = 0; i < 50 && last.busy !== 0; i++) {
-      await new Promise((r) => setTimeout(r, 100))
-      last = sqliteCheckpoint()
-    }
+    await expectReleased()
     w.close()
-    expect(last.busy).toBe(0)
-    expect(last.log).toBe(0) // TRUNCATE emptied the WAL
   })
 })

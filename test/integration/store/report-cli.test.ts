@@ -67,7 +67,8 @@ describe.skipIf(!built())('flowscope report', () => {
     expect(res.code).toBe(0)
     const [header, ...rows] = lines(res.stdout)
     expect(header).toBe(
-      'protocol,address_a,port_a,address_b,port_b,packets_a_to_b,bytes_a_to_b,packets_b_to_a,bytes_b_to_a,first_seen,last_seen,retransmissions,handshake_rtt_ms',
+      'protocol,address_a,port_a,address_b,port_b,packets_a_to_b,bytes_a_to_b,packets_b_to_a,bytes_b_to_a,first_seen,last_seen,retransmissions,handshake_rtt_ms,' +
+        'process,pid,service,name_a,name_b,country_a,country_b,asn_a,asn_b',
     )
     expect(rows).toHaveLength(3)
     // Biggest first: conv 2 (icmp, 3x bytes), then conv 1 (neutralised address), then conv 0.
@@ -75,7 +76,8 @@ describe.skipIf(!built())('flowscope report', () => {
       /^icmp,10\.0\.0\.2,,10\.0\.0\.100,,12,3600,12,12000,\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z,/,
     )
     expect(rows[1]).toMatch(/^tcp,'=1\+2,40001,10\.0\.0\.100,443,12,2400,12,12000,/)
-    expect(rows[2]).toMatch(/,12,1\.25$/)
+    // Recorded without attribution: only the service, which the store names from the ports.
+    expect(rows[2]).toMatch(/,12,1\.25,,,https,,,,,,$/)
   })
 
   it('buckets with a leading bucket_start column and keeps the top N', () => {

@@ -142,4 +142,32 @@ describe('probe limits', () => {
     await monitor.probes.stop()
     expect(fake.alive()).toHaveLength(0)
   })
+
+  it('publishes the last batch a stopping worker sends with ended', async () => {
+    const result = {
+      target: 'tcp://10.0.0.9:80',
+      kind: 'tcp',
+      seq: 7,
+      sent_at: '2026-01-01T00:00:00.000Z',
+      rtt_ms: 2,
+      status: 'ok',
+    }
+    const fake = fakeLauncher({
+      ended: {
+        seq: 2,
+        skipped: 0,
+        results: [result],
+        counters: {},
+        results_dropped: 0,
+        lateness: { n: 0, mean_ms: 0, p99_ms: 0, max_ms: 0 },
+      },
+    })
+    const monitor = new Monitor({ sysnet: new FakeSysNet(), launcher: fake.launcher })
+    const seen: number[] = []
+    monitor.events.on('probes.results', (e) => seen.push(...e.results.map((r) => r.seq)))
+    await monitor.probes.start([{ target: result.target, interval_ms: 1000, timeout_ms: 500 }])
+    await monitor.probes.stop()
+    expect(seen).toEqual([7])
+    await monitor.stop()
+  })
 })

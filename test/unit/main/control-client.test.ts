@@ -23,7 +23,14 @@ describe('control client', () => {
     client.attach(port as never)
     expect(await client.invoke('capture.state', {})).toEqual({
       ok: true,
-      value: { active: false, iface: null, filter: null, started_at: null, error: null },
+      value: {
+        active: false,
+        iface: null,
+        filter: null,
+        started_at: null,
+        error: null,
+        resolve: true,
+      },
     })
     expect(await client.invoke('probes.start', { targets: [] } as never)).toMatchObject({
       ok: false,

@@ -215,19 +215,28 @@ describe('metrics exposition', () => {
     const s = setup()
     s.setCounters(counters(1))
     s.events.emit('capture.state', captureState(true))
-    s.events.emit(
-      'capture.tick',
-      captureTick('eth0', 1, {
-        received: 1,
-        dropped: 0,
-        packets: 1,
-        malformed: 0,
-        evicted: 0,
-        retrans: 0,
-      }),
-    )
+    const tick = captureTick('eth0', 1, {
+      received: 1,
+      dropped: 0,
+      packets: 1,
+      malformed: 0,
+      evicted: 0,
+      retrans: 0,
+    })
+    // With flow export running (its counters: flowscope_flow_export_*_total).
+    tick.health!.export = {
+      records: 5,
+      messages: 2,
+      bytes: 300,
+      send_errors: 1,
+      dropped: 0,
+      collectors: [{ url: 'ipfix://127.0.0.1:4739', state: 'down', last_error: 'ECONNREFUSED' }],
+    }
+    s.events.emit('capture.tick', tick)
     const text = await s.metrics.text()
     expect(families(text).size).toBeGreaterThan(20)
+    expect(samples(text).get('flowscope_flow_export_records_total')).toBe(5)
+    expect(families(text).get('flowscope_flow_export_send_errors_total')).toBe('counter')
     const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' })
     expect(r.stdout + r.stderr).toBe('')
     expect(r.status).toBe(0)

@@ -2,12 +2,27 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { openHistoryDb } from '../../../electron/shared/store/open'
+import {
+  HistoryRetention,
+  HistoryRetentionChange,
+  type HistoryQuery,
+} from '../../../common/history'
+import type { HostRow } from '../../../electron/shared/report/rows'
+import { openHistoryDb, type Db } from '../../../electron/shared/store/open'
 import { queryHistory } from '../../../electron/shared/store/queries'
-import { maintain } from '../../../electron/shared/store/rollup'
-import { parseRetentionSpec } from '../../../electron/shared/store/tiers'
-import { HistoryWriter } from '../../../electron/shared/store/writer'
-import { tempDir } from './helpers'
+import { RETENTION_FLAGS, retentionFromFlags } from '../../../electron/shared/store/retention-flags'
+import { maintain, readPrunedBelow } from '../../../electron/shared/store/rollup'
+import {
+  bucketStart,
+  DEFAULT_KIND_RETENTION,
+  DEFAULT_RETENTION,
+  mergeRetention,
+  parseRetentionSpec,
+  type Retention,
+} from '../../../electron/shared/store/tiers'
+import { isoMicros } from '../../../electron/shared/store/time'
+import { HistoryWriter, type WriterOptions } from '../../../electron/shared/store/writer'
+import { hostRows, hostsOf, tempDir } from './helpers'
 
 const { dir, cleanup } = tempDir('fss-retention-')
 afterAll(cleanup)
@@ -110,5 +125,197 @@ describe('retention per kind', () => {
     expect(parseRetentionSpec('10s=2h, 1d=forever')).toEqual({ '10s': 7200, '1d': null })
     expect(parseRetentionSpec('1m=2w')).toEqual({ '1m': 14 * 86400 })
     expect(() => parseRetentionSpec('10s=1d,5m=2d')).toThrow(/'5m=2d'/)
+  })
+})
+
+/** A writer on its own clock (`clock.now_s`), committing and maintaining only when told. */
+function clockedWriter(name: string, retention?: WriterOptions['retention']) {
+  const path = join(dir, name)
+  const clock = { now_s: T0 }
+  const w = new HistoryWriter(openHistoryDb(path), path, {
+    flush_ms: 0,
+    maintain_ms: Infinity,
+    now_ms: () => clock.now_s * 1000,
+    ...(retention && { retention }),
+  })
+  return { path, clock, w }
+}
+
+describe('host retention', () => {
+  const hostQuery = (db: Db, q: Omit<HistoryQuery, 'by'>) =>
+    queryHistory(db, { ...q, by: 'host' }).rows as (HostRow & { bucket_start: string | null })[]
+
+  it('keeps host series longer than the conversations they were built from', () => {
+    const short = { '10s': 600, '1m': 3600, '1h': 2 * 86400 }
+    const { path, clock, w } = clockedWriter('hosts-longer.db', {
+      conversations: { ...short, '1d': 3 * 86400 },
+      hosts: { ...short, '1d': null },
+    })
+    for (let i = 1; i <= 20; i++) w.addConversation(conv(i, T0 + i))
+    w.flush()
+    clock.now_s = T0 + 3600
+    w.addConversation(conv(99, clock.now_s))
+    w.flush()
+    w.maintain()
+    clock.now_s = T0 + 5 * 86400
+    w.addConversation(conv(7, clock.now_s))
+    w.flush()
+    w.maintain()
+    w.flush()
+    const D0 = bucketStart(T0, 86400)
+    // Day 0: no conversation row is left in any tier, its host rows are, in the 1 d tier only.
+    expect(count(path, `SELECT count(*) FROM conv_series WHERE bucket_s < ${D0 + 86400}`)).toBe(0)
+    expect(count(path, `SELECT count(*) FROM host_series WHERE bucket_s < ${D0 + 86400}`)).toBe(22)
+    expect(
+      count(
+        path,
+        `SELECT count(*) FROM host_series WHERE bucket_s < ${D0 + 86400} AND step_s = 86400`,
+      ),
+    ).toBe(22)
+    expect(count(path, 'SELECT count(*) FROM conversations')).toBe(1)
+    const db = openHistoryDb(path, { readonly: true })
+    expect(readPrunedBelow(db, 'conversations')[3]).toBeGreaterThan(D0)
+    expect(readPrunedBelow(db, 'hosts')[3]).toBe(0)
+    const all = { from_s: D0, to_s: clock.now_s + 60, top: null }
+    const daily = hostQuery(db, { ...all, bucket: '1d' })
+    const day0 = daily.filter((r) => r.bucket_start === isoMicros(D0 * 1e6))
+    // 21 conversations with 192.0.2.9 on day 0: 200 bytes sent and 100 received each.
+    expect(day0.find((r) => r.address === '192.0.2.9')).toMatchObject({
+      bytes_sent: 4200,
+      bytes_received: 2100,
+      packets_sent: 21,
+      conversations: 21,
+      first_seen: isoMicros((T0 + 1) * 1e6),
+      last_seen: isoMicros((T0 + 3600) * 1e6),
+    })
+    expect(day0).toHaveLength(22)
+    const today = daily.filter(
+      (r) => r.bucket_start === isoMicros(bucketStart(clock.now_s, 86400) * 1e6),
+    )
+    expect(today.map((r) => [r.address, r.bytes_sent, r.conversations])).toEqual([
+      ['10.0.0.7', 100, 1], // 300 bytes each: ties go by address
+      ['192.0.2.9', 200, 1],
+    ])
+    // Unbucketed: bytes over everything the host series keep; the conversation count can only
+    // see the conversations still kept (one).
+    const whole = hostQuery(db, { ...all, bucket: null })
+    expect(whole[0]).toMatchObject({
+      address: '192.0.2.9',
+      bytes_sent: 4400,
+      bytes_received: 2200,
+      conversations: 1,
+    })
+    expect(queryHistory(db, { ...all, by: 'conversation', bucket: null }).rows).toHaveLength(1)
+    db.close()
+    w.close()
+  })
+
+  it('prunes host series sooner than conversations, and host queries plan against it', () => {
+    const { path, clock, w } = clockedWriter('hosts-shorter.db', {
+      hosts: { '1h': 86400 } as Retention,
+    })
+    for (let i = 0; i < 48; i++) {
+      clock.now_s = T0 + i * 3600
+      w.addConversation(conv(i % 5, clock.now_s))
+      w.flush()
+      w.maintain()
+    }
+    clock.now_s = T0 + 3 * 86400
+    w.maintain()
+    w.flush()
+    const cut = clock.now_s - 86400
+    expect(
+      count(
+        path,
+        `SELECT count(*) FROM host_series WHERE step_s = 3600 AND bucket_s < ${cut - 3600}`,
+      ),
+    ).toBe(0)
+    expect(
+      count(
+        path,
+        `SELECT count(*) FROM conv_series WHERE step_s = 3600 AND bucket_s < ${cut - 3600}`,
+      ),
+    ).toBeGreaterThan(40)
+    // The 10 s tier went by everyone's 24 h, the 1 d tier is kept: rows per tier.
+    expect(count(path, `SELECT count(*) FROM host_series WHERE step_s = 10`)).toBe(0)
+    expect(count(path, `SELECT count(*) FROM host_series WHERE step_s = 86400`)).toBeGreaterThan(0)
+    const db = openHistoryDb(path, { readonly: true })
+    const hostsMark = readPrunedBelow(db, 'hosts')[2] as number
+    expect(hostsMark).toBeGreaterThan(readPrunedBelow(db, 'conversations')[2] as number)
+    // Hourly buckets of the first two days: hosts have none left, so they come daily and equal
+    // the conversations summed per host and day over the same range.
+    const range = { from_s: T0, to_s: T0 + 2 * 86400, top: null }
+    const res = queryHistory(db, { ...range, by: 'host', bucket: '1h' })
+    expect(res.meta.step).toBe('1d')
+    const same = { from_s: Date.parse(res.meta.from) / 1000, to_s: Date.parse(res.meta.to) / 1000 }
+    const convs = queryHistory(db, { ...range, ...same, by: 'conversation', bucket: '1d' })
+    expect(hostRows(res.rows)).toEqual(hostsOf(convs.rows))
+    expect(res.rows.length).toBeGreaterThan(0)
+    // Conversations still have their hourly rows there.
+    expect(queryHistory(db, { ...range, by: 'conversation', bucket: '1h' }).meta.step).toBe('1h')
+    db.close()
+    w.close()
+  })
+
+  it('migration 6 builds host series from the conversation rows of an older database', () => {
+    const { path, clock, w } = clockedWriter('upgrade.db')
+    for (let i = 0; i < 200; i++) {
+      clock.now_s = T0 + i * 97
+      w.addConversation(conv(i % 7, clock.now_s))
+      if (i % 10 === 0) w.flush()
+      if (i % 50 === 0) w.maintain()
+    }
+    w.close()
+    const dump = (db: Db) =>
+      db
+        .prepare(
+          `SELECT s.step_s, s.bucket_s, h.address, packets_sent, bytes_sent, packets_received,
+             bytes_received, conversations, first_off_us, last_off_us
+           FROM host_series s JOIN hosts h ON h.id = s.host_id ORDER BY 1, 2, 3`,
+        )
+        .raw()
+        .all()
+    const q = { from_s: T0 - 60, to_s: clock.now_s + 60, by: 'host' as const, top: null }
+    let db = openHistoryDb(path)
+    const rows = dump(db)
+    const byMinute = queryHistory(db, { ...q, bucket: '1m' }).rows
+    const whole = queryHistory(db, { ...q, bucket: null }).rows
+    expect(rows.length).toBeGreaterThan(300)
+    // As a database from before migration 6.
+    db.exec(`DROP TABLE host_series; DROP TABLE hosts;
+      DELETE FROM kind_tier_state WHERE kind = 'hosts'; PRAGMA user_version = 5;`)
+    db.close()
+    db = openHistoryDb(path)
+    expect(db.pragma('user_version', { simple: true })).toBe(6)
+    expect(dump(db)).toEqual(rows)
+    expect(queryHistory(db, { ...q, bucket: '1m' }).rows).toEqual(byMinute)
+    expect(queryHistory(db, { ...q, bucket: null }).rows).toEqual(whole)
+    const marks = (kind: string) =>
+      db
+        .prepare('SELECT step_s, pruned_below_s FROM kind_tier_state WHERE kind = ? ORDER BY 1')
+        .all(kind)
+    expect(marks('hosts')).toEqual(marks('conversations'))
+    db.close()
+  })
+
+  it('reads --retention-hosts like the other kinds, and merges changes per kind', () => {
+    expect(Object.keys(RETENTION_FLAGS)).toContain('retention-hosts')
+    expect(
+      retentionFromFlags({ 'retention-hosts': '1d=forever,1h=1y'.replace('1y', '52w') }),
+    ).toEqual({ hosts: { '1d': null, '1h': 52 * 7 * 86400 } })
+    expect(() => retentionFromFlags({ 'retention-hosts': '1h=30' })).toThrow(
+      /^--retention-hosts: '1h=30'/,
+    )
+    expect(retentionFromFlags({})).toBeUndefined()
+    const next = mergeRetention(DEFAULT_KIND_RETENTION, { hosts: { '1d': null } })
+    expect(next.hosts).toEqual({ ...DEFAULT_KIND_RETENTION.hosts, '1d': null })
+    expect(next.conversations).toEqual(DEFAULT_KIND_RETENTION.conversations)
+    const every = mergeRetention(DEFAULT_KIND_RETENTION, DEFAULT_RETENTION)
+    expect(Object.keys(every).sort()).toEqual(['conversations', 'hosts', 'interfaces', 'probes'])
+    // The contract's shape takes the hosts key, and still takes a change without it.
+    expect(HistoryRetention.parse(next)).toEqual(next)
+    expect(HistoryRetentionChange.parse({ conversations: { '10s': 60 } })).toEqual({
+      conversations: { '10s': 60 },
+    })
   })
 })

@@ -12,7 +12,7 @@ import { queryHistory } from '../../../electron/shared/store/queries'
 import { readPrunedBelow, readWatermarks } from '../../../electron/shared/store/rollup'
 import { bucketStart, STEP_S, type Retention } from '../../../electron/shared/store/tiers'
 import { HistoryWriter } from '../../../electron/shared/store/writer'
-import { int, rng, tempDir } from './helpers'
+import { hostRows, hostsOf, int, rng, tempDir } from './helpers'
 
 const RETENTION: Retention = { '10s': 2 * 3600, '1m': 12 * 3600, '1h': 2 * 86400, '1d': null }
 
@@ -125,7 +125,8 @@ describe('rollup and retention', () => {
       protocol: i % 3 === 0 ? 'icmp' : i % 3 === 1 ? 'tcp' : 'udp',
       address_a: `10.0.0.${i % 4}`,
       port_a: i % 3 === 0 ? null : 40000 + i,
-      address_b: `10.0.1.${i % 5}`,
+      // One host talks to itself (both ends the same address: one conversation, both sides).
+      address_b: i === 11 ? '10.0.0.3' : `10.0.1.${i % 5}`,
       port_b: i % 3 === 0 ? null : 443,
     }))
     const end_s = clock_s + 3 * 86400
@@ -147,6 +148,92 @@ describe('rollup and retention', () => {
           ).toEqual(round(expected(truth, kind, lo, hi)))
         }
       }
+      // The derived series (per protocol, per host) are exactly what the conversation rows
+      // give, in every tier, wherever the conversation rows are all kept (a late row below a
+      // tier's retention mark is left out of them, and deleted by the next pass).
+      const kept = `CASE s.step_s ${STEP_S.map((st, i) => `WHEN ${st} THEN ${readPrunedBelow(db, 'conversations')[i]}`).join(' ')} END`
+      const derive = db.prepare(`SELECT s.step_s, s.bucket_s, c.protocol,
+          sum(s.packets_a_to_b + s.packets_b_to_a) AS packets,
+          sum(s.bytes_a_to_b + s.bytes_b_to_a) AS bytes, count(*) AS conversations
+        FROM conv_series s JOIN conversations c ON c.id = s.conv_id
+        WHERE s.bucket_s >= ${kept} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`)
+      const stored = db.prepare(
+        `SELECT * FROM proto_series s WHERE s.bucket_s >= ${kept} ORDER BY 1, 2, 3`,
+      )
+      // Every row of a tier sits at the start of one of its buckets (rollups merge).
+      expect(
+        db.prepare('SELECT count(*) FROM conv_series WHERE bucket_s % step_s != 0').pluck().get(),
+      ).toBe(0)
+      expect(stored.all(), 'proto_series').toEqual(derive.all())
+      // Hosts: each conversation counts for both ends, once for a host at both ends.
+      const deriveHosts = db.prepare(`SELECT step_s, bucket_s, address, sum(ps) AS ps,
+          sum(bs) AS bs, sum(pr) AS pr, sum(br) AS br, count(DISTINCT conv_id) AS n,
+          min(f) AS f, max(l) AS l
+        FROM (SELECT s.*, c.address_a AS address, s.packets_a_to_b AS ps, s.bytes_a_to_b AS bs,
+            s.packets_b_to_a AS pr, s.bytes_b_to_a AS br, first_off_us AS f, last_off_us AS l
+            FROM conv_series s JOIN conversations c ON c.id = s.conv_id
+          UNION ALL SELECT s.*, c.address_b, s.packets_b_to_a, s.bytes_b_to_a, s.packets_a_to_b,
+            s.bytes_a_to_b, first_off_us, last_off_us
+            FROM conv_series s JOIN conversations c ON c.id = s.conv_id) s
+        WHERE s.bucket_s >= ${kept} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`)
+      const storedHosts = db.prepare(`SELECT s.step_s, s.bucket_s, h.address, packets_sent,
+          bytes_sent, packets_received, bytes_received, conversations, first_off_us, last_off_us
+        FROM host_series s JOIN hosts h ON h.id = s.host_id
+        WHERE s.bucket_s >= ${kept} ORDER BY 1, 2, 3`)
+      expect(storedHosts.raw().all(), 'host_series').toEqual(deriveHosts.raw().all())
+      // Every host row names a host, and no host is left without a row for long.
+      expect(
+        db
+          .prepare('SELECT count(*) FROM host_series WHERE host_id NOT IN (SELECT id FROM hosts)')
+          .pluck()
+          .get(),
+      ).toBe(0)
+      // A bucketed protocol query (series for the bulk, conversation rows at the edges) agrees
+      // with the same buckets summed from the conversation query.
+      for (const bucket of ['1m', '1h'] as const) {
+        const from_s = clock_s - int(r, 0, 86400)
+        const q = { from_s, to_s: clock_s + 60, bucket, top: null }
+        const byProto = queryHistory(db, { ...q, by: 'protocol' }).rows
+        const want = new Map<string, { packets: number; bytes: number; conversations: number }>()
+        for (const row of queryHistory(db, { ...q, by: 'conversation' }).rows) {
+          if (!('bytes_a_to_b' in row)) continue
+          const key = `${row.bucket_start}|${row.protocol}`
+          const w = want.get(key) ?? { packets: 0, bytes: 0, conversations: 0 }
+          w.packets += row.packets_a_to_b + row.packets_b_to_a
+          w.bytes += row.bytes_a_to_b + row.bytes_b_to_a
+          w.conversations++
+          want.set(key, w)
+        }
+        const got = new Map(
+          byProto.map((row) => {
+            const p = row as {
+              bucket_start: string
+              protocol: string
+              packets: number
+              bytes: number
+              conversations: number
+            }
+            return [
+              `${p.bucket_start}|${p.protocol}`,
+              { packets: p.packets, bytes: p.bytes, conversations: p.conversations },
+            ]
+          }),
+        )
+        expect(got, `protocol by ${bucket} from ${from_s}`).toEqual(want)
+        // Hosts (series for the sums, conversation rows for the counts at the edges) agree
+        // with the conversation query summed per host.
+        expect(hostRows(queryHistory(db, { ...q, by: 'host' }).rows), `hosts by ${bucket}`).toEqual(
+          hostsOf(queryHistory(db, { ...q, by: 'conversation' }).rows),
+        )
+      }
+      // Unbucketed, over a random range and with a top N.
+      const range = { from_s: clock_s - int(r, 0, 3 * 86400), to_s: clock_s + 60, bucket: null }
+      const allHosts = hostsOf(queryHistory(db, { ...range, by: 'conversation', top: null }).rows)
+      expect(hostRows(queryHistory(db, { ...range, by: 'host', top: null }).rows)).toEqual(allHosts)
+      const top3 = [...allHosts].sort(([ka, a], [kb, b]) => b.bytes - a.bytes || (ka < kb ? -1 : 1))
+      expect(hostRows(queryHistory(db, { ...range, by: 'host', top: 3 }).rows)).toEqual(
+        new Map(top3.slice(0, 3)),
+      )
       // A query over all history, and one from a random point, see every count exactly once.
       const to_s = clock_s + 3600
       for (const from_s of [0, clock_s - int(r, 0, 4 * 86400)]) {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { isoMicros, parseTime, TimeParseError } from '../../../electron/shared/store/time'
+import {
+  isoMicros,
+  isoMicrosFast,
+  parseTime,
+  TimeParseError,
+} from '../../../electron/shared/store/time'
+import { int, rng } from './helpers'
 
 const NOW = Date.parse('2026-11-26T08:00:00.000Z')
 
@@ -36,5 +42,17 @@ describe('isoMicros', () => {
     expect(isoMicros(1_700_000_000_123_456)).toBe('2023-11-14T22:13:20.123456Z')
     expect(isoMicros(1_700_000_000_000_000)).toBe('2023-11-14T22:13:20.000000Z')
     expect(isoMicros(1_700_000_000_000_001)).toBe('2023-11-14T22:13:20.000001Z')
+  })
+})
+
+describe('isoMicrosFast', () => {
+  it('formats exactly as isoMicros, across many seconds (past its cache bound)', () => {
+    const r = rng(7)
+    for (let i = 0; i < 20_000; i++) {
+      const us = int(r, 0, 4_000_000_000) * 1e6 + int(r, 0, 999_999)
+      expect(isoMicrosFast(us)).toBe(isoMicros(us))
+    }
+    for (const us of [0, 999_999, 1_000_000, 1_790_000_000_000_000, 1_790_000_059_999_999])
+      expect(isoMicrosFast(us)).toBe(isoMicros(us))
   })
 })

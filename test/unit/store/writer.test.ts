@@ -3,7 +3,11 @@ import { afterAll, describe, expect, it } from 'vitest'
 import type { StoreFailure } from '../../../common/history'
 import { openHistoryDb } from '../../../electron/shared/store/open'
 import { Recorder } from '../../../electron/shared/store/recorder'
-import { HistoryWriter, type ConversationDelta } from '../../../electron/shared/store/writer'
+import {
+  HistoryWriter,
+  MAX_CACHED_IDS,
+  type ConversationDelta,
+} from '../../../electron/shared/store/writer'
 import { tempDir } from './helpers'
 
 const T0_US = 1_790_000_000_000_000
@@ -133,5 +137,47 @@ describe('HistoryWriter', () => {
     expect(w.addConversation(conv(2))).toBe(false)
     expect(w.close()?.code).toBe('READ_ONLY')
     expect(w.close()?.code, 'close twice is harmless').toBe('READ_ONLY')
+  })
+})
+
+describe('HistoryWriter id cache', () => {
+  const tmp = tempDir()
+  afterAll(tmp.cleanup)
+
+  it('stays at its bound with more conversations than it holds, and rows stay right', () => {
+    const path = `${tmp.dir}/ids.db`
+    const w = new HistoryWriter(openHistoryDb(path), path, { flush_ms: 0, maintain_ms: Infinity })
+    const ids = (w as unknown as { ids: Map<string, number> }).ids
+    const N = MAX_CACHED_IDS + 10_000
+    let most = 0
+    for (let i = 0; i < N; i++) {
+      w.addConversation(conv(i))
+      if (i % 1000 === 999) most = Math.max(most, ids.size)
+    }
+    expect(w.flush()).toBe(true)
+    most = Math.max(most, ids.size)
+    expect(most).toBe(MAX_CACHED_IDS) // filled to the bound, never past it
+    // The oldest were evicted, the newest are cached: both come back in a later bucket and
+    // must land on their existing conversation rows, not new ones.
+    const later = T0_US + 10_000_000
+    const key = (d: ConversationDelta) =>
+      `c|${d.protocol}|${d.address_a}|${d.port_a}|${d.address_b}|${d.port_b}`
+    expect(ids.has(key(conv(0)))).toBe(false)
+    expect(ids.has(key(conv(N - 1)))).toBe(true)
+    for (let i = 0; i < 100; i++) w.addConversation(conv(i, later))
+    for (let i = N - 100; i < N; i++) w.addConversation(conv(i, later))
+    expect(w.flush()).toBe(true)
+    expect(ids.size).toBe(MAX_CACHED_IDS)
+    expect(w.close()).toBeNull()
+    expect(count(path, 'SELECT count(*) FROM conversations')).toBe(N)
+    expect(count(path)).toBe(N + 200)
+    expect(count(path, 'SELECT sum(bytes_a_to_b) FROM conv_series')).toBe((N + 200) * 200)
+    // Each returning conversation has its two buckets under one id.
+    expect(
+      count(
+        path,
+        'SELECT count(*) FROM (SELECT conv_id FROM conv_series GROUP BY conv_id HAVING count(*) = 2)',
+      ),
+    ).toBe(200)
   })
 })

@@ -1,0 +1,162 @@
+/**
+ * Keyboard use against serve mode in a private namespace: the `?` help is an accessible modal
+ * dialog listing every key; `g` then a letter switches page; iftop's keys act on the Connections
+ * page (those wired to controls that exist: 1/2/3 sort, / filter, n names); keys are ignored
+ * while typing; focus is visible.
+ */
+import { expect, test, type Page } from '@playwright/test'
+import { Netns } from '../support/netns'
+import { missingForE2e, openPage, startServe, tempDb } from '../support/serve'
+
+const missing = missingForE2e('ping')
+if (missing.length > 0) console.log(`SKIP keyboard e2e: needs ${missing.join(', ')}`)
+
+const KEYS = {
+  global: ['?', 'g then i', 'g then c', 'g then p', 'g then h', 'g then s'],
+  connections: ['n', 'p', 's', 'd', '1', '2', '3', 'P', '/'],
+}
+/** Keys the Connections page does not register yet (no control for them today). */
+const PENDING = ['p', 's', 'd', 'P']
+
+const focusInDialog = (page: Page) =>
+  page.evaluate(() => Boolean(document.activeElement?.closest('dialog[open]')))
+
+test.describe('serve mode: keyboard', () => {
+  test.skip(missing.length > 0, `needs ${missing.join(', ')}`)
+
+  let net: Netns
+  test.beforeAll(() => {
+    net = new Netns('fsb', '10.99.0', 'fd99')
+    net.create()
+  })
+  test.afterAll(() => net?.destroy())
+
+  test('help, page switching and the Connections keys', async () => {
+    const { url, serve } = await startServe(net, net.a, '--db', tempDb('fsb'))
+    const { browser, page, problems } = await openPage(
+      net,
+      net.a,
+      `${url}#interfaces`,
+      test.info().project.use.launchOptions?.args,
+    )
+    try {
+      await expect(page.getByTestId('connection')).toHaveText('open')
+
+      // `?` opens the help: a modal dialog, named, focus inside, every key listed.
+      await page.keyboard.press('?')
+      const dialog = page.getByRole('dialog', { name: 'Keyboard shortcuts' })
+      await expect(dialog).toBeVisible()
+      await expect(dialog).toHaveAttribute('aria-modal', 'true')
+      await expect(page.getByTestId('help-close')).toBeFocused()
+      const listed = (await dialog.locator('th[scope=row]').allTextContents()).map((t) =>
+        t.replace(/\s+/g, ' ').trim(),
+      )
+      for (const k of [...KEYS.global, ...KEYS.connections]) expect(listed).toContain(k)
+      // Focus stays in the dialog, both ways.
+      for (let i = 0; i < 4; i++) {
+        await page.keyboard.press('Tab')
+        expect(await focusInDialog(page)).toBe(true)
+      }
+      await page.keyboard.press('Shift+Tab')
+      expect(await focusInDialog(page)).toBe(true)
+      // Page keys do nothing while it is open; Esc closes it.
+      await page.keyboard.press('g')
+      await page.keyboard.press('c')
+      await page.keyboard.press('Escape')
+      await expect(dialog).toBeHidden()
+      await expect(page).toHaveURL(/#interfaces$/)
+
+      // Opened from the button, it gives focus back to the button.
+      await page.getByTestId('help-button').focus()
+      await page.keyboard.press('Enter')
+      await expect(dialog).toBeVisible()
+      await page.keyboard.press('Escape')
+      await expect(page.getByTestId('help-button')).toBeFocused()
+      // A keyboard focus is visible: the ring is drawn from the --focus token.
+      const ring = await page
+        .getByTestId('help-button')
+        .evaluate(
+          (el) => getComputedStyle(el).outlineStyle + ' ' + getComputedStyle(el).outlineWidth,
+        )
+      expect(ring).toBe('solid 2px')
+      await page.getByTestId('help-button').blur()
+
+      // g then a letter: every page.
+      for (const [key, id] of [
+        ['c', 'connections'],
+        ['p', 'probes'],
+        ['h', 'history'],
+        ['s', 'settings'],
+        ['i', 'interfaces'],
+      ] as const) {
+        await page.keyboard.press('g')
+        await page.keyboard.press(key)
+        await expect(page).toHaveURL(new RegExp(`#${id}$`))
+        await expect(page.getByTestId(`nav-${id}`)).toHaveAttribute('aria-current', 'page')
+      }
+
+      // Connections: a capture on the veth, with a ping across it.
+      await page.keyboard.press('g')
+      await page.keyboard.press('c')
+      await page.getByTestId('capture-iface').selectOption(net.vethA)
+      await page.getByTestId('capture-toggle').click()
+      await expect(page.getByTestId('capture-toggle')).toHaveText('Stop')
+      net.spawn(net.b, ['ping', '-i', '0.2', '-c', '30', net.addrA])
+      await expect(page.getByTestId('conversation').first()).toBeVisible({ timeout: 10_000 })
+      await page.getByTestId('capture-toggle').blur()
+
+      // 1/2/3: sort by the 2 s, 10 s, 40 s average, largest first.
+      for (const [key, col] of [
+        ['1', 'ab2'],
+        ['2', 'ab10'],
+        ['3', 'ab40'],
+      ] as const) {
+        await page.keyboard.press(key)
+        await expect(page.getByTestId(`sort-${col}`)).toHaveAttribute('aria-sort', 'descending')
+      }
+      await expect(page.getByTestId('sort-ab2')).toHaveAttribute('aria-sort', 'none')
+      // A mouse click on the sorted header reverses it, and aria-sort says so.
+      await page.getByTestId('sort-ab40').click()
+      await expect(page.getByTestId('sort-ab40')).toHaveAttribute('aria-sort', 'ascending')
+
+      // `/` focuses the row filter; what is typed there stays text (no page switch, no sort).
+      await page.getByTestId('sort-ab40').blur()
+      await page.keyboard.press('/')
+      await expect(page.getByTestId('conversation-filter')).toBeFocused()
+      await page.keyboard.type('g2')
+      await expect(page.getByTestId('conversation-filter')).toHaveValue('g2')
+      await expect(page).toHaveURL(/#connections$/)
+      await expect(page.getByTestId('sort-ab40')).toHaveAttribute('aria-sort', 'ascending')
+      await page.getByTestId('conversation-filter').fill('')
+      await page.getByTestId('conversation-filter').blur()
+
+      // The help, opened here, marks the keys this page has no control for yet.
+      await page.keyboard.press('?')
+      for (const row of await dialog.locator('[data-testid=help-key]').all()) {
+        const key = (await row.locator('th').textContent())!.trim()
+        if (!KEYS.connections.includes(key)) continue
+        if (PENDING.includes(key)) await expect(row).toContainText('not available')
+        else await expect(row).not.toContainText('not available')
+      }
+      await page.keyboard.press('Escape')
+
+      // `n`: names on or off (on by default), a setting every window shares.
+      await page.keyboard.press('n')
+      await page.keyboard.press('g')
+      await page.keyboard.press('s')
+      await expect(page.getByTestId('resolve-names')).not.toBeChecked()
+      await page.keyboard.press('g')
+      await page.keyboard.press('c')
+      await page.keyboard.press('n')
+      await page.keyboard.press('g')
+      await page.keyboard.press('s')
+      await expect(page.getByTestId('resolve-names')).toBeChecked()
+      expect(problems).toEqual([])
+    } finally {
+      await browser.close()
+      const exited = new Promise((r) => serve.once('exit', r))
+      serve.kill('SIGINT')
+      await exited
+    }
+  })
+})
