@@ -138,5 +138,167 @@ export const CaptureSnapshot = z.object({
   flows_expired: count,
   /** Top conversations by 10 s rate (both directions), then by total bytes. */
   conversations: z.array(ConversationRecord),
+  /**
+   * TCP retransmissions in every conversation of this capture so far (ended and evicted ones
+   * too), counted as `retransmissions` is per conversation. Absent from older engines.
+   */
+  retransmissions_total: count.optional(),
+  /**
+   * The busiest hosts and conversations by 2 s rate (both directions) over the whole flow
+   * table, for alert rules: a host's rate sums every conversation it is in, not only the top
+   * list's. Sent by the capture worker with each tick; only series with traffic in the window.
+   */
+  busiest: z
+    .object({
+      hosts: z.array(z.object({ address: z.string(), bps: rate })),
+      conversations: z.array(
+        z.object({
+          protocol: ConversationProtocol,
+          address_a: z.string(),
+          port_a: z.number().int().nullable(),
+          address_b: z.string(),
+          port_b: z.number().int().nullable(),
+          bps: rate,
+        }),
+      ),
+    })
+    .optional(),
 })
 export type CaptureSnapshot = z.infer<typeof CaptureSnapshot>
+export type BusiestSeries = NonNullable<CaptureSnapshot['busiest']>
+
+/**
+ * The Connections page's view of the whole flow table, applied in the capture worker (so a
+ * search finds every conversation, not only the busiest): sort, filter, aggregation and the
+ * window of rows the page shows. The engine sends back only that window plus totals.
+ */
+export const VIEW_SORT_KEYS = [
+  'protocol',
+  'a',
+  'b',
+  'ab2',
+  'ab10',
+  'ab40',
+  'ba2',
+  'ba10',
+  'ba40',
+  'rate2',
+  'rate10',
+  'rate40',
+  'peak',
+  'total',
+  'retx',
+  'rtt',
+  'flows',
+  'first',
+  'last',
+  'process',
+  'service',
+  'country',
+  'asn',
+] as const
+export const ViewSortKey = z.enum(VIEW_SORT_KEYS)
+export type ViewSortKey = z.infer<typeof ViewSortKey>
+
+/** conversation: one row per flow; host: every address (both ends); source/destination: A/B ends. */
+export const ViewGroup = z.enum([
+  'conversation',
+  'host',
+  'source',
+  'destination',
+  'process',
+  'service',
+])
+export type ViewGroup = z.infer<typeof ViewGroup>
+
+/** Rows a view may ask for at once (the page's visible window plus some overscan). */
+export const MAX_VIEW_ROWS = 200
+/** Row keys a paused page may pin (their order is kept while it reads). */
+export const MAX_PINNED_ROWS = 200
+
+export const ConnectionsView = z
+  .object({
+    sort: ViewSortKey,
+    descending: z.boolean(),
+    /** Whitespace-separated words, each must match (address, port, protocol, process, ...). */
+    filter: z.string().max(256),
+    group: ViewGroup,
+    /** Off: conversations between the same hosts are one row (iftop's `p`). */
+    ports: z.boolean(),
+    offset: z.number().int().min(0).max(10_000_000),
+    limit: z.number().int().min(0).max(MAX_VIEW_ROWS),
+    /** Paused: these rows in this order (values still update), instead of sort + window. */
+    pinned: z.array(z.string().max(512)).max(MAX_PINNED_ROWS).nullable(),
+    /** The row whose detail panel is open: sent every tick wherever it is. */
+    selected: z.string().max(512).nullable(),
+  })
+  .strict()
+export type ConnectionsView = z.infer<typeof ConnectionsView>
+
+export const DEFAULT_VIEW: ConnectionsView = {
+  sort: 'rate10',
+  descending: true,
+  filter: '',
+  group: 'conversation',
+  ports: true,
+  offset: 0,
+  limit: 40,
+  pinned: null,
+  selected: null,
+}
+
+const nullableText = z.string().nullable().optional()
+
+/**
+ * One row of the view: a conversation, or a group of them (host, process...). `a` and `b` are
+ * what the row is about (endpoints; a host with b null; a process name...). Directions: a to b
+ * for conversations; for a group, out of it (a_to_b) and into it (b_to_a).
+ */
+export const ViewRow = z.object({
+  key: z.string(),
+  flows: count,
+  protocol: z.string().nullable(),
+  a: z.string(),
+  port_a: z.number().int().min(0).max(65535).nullable(),
+  b: z.string().nullable(),
+  port_b: z.number().int().min(0).max(65535).nullable(),
+  packets_a_to_b: count,
+  bytes_a_to_b: count,
+  packets_b_to_a: count,
+  bytes_b_to_a: count,
+  rate_a_to_b_bps: RateWindows,
+  rate_b_to_a_bps: RateWindows,
+  /** iftop's peak, both directions summed (highest 2 s average in the last 40 s). */
+  peak_bps: rate,
+  retransmissions: count,
+  handshake_rtt_ms: z.number().nonnegative().nullable(),
+  first_seen_us: count,
+  last_seen_us: count,
+  // Attribution when the capture has it (a group: its members' common value, else null).
+  process: nullableText,
+  pid: z.number().int().positive().nullable().optional(),
+  service: nullableText,
+  name_a: nullableText,
+  name_b: nullableText,
+  country_a: nullableText,
+  country_b: nullableText,
+  asn_a: count.nullable().optional(),
+  asn_b: count.nullable().optional(),
+  as_org_a: nullableText,
+  as_org_b: nullableText,
+})
+export type ViewRow = z.infer<typeof ViewRow>
+
+export const ViewResult = z.object({
+  /** Conversations in the flow table. */
+  flows: count,
+  /** Rows after filter and aggregation (the "of N" in "rows 1-40 of N"). */
+  matched: count,
+  offset: count,
+  rows: z.array(ViewRow),
+  /** The selected row (detail panel), or null when it is gone or none is selected. */
+  selected: ViewRow.nullable(),
+  /** Pinned rows no longer in the table. */
+  pinned_gone: z.array(z.string()).optional(),
+})
+export type ViewResult = z.infer<typeof ViewResult>

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod'
 import { AlertConfig, AlertNotice, AlertsList } from './alerts'
-import { CaptureSnapshot } from './capture'
+import { CaptureSnapshot, ConnectionsView, ViewResult } from './capture'
 import {
   AlertHistoryQuery,
   AlertHistoryRow,
@@ -132,6 +132,8 @@ export const CaptureState = z.object({
   filter: z.string().nullable(),
   /** ISO 8601 UTC start time of the running capture. */
   started_at: z.string().nullable(),
+  /** A capture file opened in the UI (its name, not its path) instead of an interface. */
+  file: z.string().nullable().optional(),
   /**
    * Whether conversations get reverse DNS names (iftop's `n`; on by default in the UI). Absent
    * from engines before it existed.
@@ -180,6 +182,15 @@ export const CaptureTick = z.object({
   health: CaptureHealth.nullable(),
   /** Ticks the worker merged into this one because the engine was busy. */
   skipped: z.number().int().nonnegative(),
+  /** The Connections view's rows over the whole flow table (see `capture.view`). */
+  view: ViewResult.optional(),
+  /** A file read to its end: the table no longer changes. */
+  eof: z.boolean().optional(),
+  /**
+   * A capture file opened in the UI (its name; `iface` is then `file:<name>`): an analysis, not
+   * traffic on an interface, so metrics and alert rules skip its ticks.
+   */
+  file: z.string().optional(),
 })
 export type CaptureTick = z.infer<typeof CaptureTick>
 
@@ -263,6 +274,22 @@ export const invokeSchemas = {
         /** Reverse DNS names for this capture; default: the current setting (on at first). */
         resolve: z.boolean().optional(),
       })
+      .strict(),
+    result: CaptureState,
+  },
+  /**
+   * The Connections view (sort, filter, aggregation, window of rows): applied by the capture
+   * worker to the whole flow table; every tick then carries its rows in `view`. Kept across
+   * captures (a BPF change or a file opened keeps the view).
+   */
+  'capture.view': { params: ConnectionsView, result: z.object({ ok: z.literal(true) }) },
+  /**
+   * Opens a pcap/pcapng file by path into the same table (the desktop app's file picker). Over
+   * WebSocket this is refused: serve mode uploads the file to POST /api/capture-file instead.
+   */
+  'capture.openFile': {
+    params: z
+      .object({ path: z.string().min(1).max(4096), filter: z.string().max(2048).optional() })
       .strict(),
     result: CaptureState,
   },

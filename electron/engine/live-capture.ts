@@ -5,13 +5,21 @@
  * `capture.state` event says what is really running (a crash: active false with the reason;
  * back after the restart: active true again).
  */
+import { basename } from 'node:path'
+import { rm } from 'node:fs/promises'
+import type { ConnectionsView } from '../../common/capture'
 import type { CaptureState } from '../../common/contract'
 import { EngineError } from './api'
 import { captureHost, type CaptureHost } from './capture/worker'
 import type { EventBus } from './events'
 import type { FlowDelta } from '../shared/capture/pipeline'
 import type { FlowExportOptions } from '../shared/flowexport/options'
-import type { ResolveMessage, StartMessage } from '../shared/protocol/capture'
+import type {
+  ResolveMessage,
+  StartMessage,
+  ViewMessage,
+  WorkerSource,
+} from '../shared/protocol/capture'
 import type { WorkerLauncher } from './workers/launcher'
 import { WorkerStartError, type RestartPolicy } from './workers/host'
 import { SerialQueue } from './workers/serial'
@@ -39,8 +47,25 @@ export interface LiveCaptureOptions {
   export?: () => FlowExportOptions | null
 }
 
-/** Conversations per tick sent to the UI; the table virtualises rows, so this can be generous. */
-const UI_TOP = 1000
+/**
+ * Top conversations in each tick's snapshot (alerts, metrics, clients without a view). The
+ * Connections page asks for its own rows over the whole table (`setView`), so this stays small
+ * and so does every `capture.tick`.
+ */
+const TICK_TOP = 20
+
+/** Where a capture reads from: an interface, or a file opened in the UI (kept open at its end). */
+export type CaptureInput =
+  | { kind: 'live'; iface: string; filter?: string }
+  | {
+      kind: 'file'
+      path: string
+      /** What the UI calls it (an upload's original name). */
+      name: string
+      filter?: string
+      /** A temporary copy (an upload): removed when this capture is stopped or replaced. */
+      removeAfter?: boolean
+    }
 
 const resolveMessage = (on: boolean): ResolveMessage => ({ type: 'resolve', on })
 
@@ -55,6 +80,12 @@ const engineCode = (code: string): EngineError['code'] =>
 
 export class LiveCapture {
   private host: CaptureHost | null = null
+  /** The Connections view, kept across captures (a BPF change keeps what the page shows). */
+  private view: ConnectionsView | null = null
+  /** A temporary file to remove once its capture is over. */
+  private tempFile: string | null = null
+  /** The running live capture's input (restart()); null for a file or nothing. */
+  private input: Extract<CaptureInput, { kind: 'live' }> | null = null
   private readonly queue = new SerialQueue()
   private current: CaptureState = {
     active: false,
@@ -89,8 +120,20 @@ export class LiveCapture {
   start(iface: string, filter?: string, resolve?: boolean): Promise<CaptureState> {
     return this.queue.run(() => {
       if (resolve !== undefined) this.resolve = resolve
-      return this.doStart(iface, filter)
+      return this.doStart({ kind: 'live', iface, ...(filter !== undefined && { filter }) })
     })
+  }
+
+  /** Stops any running capture, then reads a pcap/pcapng file into the same table. */
+  openFile(input: Extract<CaptureInput, { kind: 'file' }>): Promise<CaptureState> {
+    return this.queue.run(() => this.doStart(input))
+  }
+
+  /** The Connections view: sent to the running worker at once and to every later capture. */
+  setView(view: ConnectionsView): void {
+    this.view = view
+    const message: ViewMessage = { type: 'view', view }
+    this.host?.send(message)
   }
 
   /** Reverse DNS on or off: in the running capture at once, and for the next ones. */
@@ -104,14 +147,15 @@ export class LiveCapture {
   }
 
   /**
-   * Restarts a running capture on the same interface and filter (the flow export setting
-   * changed: the worker's exporter takes its options at start). Nothing running: nothing to do.
+   * Restarts a running live capture on the same interface and filter, keeping the Connections
+   * view (the flow export setting changed: the worker's exporter takes its options at start).
+   * Nothing running, or a file (never exported): nothing to do.
    */
   restart(): Promise<CaptureState> {
     return this.queue.run(async () => {
-      const { iface, filter } = this.current
-      if (!this.host || !this.current.active || iface === null) return this.state()
-      return this.doStart(iface, filter ?? undefined)
+      const input = this.input
+      if (!this.host || !this.current.active || input?.kind !== 'live') return this.state()
+      return this.doStart(input)
     })
   }
 
@@ -120,26 +164,48 @@ export class LiveCapture {
     return this.queue.run(() => this.doStop())
   }
 
-  private async doStart(iface: string, filter?: string): Promise<CaptureState> {
+  private async doStart(input: CaptureInput): Promise<CaptureState> {
     await this.doStop()
-    const sink = this.opts.record?.() ?? null
-    const exp = this.opts.export?.() ?? null
+    const filter = input.filter
+    const file = input.kind === 'file'
+    this.input = file ? null : input
+    if (file && input.removeAfter) this.tempFile = input.path
+    // A file is an analysis, not traffic on this host: not filed in history, not exported.
+    const sink = file ? null : (this.opts.record?.() ?? null)
+    const exp = file ? null : (this.opts.export?.() ?? null)
+    const source: WorkerSource = file
+      ? { kind: 'file', path: input.path, ...(filter !== undefined && { filter }) }
+      : { kind: 'live', iface: input.iface, ...(filter !== undefined && { filter }) }
     const start: StartMessage = {
       type: 'start',
-      source: { kind: 'live', iface, ...(filter !== undefined && { filter }) },
+      source,
       tickMs: this.opts.tickMs ?? 1000,
-      top: UI_TOP,
+      top: TICK_TOP,
       record: sink !== null,
       resolve: this.resolve,
       ...(this.opts.dnsServers && { dnsServers: this.opts.dnsServers }),
       ...(exp && { export: exp }),
+      ...(this.view && { view: this.view }),
+      ...(file && { hold: true }),
     }
     const host = captureHost({
       ...(this.opts.launcher && { launcher: this.opts.launcher }),
       ...(this.opts.restart !== undefined && { restart: this.opts.restart }),
+      // After a crash: the view and names setting as they are now, not as they were at the start.
+      restartMessage: () => ({
+        ...start,
+        resolve: this.resolve,
+        ...(this.view && { view: this.view }),
+      }),
     })
     this.host = host
-    const base = { iface, filter: filter ?? null, resolve: this.resolve }
+    const iface = file ? `file:${basename(input.name)}` : input.iface
+    const base = {
+      iface,
+      filter: filter ?? null,
+      resolve: this.resolve,
+      ...(file && { file: basename(input.name) }),
+    }
     // Deltas are history whichever capture they come from (even one being replaced).
     host.on('tick', (m) => {
       if (m.deltas?.length) sink?.(m.deltas)
@@ -149,6 +215,9 @@ export class LiveCapture {
           snapshot: m.snapshot,
           health: m.stats,
           skipped: m.skipped,
+          ...(m.view && { view: m.view }),
+          ...(m.eof && { eof: true }),
+          ...(base.file !== undefined && { file: base.file }),
         })
     })
     host.on('ended', (m) => {
@@ -178,9 +247,13 @@ export class LiveCapture {
         })
       } else if (s.state === 'running' && restarting) {
         restarting = false
-        // A restart re-sends the first start message: bring the worker to today's setting.
-        if (this.resolve !== start.resolve) host.send(resolveMessage(this.resolve))
-        this.set({ ...base, active: true, started_at: new Date().toISOString(), error: null })
+        this.set({
+          ...base,
+          resolve: this.resolve,
+          active: true,
+          started_at: new Date().toISOString(),
+          error: null,
+        })
       } else if (s.state === 'failed' && running) {
         this.host = null
       }
@@ -193,6 +266,12 @@ export class LiveCapture {
     try {
       await host.start(start)
       running = true
+      // The worker has the upload open: unlink it now, so even a killed engine leaves nothing
+      // (a restart after a crash then reports the file gone).
+      if (file && input.removeAfter && this.tempFile === input.path) {
+        this.tempFile = null
+        await rm(input.path, { force: true }).catch(() => {})
+      }
     } catch (err) {
       if (this.host === host) this.host = null
       if (!(err instanceof WorkerStartError)) throw err
@@ -216,6 +295,9 @@ export class LiveCapture {
       await host.stop()
       this.set({ ...this.current, active: false })
     }
+    const temp = this.tempFile
+    this.tempFile = null
+    if (temp) await rm(temp, { force: true }).catch(() => {})
     return this.state()
   }
 

@@ -164,6 +164,21 @@ export class Monitor {
       this.keepResolve(p.resolve)
       return this.capture.start(p.iface, p.filter, p.resolve)
     },
+    'capture.view': (v) => (this.capture.setView(v), { ok: true as const }),
+    'capture.openFile': (p, ctx) => {
+      // Only the desktop app names files on this machine; a browser uploads (serve mode).
+      if (ctx.transport !== 'ipc')
+        throw new EngineError(
+          'BAD_REQUEST',
+          'a browser cannot open files by path: upload the file (POST /api/capture-file)',
+        )
+      return this.capture.openFile({
+        kind: 'file',
+        path: p.path,
+        name: p.path,
+        ...(p.filter !== undefined && { filter: p.filter }),
+      })
+    },
     'capture.setResolve': (p) => {
       this.keepResolve(p.resolve)
       return this.capture.setResolve(p.resolve)

@@ -31,6 +31,7 @@ import {
 } from './access'
 import { guarded, logBug, stderrLog, type Log } from './guard'
 import { DEFAULT_LIMITS, RequestRate, type ServeLimits } from './limits'
+import { DEFAULT_MAX_UPLOAD_BYTES, UPLOAD_PATH, handleUpload } from './upload'
 
 export interface ServeOptions {
   monitor: Monitor
@@ -46,6 +47,8 @@ export interface ServeOptions {
   log?: Log
   /** `/metrics` (only with --metrics); `token`: Bearer token required to scrape, or null. */
   metrics?: { metrics: Metrics; token: string | null }
+  /** Largest capture file the Connections page may upload (default 256 MiB). */
+  maxUploadBytes?: number
 }
 
 export interface RunningServer {
@@ -101,6 +104,15 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     res.setHeader('Content-Security-Policy', CSP)
     res.setHeader('X-Content-Type-Options', 'nosniff')
     res.setHeader('Referrer-Policy', 'no-referrer')
+    // The one route with a body: a capture file for the Connections page (token, size-bounded).
+    if (target.path === UPLOAD_PATH)
+      return handleUpload(req, res, {
+        monitor: opts.monitor,
+        token,
+        scheme,
+        maxBytes: opts.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
+        query: target.query,
+      })
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return reject(res, 405, 'method not allowed', true)
     // We read no request bodies: refuse one rather than leave it for the next request to trip on.

@@ -5,6 +5,8 @@ declare global {
   interface Window {
     /** Set by the Electron preload; absent in a browser (serve mode), where the WebSocket client is used. */
     flowscope?: FlowscopeApi
+    /** Desktop only: the path of a File the user picked or dropped (Electron webUtils). */
+    flowscopeFiles?: { pathOf(file: File): string }
   }
 }
 

@@ -1,8 +1,8 @@
 /**
  * Keyboard use against serve mode in a private namespace: the `?` help is an accessible modal
  * dialog listing every key; `g` then a letter switches page; iftop's keys act on the Connections
- * page (those wired to controls that exist: 1/2/3 sort, / filter, n names); keys are ignored
- * while typing; focus is visible.
+ * page (p ports, s/d source/destination, 1/2/3 sort, P pause, / filter, n names), each shown on
+ * its control; keys are ignored while typing; focus is visible.
  */
 import { expect, test, type Page } from '@playwright/test'
 import { Netns } from '../support/netns'
@@ -15,8 +15,6 @@ const KEYS = {
   global: ['?', 'g then i', 'g then c', 'g then p', 'g then h', 'g then s'],
   connections: ['n', 'p', 's', 'd', '1', '2', '3', 'P', '/'],
 }
-/** Keys the Connections page does not register yet (no control for them today). */
-const PENDING = ['p', 's', 'd', 'P']
 
 const focusInDialog = (page: Page) =>
   page.evaluate(() => Boolean(document.activeElement?.closest('dialog[open]')))
@@ -105,19 +103,53 @@ test.describe('serve mode: keyboard', () => {
       await expect(page.getByTestId('conversation').first()).toBeVisible({ timeout: 10_000 })
       await page.getByTestId('capture-toggle').blur()
 
-      // 1/2/3: sort by the 2 s, 10 s, 40 s average, largest first.
-      for (const [key, col] of [
-        ['1', 'ab2'],
-        ['2', 'ab10'],
-        ['3', 'ab40'],
+      // 1/2/3: sort by the 2 s, 10 s, 40 s average both ways (iftop), largest first; no column
+      // shows that sum, so every header says none and the status line names the sort.
+      const status = page.getByTestId('view-status')
+      // aria-sort is on the column header; the sort button inside it has the test id.
+      const header = (k: string) =>
+        page.getByRole('columnheader').filter({ has: page.getByTestId(`sort-${k}`) })
+      await page.getByTestId('sort-ab10').click()
+      await expect(header('ab10')).toHaveAttribute('aria-sort', 'descending')
+      for (const [key, w] of [
+        ['1', '2 s'],
+        ['2', '10 s'],
+        ['3', '40 s'],
       ] as const) {
         await page.keyboard.press(key)
-        await expect(page.getByTestId(`sort-${col}`)).toHaveAttribute('aria-sort', 'descending')
+        await expect(status).toContainText(`sorted by the ${w} average, both ways`)
+        await expect(header('ab10')).toHaveAttribute('aria-sort', 'none')
       }
-      await expect(page.getByTestId('sort-ab2')).toHaveAttribute('aria-sort', 'none')
-      // A mouse click on the sorted header reverses it, and aria-sort says so.
+      // A mouse click on a header sorts by it; again reverses it, and aria-sort says so.
       await page.getByTestId('sort-ab40').click()
-      await expect(page.getByTestId('sort-ab40')).toHaveAttribute('aria-sort', 'ascending')
+      await expect(header('ab40')).toHaveAttribute('aria-sort', 'descending')
+      await expect(status).not.toContainText('sorted by')
+      await page.getByTestId('sort-ab40').click()
+      await expect(header('ab40')).toHaveAttribute('aria-sort', 'ascending')
+
+      // p: ports off and on again, on the Ports button.
+      const ports = page.getByTestId('toggle-ports')
+      await page.getByTestId('sort-ab40').blur()
+      await expect(ports).toHaveAttribute('aria-pressed', 'true')
+      await page.keyboard.press('p')
+      await expect(ports).toHaveAttribute('aria-pressed', 'false')
+      await page.keyboard.press('p')
+      await expect(ports).toHaveAttribute('aria-pressed', 'true')
+      // s / d: aggregate by source or destination; the same key again goes back.
+      const group = page.getByTestId('conversation-group')
+      await page.keyboard.press('s')
+      await expect(group).toHaveValue('source')
+      await page.keyboard.press('d')
+      await expect(group).toHaveValue('destination')
+      await page.keyboard.press('d')
+      await expect(group).toHaveValue('conversation')
+      // P: pause the display and resume it.
+      const pause = page.getByTestId('toggle-pause')
+      await page.keyboard.press('Shift+P')
+      await expect(pause).toHaveAttribute('aria-pressed', 'true')
+      await expect(status).toContainText('paused')
+      await page.keyboard.press('Shift+P')
+      await expect(pause).toHaveAttribute('aria-pressed', 'false')
 
       // `/` focuses the row filter; what is typed there stays text (no page switch, no sort).
       await page.getByTestId('sort-ab40').blur()
@@ -126,28 +158,34 @@ test.describe('serve mode: keyboard', () => {
       await page.keyboard.type('g2')
       await expect(page.getByTestId('conversation-filter')).toHaveValue('g2')
       await expect(page).toHaveURL(/#connections$/)
-      await expect(page.getByTestId('sort-ab40')).toHaveAttribute('aria-sort', 'ascending')
+      await expect(header('ab40')).toHaveAttribute('aria-sort', 'ascending')
       await page.getByTestId('conversation-filter').fill('')
       await page.getByTestId('conversation-filter').blur()
 
-      // The help, opened here, marks the keys this page has no control for yet.
+      // The help, opened here, lists every Connections key as available.
       await page.keyboard.press('?')
+      let seen = 0
       for (const row of await dialog.locator('[data-testid=help-key]').all()) {
         const key = (await row.locator('th').textContent())!.trim()
         if (!KEYS.connections.includes(key)) continue
-        if (PENDING.includes(key)) await expect(row).toContainText('not available')
-        else await expect(row).not.toContainText('not available')
+        seen++
+        await expect(row).not.toContainText('not available')
       }
+      expect(seen).toBe(KEYS.connections.length)
       await page.keyboard.press('Escape')
 
-      // `n`: names on or off (on by default), a setting every window shares.
+      // `n`: names on or off (on by default) in the capture, a setting every window shares.
+      const names = page.getByTestId('toggle-names')
+      await expect(names).toHaveAttribute('aria-pressed', 'true')
       await page.keyboard.press('n')
+      await expect(names).toHaveAttribute('aria-pressed', 'false')
       await page.keyboard.press('g')
       await page.keyboard.press('s')
       await expect(page.getByTestId('resolve-names')).not.toBeChecked()
       await page.keyboard.press('g')
       await page.keyboard.press('c')
       await page.keyboard.press('n')
+      await expect(names).toHaveAttribute('aria-pressed', 'true')
       await page.keyboard.press('g')
       await page.keyboard.press('s')
       await expect(page.getByTestId('resolve-names')).toBeChecked()

@@ -57,8 +57,11 @@ export class AlertEngine {
         this.live.onBandwidth(tick)
         this.evaluate(Date.parse(tick.time))
       }),
-      events.on('capture.state', (s) => this.live.onCaptureState(s.active, s.iface)),
-      events.on('capture.tick', (t) => this.live.onCaptureTick(t)),
+      // A file opened in the UI is an analysis, not an interface: rules do not watch it.
+      events.on('capture.state', (s) => this.live.onCaptureState(s.active && !s.file, s.iface)),
+      events.on('capture.tick', (t) => {
+        if (t.file === undefined) this.live.onCaptureTick(t)
+      }),
       events.on('probes.state', (s) => this.live.onProbesState(s.active)),
       events.on('probes.stats', (s) => this.live.onProbeStats(s.targets)),
     )

@@ -3,7 +3,7 @@
  * latest value) and, for a series that is gone, why (interface vanished, capture or probe stopped).
  */
 import type { AlertMetric } from '../../../common/alerts'
-import type { ConversationRecord } from '../../../common/capture'
+import type { BusiestSeries, ConversationRecord } from '../../../common/capture'
 import type { BandwidthTick, CaptureTick } from '../../../common/contract'
 import type { ProbeTargetStats } from '../../../common/probes'
 import { CaptureTotals, type TickDelta } from '../metrics/capture-totals'
@@ -15,7 +15,7 @@ export interface Sample {
   value: number | null
 }
 
-/** Conversations and hosts per capture tick considered by rules (the tick's top list is sorted by rate). */
+/** Most conversations and hosts per capture tick considered by rules (busiest first). */
 const MAX_CONVERSATION_SERIES = 1000
 
 export const bothWays = (c: ConversationRecord): number =>
@@ -109,7 +109,7 @@ export class LiveSeries {
         return [{ labels, value }]
       }
       case 'conversation_bytes_per_second':
-        return this.conversations().map((c) => ({
+        return this.conversationRates().map((c) => ({
           labels: {
             device: this.captureDevice!,
             protocol: c.protocol,
@@ -118,20 +118,13 @@ export class LiveSeries {
             address_b: c.address_b,
             port_b: c.port_b === null ? '' : String(c.port_b),
           },
-          value: bothWays(c),
+          value: c.bps,
         }))
-      case 'host_bytes_per_second': {
-        const hosts = new Map<string, number>()
-        for (const c of this.conversations()) {
-          hosts.set(c.address_a, (hosts.get(c.address_a) ?? 0) + bothWays(c))
-          if (c.address_b !== c.address_a)
-            hosts.set(c.address_b, (hosts.get(c.address_b) ?? 0) + bothWays(c))
-        }
-        return [...hosts].map(([address, value]) => ({
+      case 'host_bytes_per_second':
+        return this.hostRates().map(({ address, bps }) => ({
           labels: { device: this.captureDevice!, address },
-          value,
+          value: bps,
         }))
-      }
       case 'probe_rtt_avg_ms':
       case 'probe_rtt_p95_ms':
       case 'probe_loss_percent':
@@ -166,8 +159,33 @@ export class LiveSeries {
       : 'conversation ended or left the captured top list'
   }
 
-  private conversations(): ConversationRecord[] {
+  /**
+   * Conversations by 2 s rate: the worker's busiest over the whole table (`busiest`), else
+   * (an engine without it) the tick's top list.
+   */
+  private conversationRates(): BusiestSeries['conversations'] {
     if (!this.lastCapture || this.captureDevice === null) return []
-    return this.lastCapture.snapshot.conversations.slice(0, MAX_CONVERSATION_SERIES)
+    const s = this.lastCapture.snapshot
+    if (s.busiest) return s.busiest.conversations.slice(0, MAX_CONVERSATION_SERIES)
+    return s.conversations
+      .slice(0, MAX_CONVERSATION_SERIES)
+      .map((c) => ({ ...c, bps: bothWays(c) }))
+  }
+
+  /**
+   * Hosts by 2 s rate summed over every conversation they are in (the worker's `busiest`);
+   * without it, summed over the tick's top list.
+   */
+  private hostRates(): BusiestSeries['hosts'] {
+    if (!this.lastCapture || this.captureDevice === null) return []
+    const s = this.lastCapture.snapshot
+    if (s.busiest) return s.busiest.hosts.slice(0, MAX_CONVERSATION_SERIES)
+    const hosts = new Map<string, number>()
+    for (const c of s.conversations.slice(0, MAX_CONVERSATION_SERIES)) {
+      hosts.set(c.address_a, (hosts.get(c.address_a) ?? 0) + bothWays(c))
+      if (c.address_b !== c.address_a)
+        hosts.set(c.address_b, (hosts.get(c.address_b) ?? 0) + bothWays(c))
+    }
+    return [...hosts].map(([address, bps]) => ({ address, bps }))
   }
 }

@@ -56,9 +56,11 @@ export class CaptureTotals {
     const s = tick.snapshot
     const device = tick.iface
     if (this.prev && this.prev.device !== device) this.restart()
-    // Retransmissions are per conversation; the tick lists the top ones, so count their growth.
+    // The worker counts every conversation's retransmissions (retransmissions_total); an engine
+    // without it lists only the top conversations, whose growth is the best there is.
+    const whole = s.retransmissions_total
     let retransGrowth = 0
-    for (const c of s.conversations) {
+    for (const c of whole === undefined ? s.conversations : []) {
       if (c.protocol !== 'tcp') continue
       const key = convKey(c)
       const before = this.retrans.get(key)
@@ -81,17 +83,17 @@ export class CaptureTotals {
       malformed: s.malformed_total,
       flows_evicted: s.flows_evicted,
       flows_expired: s.flows_expired,
-      retransmissions: 0,
+      retransmissions: whole ?? 0,
     }
     const base = this.prev?.counts
     const delta = zero()
     for (const f of CAPTURE_FIELDS) {
-      if (f === 'retransmissions') continue
+      if (f === 'retransmissions' && whole === undefined) continue
       const d = now[f] - (base?.[f] ?? 0)
       // A count that went down means a new capture: everything it has is new.
       delta[f] = d >= 0 ? d : now[f]
     }
-    delta.retransmissions = retransGrowth
+    if (whole === undefined) delta.retransmissions = retransGrowth
     const dt_s = this.prev ? Math.max(0, (s.time_us - this.prev.time_us) / 1e6) : 0
     this.prev = { device, time_us: s.time_us, counts: now }
     const total = this.totals.get(device) ?? zero()

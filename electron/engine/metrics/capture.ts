@@ -11,12 +11,13 @@ export function registerCapture(registry: Registry, events: EventBus): () => voi
   const totals = new CaptureTotals()
   let running: string | null = null
   const offs = [
+    // A file opened in the UI is an analysis, not an interface: its ticks are not counted.
     events.on('capture.state', (s) => {
       totals.restart()
-      running = s.active ? s.iface : null
+      running = s.active && !s.file ? s.iface : null
     }),
     events.on('capture.tick', (t) => {
-      totals.add(t)
+      if (t.file === undefined) totals.add(t)
     }),
   ]
   const counter = (name: string, help: string, field: CaptureField, extra = {}) => ({
@@ -63,7 +64,7 @@ export function registerCapture(registry: Registry, events: EventBus): () => voi
     ),
     counter(
       'flowscope_capture_tcp_retransmissions_total',
-      'TCP retransmissions (as tshark counts them) in the conversations the capture reported.',
+      'TCP retransmissions (as tshark counts them) in every conversation of the capture.',
       'retransmissions',
     ),
   ]

@@ -41,7 +41,7 @@ export function registerFlowExport(registry: Registry, events: EventBus): () => 
     }),
     events.on('capture.tick', (t) => {
       const now = t.health?.export
-      if (!now) return
+      if (!now || t.file !== undefined) return
       for (const [f] of FIELDS) {
         const d = now[f] - (prev?.[f] ?? 0)
         totals[f] += d >= 0 ? d : now[f]

@@ -3,7 +3,12 @@
  * keep iftop windows and TCP analysis. Driven only by capture timestamps, so replaying a file
  * and capturing live give the same numbers. See flows/README.md for the counting rules.
  */
-import type { CaptureSnapshot, ConversationRecord, PacketBytes } from '../../../common/capture'
+import type {
+  BusiestSeries,
+  CaptureSnapshot,
+  ConversationRecord,
+  PacketBytes,
+} from '../../../common/capture'
 import { formatAddress } from '../decode/address'
 import { decodeFrame } from '../decode/frame'
 import { isSupportedLinkType, linkTypeName } from '../decode/linktypes'
@@ -106,6 +111,8 @@ export class Aggregator {
   private malformedTotal = 0
   private evicted = 0
   private expired = 0
+  /** TCP retransmissions of every flow so far (ended ones keep counting here). */
+  private retransmissionsTotal = 0
 
   /** Capture clock: latest timestamp seen (µs) and its second; start second for divisors. */
   private nowUs = -1
@@ -177,15 +184,10 @@ export class Aggregator {
     }
     this.table.touch(f)
     if (s.proto === IPPROTO_TCP && s.hasPorts && s.fragment === FRAG_NONE) {
-      ;(f.tcp ??= new TcpState()).segment(
-        dir,
-        s.tcpFlags,
-        s.seq,
-        s.ack,
-        s.window,
-        s.payloadLen,
-        tsUs,
-      )
+      const tcp = (f.tcp ??= new TcpState())
+      const before = tcp.retransmissions
+      tcp.segment(dir, s.tcpFlags, s.seq, s.ack, s.window, s.payloadLen, tsUs)
+      this.retransmissionsTotal += tcp.retransmissions - before
     }
   }
 
@@ -370,6 +372,44 @@ export class Aggregator {
       flows_evicted: this.evicted,
       flows_expired: this.expired,
       conversations: this.top(Math.max(0, Math.floor(top))),
+      retransmissions_total: this.retransmissionsTotal,
+    }
+  }
+
+  /**
+   * The n busiest hosts and conversations by 2 s rate (both directions) over the whole table.
+   * Walks only the flows seen in the last few seconds (the most recent prefix of the table):
+   * older ones have nothing in the 2 s window.
+   */
+  busiest(n: number): BusiestSeries {
+    const nowSec = this.nowSec
+    const startSec = this.startSec
+    const oldestSec = nowSec - 4
+    const hosts = new Map<string, number>()
+    const convs: { f: Flow; bps: number }[] = []
+    for (const f of this.recent()) {
+      if (Math.floor(f.lastUs / 1e6) < oldestSec) break
+      const bps = f.rate(DIR_AB, nowSec, startSec, 2) + f.rate(DIR_BA, nowSec, startSec, 2)
+      if (bps <= 0) continue
+      hosts.set(f.addressA, (hosts.get(f.addressA) ?? 0) + bps)
+      if (f.addressB !== f.addressA) hosts.set(f.addressB, (hosts.get(f.addressB) ?? 0) + bps)
+      convs.push({ f, bps })
+    }
+    const k = Math.max(0, Math.floor(n))
+    convs.sort((x, y) => y.bps - x.bps)
+    return {
+      hosts: [...hosts]
+        .sort((x, y) => y[1] - x[1])
+        .slice(0, k)
+        .map(([address, bps]) => ({ address, bps })),
+      conversations: convs.slice(0, k).map(({ f, bps }) => ({
+        protocol: f.protocol as ConversationRecord['protocol'],
+        address_a: f.addressA,
+        port_a: f.portA,
+        address_b: f.addressB,
+        port_b: f.portB,
+        bps,
+      })),
     }
   }
 

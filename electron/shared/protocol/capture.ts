@@ -5,7 +5,13 @@
  * conversation's delta since the previous tick, so the history store files them as they are.
  */
 import { z } from 'zod'
-import { CaptureSnapshot, ConversationProtocol, ConversationRecord } from '../../../common/capture'
+import {
+  CaptureSnapshot,
+  ConnectionsView,
+  ConversationProtocol,
+  ConversationRecord,
+  ViewResult,
+} from '../../../common/capture'
 import { CaptureHealth } from '../../../common/contract'
 import { AckMessage, StopMessage, tickFields, WorkerFailure } from './worker'
 import { FlowExportOptionsSchema } from '../flowexport/options-schema'
@@ -52,8 +58,19 @@ export const StartMessage = z.object({
   dnsServers: z.array(z.string().min(1).max(256)).max(16).optional(),
   /** Export the flows to collectors (IPFIX / NetFlow v9) while capturing; stats ride on ticks. */
   export: FlowExportOptionsSchema.optional(),
+  /**
+   * The Connections page's view of the whole table (sort, filter, aggregation, window): each
+   * tick then carries its rows (`view`). Changed while running with a `view` message.
+   */
+  view: ConnectionsView.optional(),
+  /** A file stays open after its end, its table still served to views, until `stop` (the UI). */
+  hold: z.boolean().optional(),
 })
 export type StartMessage = z.infer<typeof StartMessage>
+
+/** A new view of the table; the next tick answers it (the worker also sends one at once). */
+export const ViewMessage = z.object({ type: z.literal('view'), view: ConnectionsView })
+export type ViewMessage = z.infer<typeof ViewMessage>
 
 /** Turns reverse DNS on or off in a running capture (iftop's `n`). */
 export const ResolveMessage = z.object({ type: z.literal('resolve'), on: z.boolean() })
@@ -63,6 +80,7 @@ export const ToWorker = z.discriminatedUnion('type', [
   StartMessage,
   AckMessage,
   StopMessage,
+  ViewMessage,
   ResolveMessage,
 ])
 export type ToWorker = z.infer<typeof ToWorker>
@@ -128,6 +146,9 @@ export const TickMessage = z.object({
   snapshot: CaptureSnapshot,
   stats: CaptureHealth.nullable(),
   ...deltas,
+  /** The view's rows (with a view); a file held open after its end says `eof`. */
+  view: ViewResult.optional(),
+  eof: z.boolean().optional(),
 })
 
 export const EndedMessage = z.object({

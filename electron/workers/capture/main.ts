@@ -4,6 +4,7 @@
  * conversation's delta for history. Started by the engine's WorkerHost through
  * child_process.fork (plain Node) or Electron's utilityProcess; connectToHost() hides which.
  */
+import type { ConnectionsView, ViewResult } from '../../../common/capture'
 import { Attribution, resolverOptions } from '../../shared/attribution'
 import type { ReverseDnsOptions } from '../../shared/attribution/rdns'
 import { CaptureError, toFailure } from '../../shared/capture/errors'
@@ -15,11 +16,14 @@ import {
   FlowDeltas,
   runLive,
 } from '../../shared/capture/pipeline'
-import type { CaptureSource } from '../../shared/capture/source'
+import type { CaptureSource, CaptureStats } from '../../shared/capture/source'
+import type { CaptureSnapshot } from '../../../common/capture'
 import { LiveExport } from '../../shared/flowexport/live'
 import { FromWorker, ToWorker, type StartMessage } from '../../shared/protocol/capture'
 import { connectToHost, type HostPort } from '../../shared/protocol/connect'
 import { TickGate } from '../../shared/protocol/worker'
+import type { Aggregator } from '../../shared/flows/aggregator'
+import { FlowView } from '../../shared/flows/view'
 
 function open(start: StartMessage): CaptureSource {
   const s = start.source
@@ -40,6 +44,29 @@ function resolveOptions(start: StartMessage): ReverseDnsOptions {
 /** What the message handler can change in a running capture. */
 interface Running {
   who: Attribution | null
+  /** The Connections view (null: ticks carry no view rows). */
+  view: ConnectionsView | null
+  /** Sends a tick now (a new view answered without waiting for the next period). */
+  sendNow: (() => void) | null
+}
+
+/** Hosts and conversations by 2 s rate in each tick, over the whole table (alert rules). */
+const RULE_SERIES = 100
+
+/** Wait between ticks of a file held open after its end. */
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+
+/** The view's rows over the whole table, computed for the tick being sent. */
+function viewOf(
+  fv: FlowView,
+  agg: Aggregator,
+  time_us: number,
+  start_us: number | null,
+  v: ConnectionsView,
+): ViewResult {
+  const nowSec = Math.floor(time_us / 1e6)
+  const startSec = start_us === null ? nowSec : Math.floor(start_us / 1e6)
+  return fv.apply(agg.recent(), { nowSec, startSec }, v)
 }
 
 async function run(
@@ -51,13 +78,16 @@ async function run(
 ): Promise<FromWorker> {
   const source = open(start)
   // Who is talking: processes from this namespace's /proc for live captures; names only when
-  // asked (lookups run in the background, a tick takes what is known by then).
+  // asked (lookups run in the background, a tick takes what is known by then). One instance
+  // serves the ticks, the deltas and the Connections view (its caches are shared).
   const who = new Attribution({
     processes: source.kind === 'live' ? {} : false,
     resolve: start.resolve ? resolveOptions(start) : false,
   })
   running.who = who
   if (source.kind === 'live') who.processes?.watch()
+  const fv = new FlowView((items) => who.annotate(items))
+  running.view = start.view ?? null
   try {
     const idle = start.idleTimeoutS ?? (source.kind === 'file' ? FILE_IDLE_TIMEOUT_S : undefined)
     // With history off nothing per conversation is collected or sent.
@@ -78,30 +108,49 @@ async function run(
       link_type_name: source.linkTypeName,
     } satisfies FromWorker)
     const top = start.top ?? 20
+    let eof = false
+    const tick = (snapshot: CaptureSnapshot, stats: CaptureStats | null) => {
+      who.tick()
+      // A tick the host has no room for is skipped: the deltas stay with the flows and the
+      // next tick that goes out carries them.
+      gate.offer((seq, skipped) => {
+        const v = running.view
+        who.annotate(snapshot.conversations)
+        // What alert rules and metrics need of the whole table, not only of the top list.
+        snapshot.busiest = agg.aggregator.busiest(RULE_SERIES)
+        const taken = deltas ? who.annotate(deltas.take(agg.aggregator)) : null
+        port.send({
+          type: 'tick',
+          seq,
+          skipped,
+          snapshot,
+          stats: exp ? exp.withHealth(stats) : stats,
+          deltas: taken,
+          deltas_dropped: deltas?.dropped ?? 0,
+          ...(v && {
+            view: viewOf(fv, agg.aggregator, snapshot.time_us, snapshot.start_us, v),
+          }),
+          ...(eof && { eof }),
+        } satisfies FromWorker)
+      })
+    }
+    running.sendNow = () => tick(agg.aggregator.snapshot(top), source.stats())
     const result = await runLive(source, agg.aggregator, {
       signal: stop.signal,
       tickMs: start.tickMs ?? 1000,
       top,
-      onTick: (snapshot, stats) => {
-        who.tick()
-        // A tick the host has no room for is skipped: the deltas stay with the flows and the
-        // next tick that goes out carries them.
-        gate.offer((seq, skipped) => {
-          who.annotate(snapshot.conversations)
-          const taken = deltas ? who.annotate(deltas.take(agg.aggregator)) : null
-          port.send({
-            type: 'tick',
-            seq,
-            skipped,
-            snapshot,
-            stats: exp ? exp.withHealth(stats) : stats,
-            deltas: taken,
-            deltas_dropped: deltas?.dropped ?? 0,
-          } satisfies FromWorker)
-        })
-      },
+      onTick: tick,
     })
     await exp?.finish()
+    // A file opened in the UI: its table stays browsable (sort, filter, group) until stopped.
+    if (start.hold && result.reason === 'eof') {
+      eof = true
+      tick(agg.aggregator.snapshot(top), null)
+      while (!stop.signal.aborted) {
+        await sleep(start.tickMs ?? 1000)
+        if (!stop.signal.aborted) tick(agg.aggregator.snapshot(top), null)
+      }
+    }
     who.processes?.unwatch()
     who.tick()
     const snapshot = agg.aggregator.snapshot(top)
@@ -118,6 +167,7 @@ async function run(
       deltas_dropped: deltas?.dropped ?? 0,
     }
   } finally {
+    running.sendNow = null
     running.who = null
     who.close()
     source.close()
@@ -133,7 +183,8 @@ function main(): void {
   }
   const stop = new AbortController()
   const gate = new TickGate()
-  const running: Running = { who: null }
+  const running: Running = { who: null, view: null, sendNow: null }
+  let viewTimer: NodeJS.Timeout | null = null
   let started = false
   let start: StartMessage | null = null
   let finishing = false
@@ -161,7 +212,14 @@ function main(): void {
     }
     const m = parsed.data
     if (m.type === 'ack') gate.ack(m.seq)
-    else if (m.type === 'resolve') {
+    else if (m.type === 'view') {
+      running.view = m.view
+      // Scrolling sends many views: answer the latest one, at most every 50 ms.
+      viewTimer ??= setTimeout(() => {
+        viewTimer = null
+        running.sendNow?.()
+      }, 50)
+    } else if (m.type === 'resolve') {
       if (running.who && start) running.who.setResolve(m.on ? resolveOptions(start) : false)
     } else if (m.type === 'stop') {
       stop.abort()

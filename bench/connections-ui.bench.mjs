@@ -1,0 +1,288 @@
+/* global window */
+// Connections page cost at 1,000 and 10,000 concurrent conversations (issue 14 item 5), with
+// iftop on the same traffic as the peer. Figures only, never a timed assertion.
+//
+// Two private network namespaces joined by a veth; in A: `flowscope serve --no-store`, a UDP
+// sender (one socket, one 64-byte datagram per second to each of N ports of B) and Chromium on
+// the Connections page capturing the veth. Measured per size:
+//   - bytes per `capture.tick` WebSocket frame (CDP Network events)
+//   - renderer main-thread task time per tick (CDP Performance TaskDuration / ticks)
+//   - long tasks while the table is scrolled for 10 s (PerformanceObserver 'longtask')
+//   - JS heap after a GC at the start and after FSC_BENCH_HEAP_MIN minutes (default 3)
+//   - engine CPU: the serve process and its children (capture worker), from /proc, over 30 s
+//   - iftop's CPU (`iftop -t -n -N -P`) on the same traffic over 30 s, afterwards
+// Needs root, the build (`npx electron-vite build`), Debian's chromium; installs iftop with apt
+// when missing. FSC_BENCH_SIZES=1000,10000 picks the sizes.
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { chmodSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium } from '@playwright/test'
+
+const SIZES = (process.env.FSC_BENCH_SIZES ?? '1000,10000').split(',').map(Number)
+const HEAP_MIN = Number(process.env.FSC_BENCH_HEAP_MIN ?? 3)
+const WINDOW_S = 30
+const HZ = 100 // USER_HZ on Linux
+
+if (process.getuid?.() !== 0) {
+  console.log('SKIP connections-ui bench: needs root (network namespaces)')
+  process.exit(0)
+}
+if (spawnSync('sh', ['-c', 'command -v iftop']).status !== 0) {
+  console.log('installing iftop (the peer) with apt-get')
+  spawnSync('apt-get', ['install', '-y', 'iftop'], { stdio: 'ignore' })
+}
+
+const A = `fcba${process.pid}`
+const B = `fcbb${process.pid}`
+const VA = `fcb${process.pid}a`.slice(-15)
+const VB = `fcb${process.pid}b`.slice(-15)
+const ADDR_A = '10.148.0.1'
+const ADDR_B = '10.148.0.2'
+const children = []
+const ip = (...args) => execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] })
+const inNs = (ns, cmd) => {
+  const c = spawn('ip', ['netns', 'exec', ns, ...cmd], { stdio: ['ignore', 'pipe', 'pipe'] })
+  children.push(c)
+  return c
+}
+
+function cleanup() {
+  for (const c of children) c.kill('SIGKILL')
+  for (const ns of [A, B]) spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' })
+}
+process.on('exit', cleanup)
+process.on('SIGINT', () => process.exit(130))
+
+ip('netns', 'add', A)
+ip('netns', 'add', B)
+ip('link', 'add', VA, 'netns', A, 'type', 'veth', 'peer', 'name', VB, 'netns', B)
+for (const [ns, dev, addr] of [
+  [A, VA, ADDR_A],
+  [B, VB, ADDR_B],
+]) {
+  ip('-n', ns, 'link', 'set', 'lo', 'up')
+  ip('-n', ns, 'addr', 'add', `${addr}/24`, 'dev', dev)
+  ip('-n', ns, 'link', 'set', dev, 'up')
+}
+// B answers closed ports with ICMP port unreachable: at most one per 100 s, not thousands.
+spawnSync('ip', ['netns', 'exec', B, 'sysctl', '-qw', 'net.ipv4.icmp_ratelimit=100000'])
+
+const dir = join(tmpdir(), `fcb-${process.pid}`)
+mkdirSync(dir, { recursive: true })
+const sender = join(dir, 'sender.cjs')
+writeFileSync(
+  sender,
+  `const s = require('node:dgram').createSocket('udp4')
+const [dst, n] = [process.argv[2], Number(process.argv[3])]
+const p = Buffer.alloc(64, 1)
+s.bind(40000, () => {
+  let i = 0
+  // Spread over the second: n/10 datagrams every 100 ms.
+  setInterval(() => { for (let k = 0; k < n / 10; k++) s.send(p, 20000 + (i++ % n), dst) }, 100)
+})
+`,
+)
+const chromiumWrapper = join(dir, 'chromium.sh')
+writeFileSync(chromiumWrapper, `#!/bin/sh\nexec ip netns exec ${A} /usr/bin/chromium "$@"\n`)
+chmodSync(chromiumWrapper, 0o755)
+
+function cpuTicks(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const parts = f.slice(f.lastIndexOf(')') + 2).split(' ')
+    return Number(parts[11]) + Number(parts[12])
+  } catch {
+    return 0
+  }
+}
+function descendants(pid) {
+  const out = []
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    let kids = ''
+    try {
+      kids = readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8')
+    } catch {
+      // the thread ended meanwhile
+    }
+    for (const k of kids.split(' ').filter(Boolean)) out.push(Number(k), ...descendants(Number(k)))
+  }
+  return out
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+const pct = (ticks, s) => ((ticks / HZ / s) * 100).toFixed(1)
+
+async function startServe() {
+  // FSC_BENCH_ENGINE_PROF=DIR: CPU profiles of serve and its workers (fork passes execArgv on).
+  const prof = process.env.FSC_BENCH_ENGINE_PROF
+  const serve = inNs(A, [
+    process.execPath,
+    ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []),
+    'bin/flowscope.cjs',
+    'serve',
+    '--port',
+    '0',
+    '--no-store',
+  ])
+  const url = await new Promise((resolve, reject) => {
+    let out = ''
+    serve.stdout.on('data', (d) => {
+      out += d
+      const m = /(http:\/\/\S+)/.exec(out)
+      if (m) resolve(m[1])
+    })
+    serve.on('exit', (c) => reject(new Error(`serve exited ${c}`)))
+  })
+  // `ip netns exec` execs: the child's pid is serve's.
+  return { serve, url }
+}
+
+/** FSC_BENCH_PROFILE=1: 10 s of the renderer's CPU profile, the top functions by self time. */
+async function profile(cdp) {
+  await cdp.send('Profiler.enable')
+  await cdp.send('Profiler.start')
+  await sleep(10_000)
+  const { profile: p } = await cdp.send('Profiler.stop')
+  const self = new Map()
+  const dt = p.timeDeltas ?? []
+  const byId = new Map(p.nodes.map((n) => [n.id, n]))
+  p.samples.forEach((id, k) => {
+    const n = byId.get(id)
+    const name = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}`
+    self.set(name, (self.get(name) ?? 0) + (dt[k] ?? 0) / 1000)
+  })
+  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)
+  for (const [name, ms] of top) console.log(`  ${(ms / 10).toFixed(1).padStart(6)} ms/s  ${name}`)
+}
+
+async function measure(n) {
+  const send = inNs(A, [process.execPath, sender, ADDR_B, String(n)])
+  const { serve, url } = await startServe()
+  const browser = await chromium.launch({
+    executablePath: chromiumWrapper,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  })
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+  const cdp = await page.context().newCDPSession(page)
+  await cdp.send('Performance.enable')
+  await cdp.send('Network.enable')
+  const ticks = []
+  cdp.on('Network.webSocketFrameReceived', (e) => {
+    const d = e.response.payloadData
+    if (d.includes('"event":"capture.tick"')) ticks.push(Buffer.byteLength(d))
+  })
+  const errors = []
+  const born = Date.now()
+  let phase = 'start'
+  page.on('console', (m) => {
+    if (m.type() === 'error')
+      errors.push(`${m.text()} (${phase}, ${((Date.now() - born) / 1000).toFixed(0)} s)`)
+  })
+  // Straight to Connections: no other page is ever mounted (a hidden Interfaces page still
+  // draws its charts every second today, which is not this page's cost).
+  await page.goto(`${url}#connections`)
+  await page.getByTestId('capture-iface').selectOption(VA)
+  await page.getByTestId('capture-toggle').click()
+  await page.getByTestId('view-status').filter({ hasText: 'conversations in the table' }).waitFor()
+  // Let the table fill (every port seen) and the 10 s windows settle.
+  for (let i = 0; i < 60; i++) {
+    const s = (await page.getByTestId('view-status').textContent()) ?? ''
+    if (Number((/([\d,]+) conversations/.exec(s)?.[1] ?? '0').replace(/,/g, '')) >= n) break
+    await sleep(1000)
+  }
+  await sleep(10_000)
+  const metric = async (name) =>
+    (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === name)?.value ?? 0
+  await cdp.send('HeapProfiler.collectGarbage')
+  const heap0 = await metric('JSHeapUsedSize')
+
+  // Steady state: main-thread time per tick, tick size, engine CPU.
+  phase = 'steady'
+  const pids = () => [serve.pid, ...descendants(serve.pid)]
+  const before = new Map(pids().map((p) => [p, cpuTicks(p)]))
+  const task0 = await metric('TaskDuration')
+  const tick0 = ticks.length
+  await sleep(WINDOW_S * 1000)
+  const task1 = await metric('TaskDuration')
+  if (process.env.FSC_BENCH_PROFILE) await profile(cdp)
+  const tickN = ticks.length - tick0
+  let engine = 0
+  const perPid = []
+  for (const p of pids()) {
+    const d = cpuTicks(p) - (before.get(p) ?? 0)
+    engine += d
+    perPid.push(`${p === serve.pid ? 'host' : `child ${p}`} ${pct(d, WINDOW_S)}%`)
+  }
+  const sizes = ticks.slice(tick0)
+
+  // Scrolling: long tasks while the table moves by a screen every 50 ms for 10 s.
+  await page.evaluate(() => {
+    window.__long = []
+    new PerformanceObserver((l) => {
+      for (const e of l.getEntries()) window.__long.push(e.duration)
+    }).observe({ type: 'longtask', buffered: false })
+  })
+  phase = 'scrolling'
+  const scroller = page.getByTestId('conversation-scroller')
+  const t0 = Date.now()
+  while (Date.now() - t0 < 10_000) {
+    await scroller.evaluate((el) => {
+      el.scrollTop =
+        el.scrollTop + 700 >= el.scrollHeight - el.clientHeight ? 0 : el.scrollTop + 700
+    })
+    await sleep(50)
+  }
+  const long = await page.evaluate(() => window.__long)
+
+  phase = 'heap'
+  // Heap after a few minutes of ticks.
+  const rest = HEAP_MIN * 60_000 - (Date.now() - t0) - WINDOW_S * 1000
+  if (rest > 0) await sleep(rest)
+  await cdp.send('HeapProfiler.collectGarbage')
+  const heap1 = await metric('JSHeapUsedSize')
+  await browser.close()
+  serve.kill('SIGTERM')
+  await sleep(1000)
+
+  // iftop on the same traffic, text mode, the same window.
+  const iftop = inNs(A, ['iftop', '-t', '-n', '-N', '-P', '-i', VA, '-s', String(WINDOW_S + 10)])
+  iftop.stdout.resume()
+  await sleep(5000)
+  const i0 = cpuTicks(iftop.pid)
+  await sleep(WINDOW_S * 1000)
+  const iftopTicks = cpuTicks(iftop.pid) - i0
+  iftop.kill('SIGTERM')
+  send.kill('SIGTERM')
+
+  const mean = (a) => (a.length ? a.reduce((x, y) => x + y, 0) / a.length : 0)
+  return {
+    conversations: n,
+    ticks: tickN,
+    tick_bytes_mean: Math.round(mean(sizes)),
+    tick_bytes_max: Math.max(0, ...sizes),
+    main_thread_ms_per_tick: tickN ? (((task1 - task0) * 1000) / tickN).toFixed(2) : 'n/a',
+    long_tasks_scrolling: long.length,
+    longest_task_ms: Math.round(Math.max(0, ...long)),
+    heap_mb_start: (heap0 / 1e6).toFixed(1),
+    heap_mb_after: (heap1 / 1e6).toFixed(1),
+    heap_minutes: HEAP_MIN,
+    engine_cpu_pct: pct(engine, WINDOW_S),
+    engine_cpu_detail: perPid.join(', '),
+    iftop_cpu_pct: pct(iftopTicks, WINDOW_S),
+    console_errors: errors.length
+      ? `${errors.length}: ${[...new Set(errors)].slice(0, 3).join(' | ')}`
+      : 0,
+  }
+}
+
+const results = []
+for (const n of SIZES) {
+  console.log(`\n--- ${n} conversations ---`)
+  const r = await measure(n)
+  results.push(r)
+  for (const [k, v] of Object.entries(r)) console.log(`${k.padEnd(26)} ${v}`)
+}
+mkdirSync('bench/out', { recursive: true })
+writeFileSync('bench/out/connections-ui.json', JSON.stringify(results, null, 2))
+console.log('\ngoals: < 16 ms main thread per tick, < 50 KB per tick, no long task > 50 ms while')
+console.log('scrolling, heap flat, engine CPU below iftop at both sizes')
