@@ -4,6 +4,7 @@
  * since that is what a dual-stack socket carries.
  */
 import { isIPv4, isIPv6 } from 'node:net'
+import { formatIPv4, formatIPv6 } from '../decode/address'
 
 export type ParsedIp = { v: 4; n: number } | { v: 6; w: Uint32Array }
 
@@ -49,36 +50,12 @@ export function parseIp(s: string): ParsedIp | null {
   return { v: 6, w }
 }
 
-export function formatIpv4(n: number): string {
-  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`
-}
-
 /** Canonical text form (RFC 5952 style, as Node prints), IPv4-mapped folded to IPv4. */
 export function canonicalIp(s: string): string {
   const p = parseIp(s)
   if (!p) return s
-  if (p.v === 4) return formatIpv4(p.n)
-  const g: number[] = []
-  for (const x of p.w) g.push(x >>> 16, x & 0xffff)
-  // Longest run of zero groups (length >= 2) becomes '::'.
-  let best = -1
-  let bestLen = 1
-  for (let i = 0; i < 8;) {
-    if (g[i] !== 0) {
-      i++
-      continue
-    }
-    let j = i
-    while (j < 8 && g[j] === 0) j++
-    if (j - i > bestLen) {
-      best = i
-      bestLen = j - i
-    }
-    i = j
-  }
-  const hex = g.map((x) => x.toString(16))
-  if (best < 0) return hex.join(':')
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`
+  // parseIp already folded ::ffff:a.b.c.d to v4, so formatIPv6 never sees a mapped address here.
+  return p.v === 4 ? formatIPv4(p.n) : formatIPv6(p.w)
 }
 
 /** Compares two IPv6 addresses as 128-bit numbers. */

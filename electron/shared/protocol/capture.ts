@@ -8,7 +8,6 @@ import { z } from 'zod'
 import {
   CaptureSnapshot,
   ConnectionsView,
-  ConversationProtocol,
   ConversationRecord,
   ViewResult,
 } from '../../../common/capture'
@@ -93,38 +92,35 @@ const count = z.number().int().nonnegative()
  * last packet), the handshake RTT once (in the delta where it was first seen), and whether the
  * conversation ended (idle expiry, eviction, end of file) with this delta.
  */
-export const FlowDeltaSchema = z.object({
-  protocol: ConversationProtocol,
-  address_a: z.string(),
-  port_a: z.number().int().min(0).max(65535).nullable(),
-  address_b: z.string(),
-  port_b: z.number().int().min(0).max(65535).nullable(),
-  packets_a_to_b: count,
-  bytes_a_to_b: count,
-  packets_b_to_a: count,
-  bytes_b_to_a: count,
-  retransmissions: count,
-  first_seen_us: count,
-  last_seen_us: count,
-  handshake_rtt_ms: z.number().nonnegative().nullable(),
-  ended: z.boolean(),
-  ...ConversationRecord.pick({
-    process: true,
-    pid: true,
-    process_side: true,
-    service: true,
-    name_a: true,
-    name_b: true,
-    range_a: true,
-    range_b: true,
-    country_a: true,
-    country_b: true,
-    asn_a: true,
-    asn_b: true,
-    as_org_a: true,
-    as_org_b: true,
-  }).shape,
-}) satisfies z.ZodType<FlowDelta>
+export const FlowDeltaSchema = ConversationRecord.pick({
+  protocol: true,
+  address_a: true,
+  port_a: true,
+  address_b: true,
+  port_b: true,
+  packets_a_to_b: true,
+  bytes_a_to_b: true,
+  packets_b_to_a: true,
+  bytes_b_to_a: true,
+  retransmissions: true,
+  first_seen_us: true,
+  last_seen_us: true,
+  handshake_rtt_ms: true,
+  process: true,
+  pid: true,
+  process_side: true,
+  service: true,
+  name_a: true,
+  name_b: true,
+  range_a: true,
+  range_b: true,
+  country_a: true,
+  country_b: true,
+  asn_a: true,
+  asn_b: true,
+  as_org_a: true,
+  as_org_b: true,
+}).extend({ ended: z.boolean() }) satisfies z.ZodType<FlowDelta>
 
 /** With `record`: deltas since the last message sent; ended conversations come first. */
 const deltas = {

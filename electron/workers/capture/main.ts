@@ -20,8 +20,9 @@ import type { CaptureSource, CaptureStats } from '../../shared/capture/source'
 import type { CaptureSnapshot } from '../../../common/capture'
 import { LiveExport } from '../../shared/flowexport/live'
 import { FromWorker, ToWorker, type StartMessage } from '../../shared/protocol/capture'
-import { connectToHost, type HostPort } from '../../shared/protocol/connect'
-import { TickGate } from '../../shared/protocol/worker'
+import type { HostPort } from '../../shared/protocol/connect'
+import { runWorker } from '../../shared/protocol/run-worker'
+import type { TickGate } from '../../shared/protocol/worker'
 import type { Aggregator } from '../../shared/flows/aggregator'
 import { FlowView } from '../../shared/flows/view'
 
@@ -174,68 +175,42 @@ async function run(
   }
 }
 
-function main(): void {
-  const port = connectToHost()
-  if (!port) {
-    process.stderr.write('capture worker: start me with child_process.fork or utilityProcess\n')
-    process.exitCode = 2
-    return
-  }
+runWorker<ToWorker, FromWorker>('capture', ToWorker, ({ port, gate, finish }) => {
   const stop = new AbortController()
-  const gate = new TickGate()
   const running: Running = { who: null, view: null, sendNow: null }
   let viewTimer: NodeJS.Timeout | null = null
   let started = false
   let start: StartMessage | null = null
-  let finishing = false
-  const finish = (message: FromWorker) => {
-    if (finishing) return
-    finishing = true
-    port.send(message, () => process.exit(0))
-  }
-  // Ctrl-C on a terminal signals the whole process group: the host decides when we stop.
-  process.on('SIGINT', () => {})
-  port.onClose(() => {
-    stop.abort()
-    if (!started) process.exit(0)
-  })
-  port.onMessage((raw) => {
-    const parsed = ToWorker.safeParse(raw)
-    if (!parsed.success) {
-      finish({
-        type: 'error',
-        ok: false,
-        code: 'CAPTURE_FAILED',
-        message: `bad message to capture worker: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
-      })
-      return
-    }
-    const m = parsed.data
-    if (m.type === 'ack') gate.ack(m.seq)
-    else if (m.type === 'view') {
-      running.view = m.view
-      // Scrolling sends many views: answer the latest one, at most every 50 ms.
-      viewTimer ??= setTimeout(() => {
-        viewTimer = null
-        running.sendNow?.()
-      }, 50)
-    } else if (m.type === 'resolve') {
-      if (running.who && start) running.who.setResolve(m.on ? resolveOptions(start) : false)
-    } else if (m.type === 'stop') {
+  return {
+    badMessage: (message) => ({ type: 'error', ok: false, code: 'CAPTURE_FAILED', message }),
+    closed: () => {
       stop.abort()
       if (!started) process.exit(0)
-    } else if (!started) {
-      started = true
-      start = m
-      run(port, m, stop, gate, running).then(finish, (err: unknown) => {
-        if (!(err instanceof CaptureError))
-          process.stderr.write(
-            `capture worker: ${err instanceof Error ? err.stack : String(err)}\n`,
-          )
-        finish({ type: 'error', ...toFailure(err) })
-      })
-    }
-  })
-}
-
-main()
+    },
+    message: (m) => {
+      if (m.type === 'view') {
+        running.view = m.view
+        // Scrolling sends many views: answer the latest one, at most every 50 ms.
+        viewTimer ??= setTimeout(() => {
+          viewTimer = null
+          running.sendNow?.()
+        }, 50)
+      } else if (m.type === 'resolve') {
+        if (running.who && start) running.who.setResolve(m.on ? resolveOptions(start) : false)
+      } else if (m.type === 'stop') {
+        stop.abort()
+        if (!started) process.exit(0)
+      } else if (!started) {
+        started = true
+        start = m
+        run(port, m, stop, gate, running).then(finish, (err: unknown) => {
+          if (!(err instanceof CaptureError))
+            process.stderr.write(
+              `capture worker: ${err instanceof Error ? err.stack : String(err)}\n`,
+            )
+          finish({ type: 'error', ...toFailure(err) })
+        })
+      }
+    },
+  }
+})

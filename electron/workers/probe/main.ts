@@ -4,31 +4,12 @@
  * batched per tick, ends with 'ended' (or 'error') and exits. A fault in a prober or the native
  * ICMP addon takes down this process only.
  */
-import { connectToHost } from '../../shared/protocol/connect'
 import { ToWorker, type FromWorker, type StartMessage } from '../../shared/protocol/probe'
-import { TickGate } from '../../shared/protocol/worker'
+import { runWorker } from '../../shared/protocol/run-worker'
 import { ProbeRunner } from './runner'
 
-function main(): void {
-  const port = connectToHost()
-  if (!port) {
-    process.stderr.write('probe worker: start me with child_process.fork or utilityProcess\n')
-    process.exitCode = 2
-    return
-  }
-  const send = (m: FromWorker, sent?: () => void) => port.send(m, sent)
-  const gate = new TickGate()
+runWorker<ToWorker, FromWorker>('probe', ToWorker, ({ send, finish, gate }) => {
   let runner: ProbeRunner | null = null
-  let finishing = false
-  const finish = (m: FromWorker) => {
-    if (finishing) return
-    finishing = true
-    send(m, () => process.exit(0))
-  }
-  // Ctrl-C on a terminal signals the whole process group: the host decides when we stop.
-  process.on('SIGINT', () => {})
-  // Without a host there is no one to report to.
-  port.onClose(() => process.exit(0))
 
   const start = (msg: StartMessage) => {
     const mode = process.env.FLOWSCOPE_ICMP_SOCKET
@@ -58,25 +39,21 @@ function main(): void {
       })
   }
 
-  port.onMessage((raw) => {
-    const parsed = ToWorker.safeParse(raw)
-    if (!parsed.success) {
-      finish({
-        type: 'error',
-        ok: false,
-        code: 'BAD_REQUEST',
-        target: '*',
-        message: `bad message to probe worker: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
-      })
-      return
-    }
-    const msg = parsed.data
-    if (msg.type === 'ack') gate.ack(msg.seq)
-    else if (msg.type === 'stop') {
-      if (runner) void runner.stop()
-      else process.exit(0)
-    } else if (!runner) start(msg)
-  })
-}
-
-main()
+  return {
+    badMessage: (message) => ({
+      type: 'error',
+      ok: false,
+      code: 'BAD_REQUEST',
+      target: '*',
+      message,
+    }),
+    message: (msg) => {
+      if (msg.type === 'stop') {
+        if (runner) void runner.stop()
+        else process.exit(0)
+      } else if (!runner) start(msg)
+    },
+    // Without a host there is no one to report to.
+    closed: () => process.exit(0),
+  }
+})

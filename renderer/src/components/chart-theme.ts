@@ -6,8 +6,17 @@
 import { watch } from 'vue'
 import { useTheme } from '../composables/useTheme'
 
+/**
+ * A token's colour in force. Tokens are `light-dark(light, dark)` and a custom property's
+ * computed value is that text unresolved, so pick the side by the page's color-scheme, as the
+ * browser does for CSS (Chart.js draws on a canvas and needs the colour itself).
+ */
 export function token(name: string): string {
-  return getComputedStyle(document.documentElement).getPropertyValue(`--${name}`).trim()
+  const style = getComputedStyle(document.documentElement)
+  const value = style.getPropertyValue(`--${name}`).trim()
+  const pair = /^light-dark\(\s*([^,]+?)\s*,\s*([^)]+?)\s*\)$/.exec(value)
+  if (!pair) return value
+  return style.colorScheme.split(/\s+/).includes('light') ? pair[1]! : pair[2]!
 }
 
 /** The n-th colour of the series palette (--series-1 .. --series-6). */

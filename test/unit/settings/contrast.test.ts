@@ -8,12 +8,20 @@ import { describe, expect, it } from 'vitest'
 
 const css = readFileSync('renderer/src/styles.css', 'utf8')
 
-function block(selector: string): Record<string, string> {
+function block(selector: string): string {
   const start = css.indexOf(`${selector} {`)
   if (start < 0) throw new Error(`no ${selector} block in styles.css`)
-  const body = css.slice(start, css.indexOf('}', start))
+  return css.slice(start, css.indexOf('}', start))
+}
+
+/** The tokens of one theme: each is `light-dark(light, dark)` in the one :root block. */
+function theme(side: 'light' | 'dark'): Record<string, string> {
   return Object.fromEntries(
-    [...body.matchAll(/--([\w-]+):\s*(#[0-9a-fA-F]{6})\s*;/g)].map((m) => [m[1]!, m[2]!]),
+    [
+      ...block(':root').matchAll(
+        /--([\w-]+):\s*light-dark\(\s*(#[0-9a-fA-F]{6})\s*,\s*(#[0-9a-fA-F]{6})\s*\)\s*;/g,
+      ),
+    ].map((m) => [m[1]!, side === 'light' ? m[2]! : m[3]!]),
   )
 }
 
@@ -31,8 +39,8 @@ const ratio = (a: string, b: string) => {
 }
 
 const themes = {
-  dark: block(':root'),
-  light: block(":root[data-theme='light']"),
+  dark: theme('dark'),
+  light: theme('light'),
 }
 const BACKGROUNDS = ['bg', 'panel', 'raised', 'raised-2']
 const TEXT = ['text', 'muted', 'accent', 'ok', 'warn', 'danger']
@@ -56,15 +64,21 @@ describe('colour tokens', () => {
     expect(ratio('#ffffff', '#ffffff')).toBe(1)
   })
 
-  it('the system-light block is the same as the forced light theme', () => {
-    const start = css.indexOf('@media (prefers-color-scheme: light)')
-    expect(start).toBeGreaterThan(0)
-    const media = Object.fromEntries(
-      [
-        ...css.slice(start, css.indexOf('}', start)).matchAll(/--([\w-]+):\s*(#[0-9a-fA-F]{6})/g),
-      ].map((m) => [m[1]!, m[2]!]),
-    )
-    expect(media).toEqual(themes.light)
+  it('forced light and system light both select the light side, dark is the default', () => {
+    expect(block(':root')).toMatch(/color-scheme:\s*dark;/)
+    expect(block(":root[data-theme='light']")).toMatch(/color-scheme:\s*light;/)
+    const media = css.indexOf('@media (prefers-color-scheme: light)')
+    expect(media).toBeGreaterThan(0)
+    const system = css.slice(media, css.indexOf('}', media))
+    expect(system).toContain(":root:not([data-theme='dark'])")
+    expect(system).toMatch(/color-scheme:\s*light;/)
+  })
+
+  it('every colour token is one light-dark() pair (no colour defined outside it)', () => {
+    const colours = [...css.matchAll(/--([\w-]+):[^;]*#[0-9a-fA-F]{3,8}/g)].map((m) => m[1])
+    expect(colours.sort()).toEqual(Object.keys(themes.dark).sort())
+    const used = [...TEXT_PAIRS, ...GRAPHIC_PAIRS].flat()
+    expect(used.filter((t) => !(t in themes.dark))).toEqual([])
   })
 
   it('both themes define every token', () => {
