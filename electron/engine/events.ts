@@ -31,3 +31,17 @@ export class EventBus {
     }
   }
 }
+
+/**
+ * What a transport sends its clients for an event: the payload less what only the engine uses.
+ * A capture tick's `busiest` series (the whole table's busiest hosts and conversations) feed
+ * the alert rules; clients show the view's rows, and ticks stay small (under 50 KB at 10,000
+ * conversations).
+ */
+export function forClients(event: EventName, payload: unknown): unknown {
+  if (event !== 'capture.tick') return payload
+  const tick = payload as PayloadOf<'capture.tick'>
+  if (!tick.snapshot.busiest) return payload
+  const { busiest: _engineOnly, ...snapshot } = tick.snapshot
+  return { ...tick, snapshot }
+}

@@ -16,6 +16,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws'
 import { WireRequest, fail, type Result, type WireMessage } from '../../common/contract'
 import { CSP } from '../../common/security'
 import { ClientCalls, dispatch } from '../engine/api'
+import { forClients } from '../engine/events'
 import { handleMetrics } from '../engine/metrics/http'
 import type { Metrics } from '../engine/metrics'
 import type { Monitor } from '../engine/monitor'
@@ -303,7 +304,7 @@ function serveClient(ws: WebSocket, monitor: Monitor, limits: ServeLimits, log: 
     // A slow reader misses events (the next tick carries the state) rather than queueing them.
     if (ws.readyState !== ws.OPEN || ws.bufferedAmount >= limits.maxBufferedBytes) return
     try {
-      send({ kind: 'event', event, payload })
+      send({ kind: 'event', event, payload: forClients(event, payload) })
     } catch (err) {
       logBug(log, `the '${event}' event`, err)
     }

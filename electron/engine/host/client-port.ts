@@ -5,7 +5,7 @@
  */
 import { WireRequest, fail, type WireMessage } from '../../../common/contract'
 import { ClientCalls, dispatch, type Handlers } from '../api'
-import type { EventBus } from '../events'
+import { forClients, type EventBus } from '../events'
 import type { Port } from './ports'
 
 /** Requests being answered at once per client; more are refused rather than queued. */
@@ -25,7 +25,7 @@ export function serveClientPort(
   // and a closed port cancels everything it was waiting for.
   const calls = new ClientCalls()
   const off = events.onAny((event, payload) => {
-    if (!closed) send({ kind: 'event', event, payload })
+    if (!closed) send({ kind: 'event', event, payload: forClients(event, payload) })
   })
   const close = () => {
     if (closed) return
