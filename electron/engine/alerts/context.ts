@@ -8,6 +8,10 @@ import { bothWays, type Labels, type LiveSeries } from './series'
 
 const TOP = 3
 
+/** " [firefox 4242]" when the conversation's program is known. */
+const owner = (c: { process?: string | null; pid?: number | null }): string =>
+  c.process ? ` [${c.process}${c.pid === null || c.pid === undefined ? '' : ` ${c.pid}`}]` : ''
+
 const human = (bps: number): string => {
   const units = ['B/s', 'kB/s', 'MB/s', 'GB/s']
   let v = bps
@@ -47,10 +51,10 @@ export function alertContext(
   const hasDevice = (ALERT_METRICS[rule.metric] as readonly string[]).includes('device')
   const capture = live.lastCapture
   if (hasDevice && capture && capture.iface === labels.device) {
-    const convs = capture.snapshot.conversations
-      .filter(
-        (c) => !labels.address || c.address_a === labels.address || c.address_b === labels.address,
-      )
+    const mine = capture.snapshot.conversations.filter(
+      (c) => !labels.address || c.address_a === labels.address || c.address_b === labels.address,
+    )
+    const convs = mine
       .slice()
       .sort((a, b) => bothWays(b) - bothWays(a))
       .slice(0, TOP)
@@ -58,8 +62,21 @@ export function alertContext(
       out.top_conversations = convs
         .map(
           (c) =>
-            `${c.protocol} ${endpoint(c.address_a, c.port_a)} <-> ${endpoint(c.address_b, c.port_b)} ${human(bothWays(c))}`,
+            `${c.protocol} ${endpoint(c.address_a, c.port_a)} <-> ${endpoint(c.address_b, c.port_b)} ${human(bothWays(c))}${owner(c)}`,
         )
+        .join('; ')
+    // Which programs fill the link, summed as nethogs does (known when the capture attributes).
+    const byProcess = new Map<string, number>()
+    for (const c of mine) {
+      if (!c.process) continue
+      const key = c.pid === null || c.pid === undefined ? c.process : `${c.process} (${c.pid})`
+      byProcess.set(key, (byProcess.get(key) ?? 0) + bothWays(c))
+    }
+    if (byProcess.size)
+      out.top_processes = [...byProcess]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, TOP)
+        .map(([name, bps]) => `${name} ${human(bps)}`)
         .join('; ')
     const t = live.lastCaptureDelta
     if (t && t.dt_s > 0) {

@@ -160,6 +160,8 @@ describe('alert rules', () => {
       rate_b_to_a_bps: { s2: 0, s10: 0, s40: 0 },
       peak_a_to_b_bps: bps,
       peak_b_to_a_bps: 0,
+      process: port === 1 ? 'rsync' : 'curl',
+      pid: 4000 + port,
     })
     const capture = (i: number, dropped: number, retrans: number, bps: number) =>
       h.events.emit('capture.tick', {
@@ -193,8 +195,9 @@ describe('alert rules', () => {
     expect(hog.value).toBe(3e6)
     expect(hog.labels).toMatchObject({ device: 'eth0', address: '10.0.0.9' })
     expect(hog.annotations.top_conversations).toBe(
-      'tcp 10.0.0.9:40001 <-> 10.0.0.1:443 2 MB/s; tcp 10.0.0.9:40002 <-> 10.0.0.2:443 1 MB/s',
+      'tcp 10.0.0.9:40001 <-> 10.0.0.1:443 2 MB/s [rsync 4001]; tcp 10.0.0.9:40002 <-> 10.0.0.2:443 1 MB/s [curl 4002]',
     )
+    expect(hog.annotations.top_processes).toBe('rsync (4001) 2 MB/s; curl (4002) 1 MB/s')
     // 20 retransmissions in 1000 TCP segments over 1 s; 50 kernel drops over 1 s.
     expect(hog.annotations.tcp_retransmissions).toBe('20.0/s (2.00 % of TCP segments)')
     expect(h.notices.find((n) => n.rule === 'drops')!.value).toBe(50)
