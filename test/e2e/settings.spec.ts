@@ -47,11 +47,20 @@ async function pixelsNear(page: Page, selector: string, hex: string, tolerance =
     )
 }
 
+/**
+ * A colour token as the page resolves it now, as #rrggbb: tokens are `light-dark(light, dark)`
+ * pairs, so the browser picks the side from the page's colour scheme (an element coloured with
+ * the token reports the resolved colour).
+ */
 const cssToken = (page: Page, name: string) =>
-  page.evaluate(
-    (n) => getComputedStyle(document.documentElement).getPropertyValue(`--${n}`).trim(),
-    name,
-  )
+  page.evaluate((n) => {
+    const probe = document.createElement('span')
+    probe.style.color = `var(--${n})`
+    document.body.append(probe)
+    const rgb = getComputedStyle(probe).color.match(/\d+/g)!.slice(0, 3).map(Number)
+    probe.remove()
+    return `#${rgb.map((v) => v.toString(16).padStart(2, '0')).join('')}`
+  }, name)
 
 test.describe('serve mode: settings', () => {
   test.skip(missing.length > 0, `needs ${missing.join(', ')}`)
