@@ -172,74 +172,13 @@ export function conversationRows(records: readonly ConversationRecord[]): Conver
   return sorted.map(conversationRow)
 }
 
-interface HostAcc {
-  packets_sent: number
-  bytes_sent: number
-  packets_received: number
-  bytes_received: number
-  conversations: number
-  first_us: number
-  last_us: number
-}
-
 /** Per address: what it sent and received across its conversations; busiest first. */
 export function hostRows(records: readonly ConversationRecord[]): HostRow[] {
-  const hosts = new Map<string, HostAcc>()
-  const acc = (address: string, r: ConversationRecord): HostAcc => {
-    let h = hosts.get(address)
-    if (!h) {
-      h = {
-        packets_sent: 0,
-        bytes_sent: 0,
-        packets_received: 0,
-        bytes_received: 0,
-        conversations: 0,
-        first_us: r.first_seen_us,
-        last_us: r.last_seen_us,
-      }
-      hosts.set(address, h)
-    }
-    h.conversations++
-    h.first_us = Math.min(h.first_us, r.first_seen_us)
-    h.last_us = Math.max(h.last_us, r.last_seen_us)
-    return h
-  }
-  for (const r of records) {
-    const a = acc(r.address_a, r)
-    a.packets_sent += r.packets_a_to_b
-    a.bytes_sent += r.bytes_a_to_b
-    a.packets_received += r.packets_b_to_a
-    a.bytes_received += r.bytes_b_to_a
-    if (r.address_b === r.address_a) {
-      // Traffic to itself (loopback): one host, one conversation, both directions already counted.
-      a.packets_sent += r.packets_b_to_a
-      a.bytes_sent += r.bytes_b_to_a
-      a.packets_received += r.packets_a_to_b
-      a.bytes_received += r.bytes_a_to_b
-      continue
-    }
-    const b = acc(r.address_b, r)
-    b.packets_sent += r.packets_b_to_a
-    b.bytes_sent += r.bytes_b_to_a
-    b.packets_received += r.packets_a_to_b
-    b.bytes_received += r.bytes_a_to_b
-  }
-  return [...hosts.entries()]
-    .map(([address, h]) => ({
-      address,
-      packets_sent: h.packets_sent,
-      bytes_sent: h.bytes_sent,
-      packets_received: h.packets_received,
-      bytes_received: h.bytes_received,
-      conversations: h.conversations,
-      first_seen: isoMicros(h.first_us),
-      last_seen: isoMicros(h.last_us),
-    }))
-    .sort(
-      (x, y) =>
-        y.bytes_sent + y.bytes_received - (x.bytes_sent + x.bytes_received) ||
-        x.address.localeCompare(y.address),
-    )
+  return groupSides<string>(
+    records,
+    (r) => [r.address_a, r.address_b],
+    (address) => address,
+  ).map((g) => ({ address: g.key, ...sided(g) }))
 }
 
 /** Per protocol: every frame's packets and bytes (from the capture totals), largest first. */
