@@ -289,8 +289,9 @@ describe.skipIf(reason !== null)('Prometheus scrapes flowscope serve --metrics',
       const at = readAt.get(ts)
       expect(at, `read time of the scrape at ${ts}`).toBeDefined()
       // The Monitor read /proc at `at` (its clock is this machine's): the value lies between the
-      // last read of ours that ended before and the first that started 20 ms after.
-      const before = reads.filter((r) => r.end_ms <= at!).at(-1)
+      // last read of ours that ended 20 ms before and the first that started 20 ms after (a
+      // symmetric margin for scheduling; the issue asks for agreement within one 1 s scrape).
+      const before = reads.filter((r) => r.end_ms <= at! - 20).at(-1)
       const after = reads.find((r) => r.start_ms >= at! + 20)
       if (!before || !after) continue
       expect(v).toBeGreaterThanOrEqual(before.rx)
