@@ -96,6 +96,45 @@ function cpuTicks(pid) {
     return 0
   }
 }
+/** Per thread of a process: [name, user ticks, system ticks]. */
+function threadTicks(pid) {
+  const out = new Map()
+  let tids = []
+  try {
+    tids = readdirSync(`/proc/${pid}/task`)
+  } catch {
+    return out
+  }
+  for (const t of tids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8')
+      const name = f.slice(f.indexOf('(') + 1, f.lastIndexOf(')'))
+      const parts = f.slice(f.lastIndexOf(')') + 2).split(' ')
+      out.set(t, [name, Number(parts[11]), Number(parts[12])])
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out
+}
+/** Where a process's CPU went between two threadTicks: user/system, and its busiest threads. */
+function threadDetail(a, b, s) {
+  let user = 0
+  let sys = 0
+  const byName = new Map()
+  for (const [t, [name, u, st]] of b) {
+    const [, u0, s0] = a.get(t) ?? [name, 0, 0]
+    user += u - u0
+    sys += st - s0
+    byName.set(name, (byName.get(name) ?? 0) + u - u0 + st - s0)
+  }
+  const top = [...byName]
+    .filter(([, v]) => v > 0)
+    .sort((x, y) => y[1] - x[1])
+    .slice(0, 4)
+    .map(([n, v]) => `${n} ${pct(v, s)}`)
+  return `user ${pct(user, s)} sys ${pct(sys, s)} [${top.join(', ')}]`
+}
 function descendants(pid) {
   const out = []
   for (const t of readdirSync(`/proc/${pid}/task`)) {
@@ -200,6 +239,7 @@ async function measure(n) {
   phase = 'steady'
   const pids = () => [serve.pid, ...descendants(serve.pid)]
   const before = new Map(pids().map((p) => [p, cpuTicks(p)]))
+  const threadsBefore = new Map(pids().map((p) => [p, threadTicks(p)]))
   const task0 = await metric('TaskDuration')
   const tick0 = ticks.length
   await sleep(WINDOW_S * 1000)
@@ -211,7 +251,9 @@ async function measure(n) {
   for (const p of pids()) {
     const d = cpuTicks(p) - (before.get(p) ?? 0)
     engine += d
-    perPid.push(`${p === serve.pid ? 'host' : `child ${p}`} ${pct(d, WINDOW_S)}%`)
+    const who = p === serve.pid ? 'host' : `child ${p}`
+    const detail = threadDetail(threadsBefore.get(p) ?? new Map(), threadTicks(p), WINDOW_S)
+    perPid.push(`${who} ${pct(d, WINDOW_S)}% (${detail})`)
   }
   const sizes = ticks.slice(tick0)
 
@@ -267,7 +309,7 @@ async function measure(n) {
     heap_mb_after: (heap1 / 1e6).toFixed(1),
     heap_minutes: HEAP_MIN,
     engine_cpu_pct: pct(engine, WINDOW_S),
-    engine_cpu_detail: perPid.join(', '),
+    engine_cpu_detail: perPid.join('; '),
     iftop_cpu_pct: pct(iftopTicks, WINDOW_S),
     console_errors: errors.length
       ? `${errors.length}: ${[...new Set(errors)].slice(0, 3).join(' | ')}`
