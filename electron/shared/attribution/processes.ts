@@ -174,12 +174,19 @@ export class ProcessAttributor {
    * program while the program lives. The fd walk still runs only for sockets not seen before.
    * A poll that took long (tens of thousands of sockets) spaces the next ones out, so the
    * watch never takes more than a tenth of the thread.
+   *
+   * `conversations` (a count of conversations seen so far) skips the polls while it stands
+   * still: reading the tables costs a walk of the kernel's socket hashes, and a program the
+   * capture has not seen talk needs no name yet.
    */
-  watch(intervalMs = 200): void {
+  watch(intervalMs = 200, conversations?: () => number): void {
     this.unwatch()
+    let seen = -1
     const poll = () => {
+      const now = conversations?.() ?? 0
       const t0 = performance.now()
-      this.refresh()
+      if (conversations === undefined || now !== seen) this.refresh()
+      seen = now
       const spent = performance.now() - t0
       this.timer = setTimeout(poll, Math.max(intervalMs, spent * 10))
       this.timer.unref()

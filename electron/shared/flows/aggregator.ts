@@ -111,6 +111,8 @@ export class Aggregator {
   private malformedTotal = 0
   private evicted = 0
   private expired = 0
+  /** Flows created so far: a new conversation shows when this moves (process attribution). */
+  flowsCreated = 0
   /** TCP retransmissions of every flow so far (ended ones keep counting here). */
   private retransmissionsTotal = 0
 
@@ -242,6 +244,7 @@ export class Aggregator {
         this.evicted++
         this.endFlow(this.table.head!, this.nowSec, 'evicted')
       }
+      this.flowsCreated++
       f = new Flow(
         PROTO_NAMES[s.proto]!,
         srcFirst,

@@ -86,7 +86,6 @@ async function run(
     resolve: start.resolve ? resolveOptions(start) : false,
   })
   running.who = who
-  if (source.kind === 'live') who.processes?.watch()
   const fv = new FlowView((items) => who.annotate(items))
   running.view = start.view ?? null
   try {
@@ -99,6 +98,7 @@ async function run(
       ...(start.maxFlows !== undefined && { maxFlows: start.maxFlows }),
       ...(idle !== undefined && { idleTimeoutS: idle }),
     })
+    if (source.kind === 'live') who.processes?.watch(undefined, () => agg.aggregator.flowsCreated)
     // Flow export (serve / desktop setting): fed by the same flow table, never waits on a collector.
     const iface = start.source.kind === 'live' ? start.source.iface : null
     const exp = start.export ? new LiveExport(start.export, iface, agg.aggregator) : null
