@@ -249,11 +249,20 @@ export class HelperProcess {
     return this.stats
   }
 
+  /**
+   * Asks the helper to end (SIGTERM): it writes what the kernel still holds, then closes the
+   * stream, which the reader sees as its end. The status pipe stays open for the last stats.
+   */
+  finish(): void {
+    if (this.stopped) return
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM')
+  }
+
   /** Ends the helper (SIGTERM) and closes our status pipe; the caller closes streamFd. */
   stop(): void {
     if (this.stopped) return
+    this.finish()
     this.stopped = true
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM')
     closeSync(this.statusFd)
   }
 }

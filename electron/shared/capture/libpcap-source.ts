@@ -72,6 +72,8 @@ class LibpcapSource implements CaptureSource {
   /** Live: one buffer read synchronously. Files, pipes: the read-ahead ring, started on the first pump. */
   private slots: Views[] = []
   private closed = false
+  readonly waitReady?: (timeoutMs: number) => Promise<boolean>
+  readonly finish?: () => void
 
   constructor(
     readonly kind: 'live' | 'file',
@@ -82,6 +84,16 @@ class LibpcapSource implements CaptureSource {
     const dlt = handle.dlt
     this.linkType = dltToLinkType(dlt)
     this.linkTypeName = handle.dltName ?? `DLT_${dlt}`
+    const helper = reading.helper
+    if (helper) {
+      this.waitReady = (ms) => {
+        if (this.closed) return Promise.resolve(true)
+        // The read-ahead thread starts on the first pump.
+        if (this.slots.length === 0) return Promise.resolve(true)
+        return this.handle.waitAhead(ms)
+      }
+      this.finish = () => helper.process.finish()
+    }
   }
 
   pump(sink: PacketSink, maxPackets: number): PumpResult {

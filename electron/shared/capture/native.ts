@@ -32,6 +32,11 @@ export interface NativeHandle {
    * `waitMs` (then an empty idle result).
    */
   takeAhead(waitMs?: number): NativeReadResult
+  /**
+   * Resolves true once takeAhead() would not wait (a batch is ready or the stream ended), false
+   * after timeoutMs. The wait runs off the event loop (a libuv pool thread).
+   */
+  waitAhead(timeoutMs: number): Promise<boolean>
   /** Live handles only; null for files, streams and while reading ahead. */
   stats(): NativeStats | null
   close(): void

@@ -7,17 +7,19 @@ import type { AttributionFields } from '../attribution'
 import { Aggregator, UnsupportedLinkTypeError } from '../flows/aggregator'
 import type { Flow } from '../flows/flow'
 import { CaptureError } from './errors'
-import type { CaptureSource, CaptureStats } from './source'
+import type { CaptureSource, CaptureStats, PacketSink } from './source'
 
 /** Frames per native read; a 4 MiB batch holds ~28k headers-only records anyway. */
 const BATCH_PACKETS = 65536
 /**
- * How long an idle live source sleeps before polling again (the kernel and the capture helper
- * buffer meanwhile): 1 ms after traffic, doubling while nothing comes, up to 16 ms, so a quiet
- * link costs ~60 wake-ups a second instead of 500, and a busy one is read at once.
+ * A source that cannot wait for traffic (an in-process live handle) is polled when idle: 1 ms
+ * after traffic, doubling while nothing comes, up to 16 ms. The capture helper's stream is
+ * waited on instead (CaptureSource.waitReady): no wake-up until a batch or a tick is due.
  */
 const IDLE_POLL_MIN_MS = 1
 const IDLE_POLL_MAX_MS = 16
+/** At a stop, how long the capture helper may take to hand over its last packets. */
+const FINISH_WAIT_MS = 1000
 
 export interface AggregatorOptions {
   maxFlows?: number
@@ -228,6 +230,18 @@ export interface DrainResult {
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve))
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
+/** `wait`, cut short by the signal (the native wait behind it ends on its own timeout or close). */
+function untilAborted(wait: Promise<unknown>, signal: AbortSignal | undefined): Promise<unknown> {
+  if (!signal) return wait
+  if (signal.aborted) return Promise.resolve()
+  let onAbort = () => {}
+  const aborted = new Promise<void>((resolve) => {
+    onAbort = resolve
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  return Promise.race([wait, aborted]).finally(() => signal.removeEventListener('abort', onAbort))
+}
+
 /** Reads a finite source (file, synthetic frames) to its end into the aggregator. */
 export async function drain(
   source: CaptureSource,
@@ -328,19 +342,39 @@ export async function runLive(
       break
     }
     if (r.status === 'idle') {
-      await sleep(idleMs)
-      idleMs = Math.min(idleMs * 2, IDLE_POLL_MAX_MS)
+      if (source.waitReady) {
+        // Until the next batch, or in time for the next tick or the end.
+        const dueMs = Math.ceil((Math.min(nextTickUs, endUs) - now) / 1000)
+        await untilAborted(source.waitReady(Math.max(1, dueMs)), options.signal)
+      } else {
+        await sleep(idleMs)
+        idleMs = Math.min(idleMs * 2, IDLE_POLL_MAX_MS)
+      }
     } else {
       idleMs = IDLE_POLL_MIN_MS
       await yieldToLoop()
     }
   }
-  // Count what the kernel already buffered before the stop, then read the final statistics.
-  for (let i = 0; i < 64 && source.kind === 'live' && reason !== 'error'; i++) {
-    const r = source.pump(add, BATCH_PACKETS)
-    packets += r.packets
-    if (r.status !== 'more') break
-  }
+  if (source.kind === 'live' && reason !== 'error') packets += await finishLive(source, add)
   const stats = source.stats()
   return { packets, stats, reason, warning }
+}
+
+/**
+ * Counts what was captured before a stop: the capture helper hands over the kernel's last block
+ * and ends its stream (bounded wait); an in-process handle has it buffered already.
+ */
+async function finishLive(source: CaptureSource, add: PacketSink): Promise<number> {
+  let packets = 0
+  source.finish?.()
+  const deadline = Date.now() + FINISH_WAIT_MS
+  for (let i = 0; i < 64; i++) {
+    const r = source.pump(add, BATCH_PACKETS)
+    packets += r.packets
+    if (r.status === 'more') continue
+    const left = deadline - Date.now()
+    if (r.status !== 'idle' || !source.waitReady || left <= 0) break
+    await source.waitReady(left)
+  }
+  return packets
 }

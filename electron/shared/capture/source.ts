@@ -38,6 +38,16 @@ export interface CaptureSource {
    * call). Never waits for traffic; a file may wait briefly for its read-ahead thread.
    */
   pump(sink: PacketSink, maxPackets: number): PumpResult
+  /**
+   * Sources that can wait for traffic off the event loop (the capture helper's stream): resolves
+   * true once pump() has frames or the stream ended, false after timeoutMs. Others are polled.
+   */
+  readonly waitReady?: (timeoutMs: number) => Promise<boolean>
+  /**
+   * Asks a live source to hand over what it still holds and then end its stream, so a stop
+   * counts every packet captured before it (the capture helper's last kernel block).
+   */
+  readonly finish?: () => void
   /** Live sources only; null for files and synthetic frames. */
   stats(): CaptureStats | null
   /** Fraction of a file read so far (0..1); null when unknown. */

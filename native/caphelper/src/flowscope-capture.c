@@ -3,7 +3,7 @@
  *
  * Opens one interface with libpcap, drops every privilege and capability, then applies the BPF
  * filter and streams the packets as a pcap file on stdout, flushed per batch, to the
- * unprivileged capture worker. Status goes to stderr, one line each:
+ * unprivileged capture worker. SIGTERM ends it after the packets captured so far are written. Status goes to stderr, one line each:
  *   ready DLT SNAPLEN             the pcap header is on stdout; packets follow
  *   stats RECEIVED DROPPED IFDROP pcap_stats, every 250 ms, on SIGUSR1 and at the end
  *   error CODE MESSAGE            then exit 1 (CODE as the app's CaptureErrorCode)
@@ -37,6 +37,10 @@
 #define MIN_BUFFER (64 * 1024)
 #define MAX_BUFFER (1024 * 1024 * 1024)
 #define STATS_MS 250
+/* The kernel hands packets over in blocks, each at most this long after its first packet (as
+   tcpdump and iftop read without immediate mode): a few wake-ups a second on a quiet link instead
+   of one per packet. The live view ticks once a second, so 100 ms of delay is never seen. */
+#define BLOCK_MS 100
 
 static volatile sig_atomic_t stopping = 0;
 static volatile sig_atomic_t stats_wanted = 0;
@@ -244,7 +248,7 @@ int main(int argc, char **argv) {
   pcap_set_snaplen(p, (int)snaplen);
   pcap_set_promisc(p, promisc);
   pcap_set_buffer_size(p, (int)buffer);
-  pcap_set_immediate_mode(p, 1);
+  pcap_set_timeout(p, BLOCK_MS);
   int rc = pcap_activate(p);
   if (rc < 0) {
     const char *msg = pcap_geterr(p);
@@ -289,6 +293,18 @@ int main(int argc, char **argv) {
       stats_wanted = 0;
       report_stats(p);
       next_stats = now + STATS_MS;
+    }
+  }
+  if (stopping && code == 0) {
+    /* Asked to stop: hand over what the kernel still holds, so the capture ends with every packet
+       it saw before the signal. Its last block is retired at most BLOCK_MS after it opened. */
+    long end = now_ms() + BLOCK_MS + 20;
+    for (long left; (left = end - now_ms()) > 0;) {
+      struct pollfd f = {pfd, POLLIN, 0};
+      struct timespec wait = {left / 1000, (left % 1000) * 1000000L};
+      ppoll(&f, 1, &wait, &waitmask);
+      int got = pcap_dispatch(p, -1, pcap_dump, (u_char *)d);
+      if (got < 0 || (got > 0 && pcap_dump_flush(d) < 0)) break;
     }
   }
   report_stats(p);

@@ -187,6 +187,7 @@ class Handle : public Napi::ObjectWrap<Handle> {
                            InstanceMethod("position", &Handle::Position),
                            InstanceMethod("startReadAhead", &Handle::StartReadAhead),
                            InstanceMethod("takeAhead", &Handle::TakeAhead),
+                           InstanceMethod("waitAhead", &Handle::WaitAhead),
                            InstanceAccessor("dlt", &Handle::Dlt, nullptr),
                            InstanceAccessor("dltName", &Handle::DltName, nullptr),
                            InstanceAccessor("snaplen", &Handle::Snaplen, nullptr),
@@ -458,8 +459,37 @@ class Handle : public Napi::ObjectWrap<Handle> {
     size_t next_take = 0;
     int held = -1;  // slot JS is working on; freed by the next take
     std::thread thread;
+
+    // The next take would not wait: a batch is filled, or the stream ended (or we are stopping).
+    bool TakeReady() const {
+      return stop || slots[next_take % slots.size()].filled || (done && next_take == next_fill);
+    }
   };
-  std::unique_ptr<Ahead> ahead_;
+  // Shared with pending waitAhead() waiters, which may outlive close().
+  std::shared_ptr<Ahead> ahead_;
+
+  // Waits on a libuv pool thread, so an idle stream costs the event loop nothing until data comes.
+  class AheadWaiter : public Napi::AsyncWorker {
+   public:
+    AheadWaiter(Napi::Env env, std::shared_ptr<Ahead> a, int ms)
+        : Napi::AsyncWorker(env, "fsc_pcapbatch.waitAhead"),
+          a_(std::move(a)),
+          ms_(ms),
+          deferred_(Napi::Promise::Deferred::New(env)) {}
+    Napi::Promise Promise() const { return deferred_.Promise(); }
+    void Execute() override {
+      std::unique_lock<std::mutex> lock(a_->mu);
+      ready_ = a_->cv.wait_for(lock, std::chrono::milliseconds(ms_), [this] { return a_->TakeReady(); });
+    }
+    void OnOK() override { deferred_.Resolve(Napi::Boolean::New(Env(), ready_)); }
+    void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+   private:
+    std::shared_ptr<Ahead> a_;
+    int ms_;
+    bool ready_ = false;
+    Napi::Promise::Deferred deferred_;
+  };
 
   // startReadAhead([ArrayBuffer...], maxPackets): pcap is owned by the filler thread from now on.
   // The buffers are written by that thread until close(): the caller keeps them (and must not
@@ -477,7 +507,7 @@ class Handle : public Napi::ObjectWrap<Handle> {
       ThrowRange(env, "buffers must hold 2 to 64 ArrayBuffers");
       return env.Undefined();
     }
-    auto a = std::make_unique<Ahead>();
+    auto a = std::make_shared<Ahead>();
     for (uint32_t i = 0; i < buffers.Length(); i++) {
       Napi::ArrayBuffer ab;
       if (!BufferArg(env, buffers.Get(i), "every buffer", &ab)) return env.Undefined();
@@ -565,6 +595,23 @@ class Handle : public Napi::ObjectWrap<Handle> {
     a->next_take++;
     a->held = static_cast<int>(i);
     return FillResult(env, a->slots[i].fill, static_cast<int>(i));
+  }
+
+  // waitAhead(timeoutMs) -> Promise<boolean>: true once takeAhead() would not wait (a batch is
+  // ready, or the stream ended), false after timeoutMs.
+  Napi::Value WaitAhead(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    double ms;
+    if (!IntArg(info, 0, "timeoutMs", 0, 60000, &ms)) return env.Undefined();
+    if (!ahead_) {
+      MakeError(env, "NOT_STARTED", "waitAhead() before startReadAhead()").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    // Freed by node-addon-api once it has resolved.
+    AheadWaiter* w = new AheadWaiter(env, ahead_, static_cast<int>(ms));
+    Napi::Promise promise = w->Promise();
+    w->Queue();
+    return promise;
   }
 
   void StopAhead() {

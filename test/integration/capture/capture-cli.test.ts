@@ -46,6 +46,30 @@ describe.skipIf(skip !== null)('flowscope capture', () => {
     })
   })
 
+  it('Ctrl-C right after the traffic still counts every packet sent before it', async () => {
+    // The capture helper takes packets from the kernel in blocks (up to 100 ms late): a stop must
+    // first hand over the last block, or the final burst would be lost.
+    const udp = await ownUdpPort()
+    const run = flowscopeAsync([
+      'capture',
+      '-i',
+      'lo',
+      '--filter',
+      `udp and port ${udp.port}`,
+      '--format',
+      'csv',
+    ])
+    await sleep(1500)
+    await udp.burst(40, 60)
+    udp.close()
+    run.child.kill('SIGINT')
+    const r = await run.done
+    expect(r.code, r.stderr).toBe(0)
+    const rows = csvObjects(r.stdout)
+    expect(rows).toHaveLength(1)
+    expect(rows[0]).toMatchObject({ packets_a_to_b: '40', bytes_a_to_b: String(40 * 102) })
+  })
+
   it('stops after --duration', async () => {
     const udp = await ownUdpPort()
     const t0 = Date.now()

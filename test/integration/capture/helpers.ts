@@ -125,6 +125,8 @@ export class FscNetns extends Netns {
 export async function ownUdpPort(): Promise<{
   port: number
   send(count: number, bytes: number): Promise<void>
+  /** All at once, resolved when every datagram is sent. */
+  burst(count: number, bytes: number): Promise<void>
   close(): void
 }> {
   const rx: Socket = createSocket('udp4')
@@ -140,6 +142,14 @@ export async function ownUdpPort(): Promise<{
         )
         await new Promise((r) => setTimeout(r, 3))
       }
+    },
+    async burst(count, bytes) {
+      const sends = Array.from(
+        { length: count },
+        () =>
+          new Promise<void>((res) => tx.send(Buffer.alloc(bytes), port, '127.0.0.1', () => res())),
+      )
+      await Promise.all(sends)
     },
     close() {
       rx.close()

@@ -179,4 +179,26 @@ describe.skipIf(!built)('pcap streams on a pipe', () => {
     h.close() // would hang forever if the thread stayed in read()
     closeSync(w)
   })
+
+  it('waitAhead() resolves when a batch comes, false when none did, true once closed', async () => {
+    const [r, w] = native.makePipe()
+    writeSync(w, pcapFile([]))
+    const h = new native.Handle('stream', r)
+    closeSync(r)
+    const wait = h.waitAhead.bind(h) as (...a: unknown[]) => unknown
+    expect(() => wait(10)).toThrow(/before startReadAhead/)
+    h.startReadAhead([new ArrayBuffer(BIG), new ArrayBuffer(BIG)], 100)
+    expect(() => wait(-1)).toThrow(RangeError)
+    expect(() => wait('5')).toThrow(TypeError)
+    expect(await h.waitAhead(30)).toBe(false) // a silent pipe
+    const coming = h.waitAhead(10_000)
+    writeSync(w, pcapFile(frames.slice(0, 3)).subarray(24)) // records only: the header went first
+    expect(await coming).toBe(true)
+    const [, n, status] = h.takeAhead(0)
+    expect([n, status]).toEqual([3, 0])
+    const pending = h.waitAhead(10_000)
+    h.close() // wakes the waiter instead of leaving it for 10 s
+    expect(await pending).toBe(true)
+    closeSync(w)
+  })
 })

@@ -161,6 +161,71 @@ describe('pipeline', () => {
     setTimeout(() => ac.abort(), 20)
     expect((await runLive(idle, agg.aggregator, { signal: ac.signal })).reason).toBe('signal')
   })
+
+  it('waits for a source that can wait instead of polling it, and finishes it at the stop', async () => {
+    // A stream source (the capture helper's): frames come when `arrive` is called; `finish`
+    // hands over a last frame and ends the stream, as the helper does on SIGTERM.
+    const queue: SyntheticFrame[] = []
+    let ended = false
+    let wake: (() => void) | null = null
+    const arrive = (f: SyntheticFrame) => {
+      queue.push(f)
+      wake?.()
+    }
+    let pumps = 0
+    let finished = 0
+    const stream: CaptureSource = {
+      kind: 'live',
+      linkType: 1,
+      linkTypeName: 'EN10MB',
+      pump(sink) {
+        pumps++
+        const n = queue.length
+        for (const f of queue.splice(0)) sink(f.tsUs, f.data, f.wireLen ?? f.data.length)
+        if (n > 0) return { packets: n, status: 'more' }
+        return ended ? { packets: 0, status: 'eof' } : { packets: 0, status: 'idle' }
+      },
+      waitReady: (ms) =>
+        new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(false), ms)
+          wake = () => {
+            clearTimeout(timer)
+            wake = null
+            resolve(true)
+          }
+        }),
+      finish() {
+        finished++
+        setTimeout(() => {
+          arrive(frames[3]!)
+          ended = true
+          wake?.()
+        }, 20)
+      },
+      stats: () => null,
+      progress: () => null,
+      close: () => {},
+    }
+    const agg = aggregate(stream)
+    const ac = new AbortController()
+    const ticks: number[] = []
+    setTimeout(() => arrive(frames[0]!), 100)
+    setTimeout(() => arrive(frames[1]!), 300)
+    setTimeout(() => ac.abort(), 700)
+    const r = await runLive(stream, agg.aggregator, {
+      signal: ac.signal,
+      tickMs: 200,
+      onTick: (s) => ticks.push(s.packets),
+    })
+    expect(r).toMatchObject({ reason: 'signal', packets: 3 })
+    expect(finished).toBe(1)
+    // Woken by the two arrivals, the three ticks and the end: no polling in between (a poll
+    // every 1-16 ms would be ~60 pumps in 700 ms).
+    expect(pumps).toBeLessThan(20)
+    // Ticks on time (every 200 ms) though nothing polls; the last before the stop saw both frames.
+    expect(ticks.length).toBeGreaterThanOrEqual(2)
+    expect(ticks.at(-1)).toBe(2)
+  })
 })
 
 describe('FlowDeltas (history deltas computed where packets are counted)', () => {
