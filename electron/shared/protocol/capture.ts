@@ -33,6 +33,25 @@ export const WorkerSource = z.discriminatedUnion('kind', [
 ])
 export type WorkerSource = z.infer<typeof WorkerSource>
 
+/**
+ * Clients (WebSocket connections, desktop ports) that may have a Connections view at once: serve
+ * mode's default client limit. The engine refuses a view for one more client.
+ */
+export const MAX_VIEWS = 32
+
+/** A client's opaque id (CallContext.client.id). */
+export const ClientId = z.string().regex(/^[\w.-]{1,64}$/)
+
+/** Something keyed by client id, at most MAX_VIEWS of them. */
+const byClient = <T extends z.ZodTypeAny>(value: T) =>
+  z
+    .record(ClientId, value)
+    .refine((r) => Object.keys(r).length <= MAX_VIEWS, `at most ${MAX_VIEWS} views`)
+
+/** Every client's Connections view by client id. */
+export const ClientViews = byClient(ConnectionsView)
+export type ClientViews = z.infer<typeof ClientViews>
+
 /** The capture worker's options: the one options type of this component. */
 export const StartMessage = z.object({
   type: z.literal('start'),
@@ -58,17 +77,21 @@ export const StartMessage = z.object({
   /** Export the flows to collectors (IPFIX / NetFlow v9) while capturing; stats ride on ticks. */
   export: FlowExportOptionsSchema.optional(),
   /**
-   * The Connections page's view of the whole table (sort, filter, aggregation, window): each
-   * tick then carries its rows (`view`). Changed while running with a `view` message.
+   * Each client's Connections view of the whole table (sort, filter, aggregation, window) by
+   * client id: each tick then carries every view's rows by the same ids (`views`). Replaced while
+   * running with a `view` message.
    */
-  view: ConnectionsView.optional(),
+  views: ClientViews.optional(),
   /** A file stays open after its end, its table still served to views, until `stop` (the UI). */
   hold: z.boolean().optional(),
 })
 export type StartMessage = z.infer<typeof StartMessage>
 
-/** A new view of the table; the next tick answers it (the worker also sends one at once). */
-export const ViewMessage = z.object({ type: z.literal('view'), view: ConnectionsView })
+/**
+ * The whole set of views, replacing the previous one (a client gone is left out). A new or
+ * changed view is answered at once by a tick sent `to` its client(s), at most every 50 ms.
+ */
+export const ViewMessage = z.object({ type: z.literal('view'), views: ClientViews })
 export type ViewMessage = z.infer<typeof ViewMessage>
 
 /** Turns reverse DNS on or off in a running capture (iftop's `n`). */
@@ -142,8 +165,16 @@ export const TickMessage = z.object({
   snapshot: CaptureSnapshot,
   stats: CaptureHealth.nullable(),
   ...deltas,
-  /** The view's rows (with a view); a file held open after its end says `eof`. */
-  view: ViewResult.optional(),
+  /**
+   * Each view's rows by client id (clients with a view); a file held open after its end says
+   * `eof`. Clients with the same view share one result.
+   */
+  views: byClient(ViewResult).optional(),
+  /**
+   * Sent early to answer these clients' new views (carrying only theirs): the others are not
+   * sent it. Absent: a periodic tick, for every client.
+   */
+  to: z.array(ClientId).max(MAX_VIEWS).optional(),
   eof: z.boolean().optional(),
 })
 

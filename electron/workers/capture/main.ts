@@ -25,6 +25,7 @@ import { runWorker } from '../../shared/protocol/run-worker'
 import type { TickGate } from '../../shared/protocol/worker'
 import type { Aggregator } from '../../shared/flows/aggregator'
 import { FlowView } from '../../shared/flows/view'
+import { ViewSet } from './views'
 
 function open(start: StartMessage): CaptureSource {
   const s = start.source
@@ -45,10 +46,10 @@ function resolveOptions(start: StartMessage): ReverseDnsOptions {
 /** What the message handler can change in a running capture. */
 interface Running {
   who: Attribution | null
-  /** The Connections view (null: ticks carry no view rows). */
-  view: ConnectionsView | null
-  /** Sends a tick now (a new view answered without waiting for the next period). */
-  sendNow: (() => void) | null
+  /** Every client's Connections view (none: ticks carry no view rows). */
+  views: ViewSet
+  /** Answers the clients waiting for their new view's rows now, not at the next period. */
+  answer: (() => void) | null
 }
 
 /** Hosts and conversations by 2 s rate in each tick, over the whole table (alert rules). */
@@ -87,7 +88,7 @@ async function run(
   })
   running.who = who
   const fv = new FlowView((items) => who.annotate(items))
-  running.view = start.view ?? null
+  running.views.replace(start.views ?? {})
   try {
     const idle = start.idleTimeoutS ?? (source.kind === 'file' ? FILE_IDLE_TIMEOUT_S : undefined)
     // With history off nothing per conversation is collected or sent.
@@ -110,12 +111,15 @@ async function run(
     } satisfies FromWorker)
     const top = start.top ?? 20
     let eof = false
-    const tick = (snapshot: CaptureSnapshot, stats: CaptureStats | null) => {
+    /** A periodic tick (every client), or an early one `to` the clients waiting for rows. */
+    const tick = (snapshot: CaptureSnapshot, stats: CaptureStats | null, to?: string[]) => {
       who.tick()
       // A tick the host has no room for is skipped: the deltas stay with the flows and the
       // next tick that goes out carries them.
       gate.offer((seq, skipped) => {
-        const v = running.view
+        const apply = (v: ConnectionsView) =>
+          viewOf(fv, agg.aggregator, snapshot.time_us, snapshot.start_us, v)
+        const views = running.views.compute(apply, to)
         who.annotate(snapshot.conversations)
         // What alert rules and metrics need of the whole table, not only of the top list.
         snapshot.busiest = agg.aggregator.busiest(RULE_SERIES)
@@ -128,14 +132,17 @@ async function run(
           stats: exp ? exp.withHealth(stats) : stats,
           deltas: taken,
           deltas_dropped: deltas?.dropped ?? 0,
-          ...(v && {
-            view: viewOf(fv, agg.aggregator, snapshot.time_us, snapshot.start_us, v),
-          }),
+          ...(views && { views }),
+          ...(to && { to }),
           ...(eof && { eof }),
         } satisfies FromWorker)
       })
     }
-    running.sendNow = () => tick(agg.aggregator.snapshot(top), source.stats())
+    running.answer = () => {
+      const to = running.views.waiting()
+      // No room at the host: the next periodic tick answers them.
+      if (to.length > 0 && gate.open) tick(agg.aggregator.snapshot(top), source.stats(), to)
+    }
     const result = await runLive(source, agg.aggregator, {
       signal: stop.signal,
       tickMs: start.tickMs ?? 1000,
@@ -168,7 +175,7 @@ async function run(
       deltas_dropped: deltas?.dropped ?? 0,
     }
   } finally {
-    running.sendNow = null
+    running.answer = null
     running.who = null
     who.close()
     source.close()
@@ -177,7 +184,7 @@ async function run(
 
 runWorker<ToWorker, FromWorker>('capture', ToWorker, ({ port, gate, finish }) => {
   const stop = new AbortController()
-  const running: Running = { who: null, view: null, sendNow: null }
+  const running: Running = { who: null, views: new ViewSet(), answer: null }
   let viewTimer: NodeJS.Timeout | null = null
   let started = false
   let start: StartMessage | null = null
@@ -189,12 +196,12 @@ runWorker<ToWorker, FromWorker>('capture', ToWorker, ({ port, gate, finish }) =>
     },
     message: (m) => {
       if (m.type === 'view') {
-        running.view = m.view
-        // Scrolling sends many views: answer the latest one, at most every 50 ms.
-        viewTimer ??= setTimeout(() => {
-          viewTimer = null
-          running.sendNow?.()
-        }, 50)
+        // Scrolling sends many views: answer the latest ones, at most every 50 ms.
+        if (running.views.replace(m.views))
+          viewTimer ??= setTimeout(() => {
+            viewTimer = null
+            running.answer?.()
+          }, 50)
       } else if (m.type === 'resolve') {
         if (running.who && start) running.who.setResolve(m.on ? resolveOptions(start) : false)
       } else if (m.type === 'stop') {
