@@ -182,8 +182,18 @@ export const CaptureTick = z.object({
   health: CaptureHealth.nullable(),
   /** Ticks the worker merged into this one because the engine was busy. */
   skipped: z.number().int().nonnegative(),
-  /** The Connections view's rows over the whole flow table (see `capture.view`). */
+  /** This client's Connections view rows over the whole flow table (see `capture.view`). */
   view: ViewResult.optional(),
+  /**
+   * Engine only (transports replace it with each client's own `view`): every client's view rows
+   * by client id (CallContext.client.id).
+   */
+  views: z.record(z.string(), ViewResult).optional(),
+  /**
+   * Engine only: a tick sent early to answer these clients' new views; transports send it to
+   * them alone. Absent: every client gets the tick.
+   */
+  to: z.array(z.string()).optional(),
   /** A file read to its end: the table no longer changes. */
   eof: z.boolean().optional(),
   /**
@@ -278,9 +288,11 @@ export const invokeSchemas = {
     result: CaptureState,
   },
   /**
-   * The Connections view (sort, filter, aggregation, window of rows): applied by the capture
-   * worker to the whole flow table; every tick then carries its rows in `view`. Kept across
-   * captures (a BPF change or a file opened keeps the view).
+   * This client's Connections view (sort, filter, aggregation, window of rows): applied by the
+   * capture worker to the whole flow table; every tick then carries its rows in `view`, to this
+   * client only (each connection has its own view; it is dropped when the connection closes).
+   * Kept across captures (a BPF change or a file opened keeps every client's view). Refused
+   * (UNAVAILABLE) for a client beyond the 32 that may have a view at once.
    */
   'capture.view': { params: ConnectionsView, result: z.object({ ok: z.literal(true) }) },
   /**

@@ -31,7 +31,21 @@ export interface CallContext {
    * EngineError('CANCELLED'). Absent for in-process callers that never cancel.
    */
   signal?: AbortSignal
+  /**
+   * The connection the request came on (a WebSocket client, a desktop port): what is kept per
+   * client (its Connections view) is keyed by `id` and dropped when `gone` aborts (the
+   * connection closed). Absent for in-process callers.
+   */
+  client?: ClientRef
 }
+
+/** A connection as handlers see it: an opaque id, and a signal aborted when it closes. */
+export interface ClientRef {
+  readonly id: string
+  readonly gone: AbortSignal
+}
+
+let clientSeq = 0
 
 /**
  * One connection's requests in flight (a WebSocket client, a desktop port): gives each its
@@ -41,6 +55,9 @@ export interface CallContext {
 export class ClientCalls {
   private readonly live = new Set<AbortController>()
   private readonly latest = new Map<string, AbortController>()
+  private readonly closed = new AbortController()
+  /** This connection, for its requests' CallContext.client. */
+  readonly client: ClientRef = { id: `c${++clientSeq}`, gone: this.closed.signal }
 
   /** A request starts: its signal, and `end` to call once it is answered. */
   begin(method: string): { signal: AbortSignal; end: () => void } {
@@ -65,6 +82,7 @@ export class ClientCalls {
     for (const ac of this.live) ac.abort(why)
     this.live.clear()
     this.latest.clear()
+    this.closed.abort(why)
   }
 }
 

@@ -33,15 +33,23 @@ export class EventBus {
 }
 
 /**
- * What a transport sends its clients for an event: the payload less what only the engine uses.
- * A capture tick's `busiest` series (the whole table's busiest hosts and conversations) feed
- * the alert rules; clients show the view's rows, and ticks stay small (under 50 KB at 10,000
- * conversations).
+ * What a transport sends one client for an event: the payload less what only the engine uses,
+ * or undefined when this client is not sent it. A capture tick's `busiest` series (the whole
+ * table's busiest hosts and conversations) feed the alert rules; of the views' rows (`views`,
+ * by client id) a client gets its own as `view` and nothing of the others', so ticks stay small
+ * (under 50 KB at 10,000 conversations). A tick sent early to answer some clients' new views
+ * (`to`) goes to them alone.
  */
-export function forClients(event: EventName, payload: unknown): unknown {
+export function forClients(event: EventName, payload: unknown, client?: string): unknown {
   if (event !== 'capture.tick') return payload
   const tick = payload as PayloadOf<'capture.tick'>
-  if (!tick.snapshot.busiest) return payload
-  const { busiest: _engineOnly, ...snapshot } = tick.snapshot
-  return { ...tick, snapshot }
+  const { views, to, view: _none, ...rest } = tick
+  if (to && (client === undefined || !to.includes(client))) return undefined
+  const own = client !== undefined && views && Object.hasOwn(views, client) ? views[client] : null
+  const sent: PayloadOf<'capture.tick'> = { ...rest, ...(own && { view: own }) }
+  if (tick.snapshot.busiest) {
+    const { busiest: _engineOnly, ...snapshot } = tick.snapshot
+    sent.snapshot = snapshot
+  }
+  return sent
 }

@@ -9,16 +9,18 @@ import { basename } from 'node:path'
 import { rm } from 'node:fs/promises'
 import type { ConnectionsView } from '../../common/capture'
 import type { CaptureState } from '../../common/contract'
-import { EngineError } from './api'
+import { EngineError, type ClientRef } from './api'
 import { captureHost, type CaptureHost } from './capture/worker'
 import type { EventBus } from './events'
 import type { FlowDelta } from '../shared/capture/pipeline'
 import type { FlowExportOptions } from '../shared/flowexport/options'
-import type {
-  ResolveMessage,
-  StartMessage,
-  ViewMessage,
-  WorkerSource,
+import {
+  MAX_VIEWS,
+  type ClientViews,
+  type ResolveMessage,
+  type StartMessage,
+  type ViewMessage,
+  type WorkerSource,
 } from '../shared/protocol/capture'
 import type { WorkerLauncher } from './workers/launcher'
 import { WorkerStartError, type RestartPolicy } from './workers/host'
@@ -48,7 +50,7 @@ export interface LiveCaptureOptions {
 }
 
 /**
- * Top conversations in each tick's snapshot (alerts, metrics, clients without a view). The
+ * Top conversations in each tick's snapshot (alerts, metrics, clients without a view). Each
  * Connections page asks for its own rows over the whole table (`setView`), so this stays small
  * and so does every `capture.tick`.
  */
@@ -67,6 +69,9 @@ export type CaptureInput =
       removeAfter?: boolean
     }
 
+/** The view id of in-process callers (no connection). */
+const LOCAL_CLIENT = 'local'
+
 const resolveMessage = (on: boolean): ResolveMessage => ({ type: 'resolve', on })
 
 const engineCode = (code: string): EngineError['code'] =>
@@ -80,8 +85,11 @@ const engineCode = (code: string): EngineError['code'] =>
 
 export class LiveCapture {
   private host: CaptureHost | null = null
-  /** The Connections view, kept across captures (a BPF change keeps what the page shows). */
-  private view: ConnectionsView | null = null
+  /**
+   * Each client's Connections view by client id, kept across captures (a BPF change keeps what
+   * every page shows); a client's goes when its connection closes. At most MAX_VIEWS.
+   */
+  private readonly views = new Map<string, { view: ConnectionsView; drop: (() => void) | null }>()
   /** A temporary file to remove once its capture is over. */
   private tempFile: string | null = null
   /** The running live capture's input (restart()); null for a file or nothing. */
@@ -129,10 +137,54 @@ export class LiveCapture {
     return this.queue.run(() => this.doStart(input))
   }
 
-  /** The Connections view: sent to the running worker at once and to every later capture. */
-  setView(view: ConnectionsView): void {
-    this.view = view
-    const message: ViewMessage = { type: 'view', view }
+  /**
+   * A client's Connections view: sent to the running worker at once and to every later capture;
+   * its rows go to that client alone. Dropped when `client.gone` aborts. A client beyond the
+   * MAX_VIEWS that have one is refused (UNAVAILABLE) rather than take another client's view away.
+   * In-process callers (no client) share the id `local`.
+   */
+  setView(view: ConnectionsView, client?: ClientRef): void {
+    const id = client?.id ?? LOCAL_CLIENT
+    const had = this.views.get(id)
+    if (had) had.view = view
+    else {
+      if (client?.gone.aborted) return
+      if (this.views.size >= MAX_VIEWS)
+        throw new EngineError(
+          'UNAVAILABLE',
+          `at most ${MAX_VIEWS} clients may have a Connections view at once; close another page or tab`,
+        )
+      const gone = client?.gone
+      const onGone = () => this.dropView(id)
+      gone?.addEventListener('abort', onGone, { once: true })
+      this.views.set(id, {
+        view,
+        drop: gone ? () => gone.removeEventListener('abort', onGone) : null,
+      })
+    }
+    this.sendViews()
+  }
+
+  /** A client's view goes (its connection closed): the worker stops computing it. */
+  dropView(id: string): void {
+    const had = this.views.get(id)
+    if (!had) return
+    had.drop?.()
+    this.views.delete(id)
+    this.sendViews()
+  }
+
+  /** Client ids with a view (tests, diagnostics). */
+  viewClients(): string[] {
+    return [...this.views.keys()]
+  }
+
+  private viewSet(): ClientViews {
+    return Object.fromEntries([...this.views].map(([id, v]) => [id, v.view]))
+  }
+
+  private sendViews(): void {
+    const message: ViewMessage = { type: 'view', views: this.viewSet() }
     this.host?.send(message)
   }
 
@@ -185,18 +237,21 @@ export class LiveCapture {
       resolve: this.resolve,
       ...(this.opts.dnsServers && { dnsServers: this.opts.dnsServers }),
       ...(exp && { export: exp }),
-      ...(this.view && { view: this.view }),
+      ...(this.views.size > 0 && { views: this.viewSet() }),
       ...(file && { hold: true }),
     }
     const host = captureHost({
       ...(this.opts.launcher && { launcher: this.opts.launcher }),
       ...(this.opts.restart !== undefined && { restart: this.opts.restart }),
-      // After a crash: the view and names setting as they are now, not as they were at the start.
-      restartMessage: () => ({
-        ...start,
-        resolve: this.resolve,
-        ...(this.view && { view: this.view }),
-      }),
+      // After a crash: the views and names setting as they are now, not as they were at the start.
+      restartMessage: () => {
+        const { views: _then, ...rest } = start
+        return {
+          ...rest,
+          resolve: this.resolve,
+          ...(this.views.size > 0 && { views: this.viewSet() }),
+        }
+      },
     })
     this.host = host
     const iface = file ? `file:${basename(input.name)}` : input.iface
@@ -215,7 +270,8 @@ export class LiveCapture {
           snapshot: m.snapshot,
           health: m.stats,
           skipped: m.skipped,
-          ...(m.view && { view: m.view }),
+          ...(m.views && { views: m.views }),
+          ...(m.to && { to: m.to }),
           ...(m.eof && { eof: true }),
           ...(base.file !== undefined && { file: base.file }),
         })

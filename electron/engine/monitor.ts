@@ -164,7 +164,7 @@ export class Monitor {
       this.keepResolve(p.resolve)
       return this.capture.start(p.iface, p.filter, p.resolve)
     },
-    'capture.view': (v) => (this.capture.setView(v), { ok: true as const }),
+    'capture.view': (v, ctx) => (this.capture.setView(v, ctx.client), { ok: true as const }),
     'capture.openFile': (p, ctx) => {
       // Only the desktop app names files on this machine; a browser uploads (serve mode).
       if (ctx.transport !== 'ipc')

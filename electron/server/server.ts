@@ -300,11 +300,16 @@ function serveClient(ws: WebSocket, monitor: Monitor, limits: ServeLimits, log: 
   const rate = new RequestRate(limits.maxRequestsPerSecond)
   let inFlight = 0
   const send = (msg: WireMessage) => ws.send(JSON.stringify(msg))
+  // Requests still running when the client goes away are cancelled (a history query stops on
+  // the reader thread); a newer history.query / history.probes cancels the older one. Its id
+  // keys what the engine keeps for this client (its Connections view), dropped when it goes.
+  const calls = new ClientCalls()
   const off = monitor.events.onAny((event, payload) => {
     // A slow reader misses events (the next tick carries the state) rather than queueing them.
     if (ws.readyState !== ws.OPEN || ws.bufferedAmount >= limits.maxBufferedBytes) return
     try {
-      send({ kind: 'event', event, payload: forClients(event, payload) })
+      const sent = forClients(event, payload, calls.client.id)
+      if (sent !== undefined) send({ kind: 'event', event, payload: sent })
     } catch (err) {
       logBug(log, `the '${event}' event`, err)
     }
@@ -315,9 +320,6 @@ function serveClient(ws: WebSocket, monitor: Monitor, limits: ServeLimits, log: 
     if (ws.bufferedAmount >= limits.maxBufferedBytes) return void ws.terminate()
     send({ kind: 'response', id, result })
   }
-  // Requests still running when the client goes away are cancelled (a history query stops on
-  // the reader thread); a newer history.query / history.probes cancels the older one.
-  const calls = new ClientCalls()
   const gone = () => {
     off()
     calls.cancelAll()
@@ -354,6 +356,7 @@ function serveClient(ws: WebSocket, monitor: Monitor, limits: ServeLimits, log: 
       result = await dispatch(monitor.handlers, request.method, request.params, {
         transport: 'websocket',
         signal: call.signal,
+        client: calls.client,
       })
     } catch (err) {
       logBug(log, `the '${request.method.slice(0, 64)}' request`, err)

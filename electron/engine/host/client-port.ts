@@ -25,7 +25,9 @@ export function serveClientPort(
   // and a closed port cancels everything it was waiting for.
   const calls = new ClientCalls()
   const off = events.onAny((event, payload) => {
-    if (!closed) send({ kind: 'event', event, payload: forClients(event, payload) })
+    if (closed) return
+    const sent = forClients(event, payload, calls.client.id)
+    if (sent !== undefined) send({ kind: 'event', event, payload: sent })
   })
   const close = () => {
     if (closed) return
@@ -45,13 +47,15 @@ export function serveClientPort(
     }
     inFlight++
     const call = calls.begin(method)
-    void dispatch(handlers, method, params, { transport: 'ipc', signal: call.signal }).then(
-      (result) => {
-        inFlight--
-        call.end()
-        if (!closed) send({ kind: 'response', id, result } as WireMessage)
-      },
-    )
+    void dispatch(handlers, method, params, {
+      transport: 'ipc',
+      signal: call.signal,
+      client: calls.client,
+    }).then((result) => {
+      inFlight--
+      call.end()
+      if (!closed) send({ kind: 'response', id, result } as WireMessage)
+    })
   })
   port.start()
   return () => {
