@@ -243,12 +243,15 @@ export class LiveCapture {
     const host = captureHost({
       ...(this.opts.launcher && { launcher: this.opts.launcher }),
       ...(this.opts.restart !== undefined && { restart: this.opts.restart }),
-      // After a crash: the views and names setting as they are now, not as they were at the start.
+      // After a crash: the views, names and flow export settings as they are now, not as they
+      // were at the start (a setting changed while the worker waited to restart).
       restartMessage: () => {
-        const { views: _then, ...rest } = start
+        const { views: _then, export: _was, ...rest } = start
+        const expNow = file ? null : (this.opts.export?.() ?? null)
         return {
           ...rest,
           resolve: this.resolve,
+          ...(expNow && { export: expNow }),
           ...(this.views.size > 0 && { views: this.viewSet() }),
         }
       },

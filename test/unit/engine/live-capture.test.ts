@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest'
 import type { CaptureSnapshot } from '../../../common/capture'
 import type { CaptureState, CaptureTick } from '../../../common/contract'
 import { dispatch } from '../../../electron/engine/api'
+import { EventBus } from '../../../electron/engine/events'
+import { LiveCapture } from '../../../electron/engine/live-capture'
 import { Monitor } from '../../../electron/engine/monitor'
 import type { FlowDelta } from '../../../electron/shared/capture/pipeline'
 import { FakeSysNet } from '../fakes'
@@ -186,5 +188,37 @@ describe('live capture through the contract', () => {
     expect(fake.alive()).toHaveLength(1)
     expect(fake.workers[1]!.posted[0]).toEqual(fake.workers[0]!.posted[0])
     await monitor.stop()
+  })
+
+  it('restarts a crashed worker with the flow export setting as it is now', async () => {
+    const fake = fakeLauncher({ started: STARTED })
+    const collector = (port: number) => ({
+      collectors: [
+        { protocol: 'ipfix' as const, transport: 'udp' as const, host: '127.0.0.1', port, url: '' },
+      ],
+    })
+    let exp: ReturnType<typeof collector> | null = collector(4739)
+    const live = new LiveCapture(new EventBus(), {
+      launcher: fake.launcher,
+      restart: { baseDelayMs: 5 },
+      export: () => exp,
+    })
+    await live.start('eth0')
+    expect(fake.workers[0]!.posted[0]).toMatchObject({ export: collector(4739) })
+    fake.workers[0]!.kill()
+    // Changed while the worker waits to restart (restart() does nothing then: not active).
+    exp = collector(2055)
+    for (let i = 0; i < 50 && fake.workers.length < 2; i++)
+      await new Promise((r) => setTimeout(r, 5))
+    await tick()
+    expect(fake.workers[1]!.posted[0]).toMatchObject({ type: 'start', export: collector(2055) })
+    fake.workers[1]!.kill()
+    exp = null // export turned off meanwhile
+    for (let i = 0; i < 50 && fake.workers.length < 3; i++)
+      await new Promise((r) => setTimeout(r, 5))
+    await tick()
+    expect(fake.workers[2]!.posted[0]).toMatchObject({ type: 'start', source: { iface: 'eth0' } })
+    expect(fake.workers[2]!.posted[0]).not.toHaveProperty('export')
+    await live.stop()
   })
 })
