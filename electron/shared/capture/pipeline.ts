@@ -20,6 +20,19 @@ const IDLE_POLL_MIN_MS = 1
 const IDLE_POLL_MAX_MS = 16
 /** At a stop, how long the capture helper may take to hand over its last packets. */
 const FINISH_WAIT_MS = 1000
+/**
+ * Ticks fall this long after a wall-clock second starts. Rate windows cover complete seconds,
+ * and the capture helper hands packets over up to 100 ms after they arrive: a tick just after
+ * the second ended would count its last packets a second late, under-reading the 2 s rate.
+ */
+const TICK_PHASE_MS = 250
+
+/** The first tick time after `nowUs`: every tickMs, TICK_PHASE_MS into the second when it fits. */
+export function nextTickAfter(nowUs: number, tickMs: number): number {
+  const tickUs = tickMs * 1000
+  const phaseUs = (TICK_PHASE_MS * 1000) % tickUs
+  return (Math.floor((nowUs - phaseUs) / tickUs) + 1) * tickUs + phaseUs
+}
 
 export interface AggregatorOptions {
   maxFlows?: number
@@ -305,7 +318,7 @@ export async function runLive(
   const tickMs = options.tickMs ?? 1000
   const startUs = nowUs()
   const endUs = options.durationMs === undefined ? Infinity : startUs + options.durationMs * 1000
-  let nextTickUs = startUs + tickMs * 1000
+  let nextTickUs = nextTickAfter(startUs, tickMs)
   const add = aggregator.add.bind(aggregator)
   let packets = 0
   let reason: LiveRunResult['reason'] = 'signal'
@@ -331,7 +344,7 @@ export async function runLive(
     if (now >= nextTickUs) {
       if (source.kind === 'live') aggregator.advance(now)
       options.onTick?.(aggregator.snapshot(options.top), source.stats())
-      nextTickUs = Math.max(nextTickUs + tickMs * 1000, now)
+      nextTickUs = nextTickAfter(now, tickMs)
     }
     if (now >= endUs) {
       reason = 'duration'
