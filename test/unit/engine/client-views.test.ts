@@ -5,7 +5,7 @@
  * and each desktop port is sent only its own rows.
  */
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_VIEW, type CaptureSnapshot, type ConnectionsView } from '../../../common/capture'
+import { DEFAULT_VIEW, type ConnectionsView } from '../../../common/capture'
 import type { CaptureTick } from '../../../common/contract'
 import { ClientCalls, dispatch, type CallContext } from '../../../electron/engine/api'
 import { serveClientPort } from '../../../electron/engine/host/client-port'
@@ -13,25 +13,9 @@ import { Monitor } from '../../../electron/engine/monitor'
 import { MAX_VIEWS } from '../../../electron/shared/protocol/capture'
 import { FakeSysNet } from '../fakes'
 import { MessageChannelMain } from '../main/electron-fake'
-import { fakeLauncher, tick } from './fake-worker'
+import { EMPTY_SNAPSHOT, fakeLauncher, tick } from './fake-worker'
 
-const snapshot = {
-  time_us: 1,
-  start_us: 0,
-  link_type: 1,
-  link_type_name: 'EN10MB',
-  packets: 3,
-  bytes: 180,
-  by_protocol: {},
-  rates_bps: { s2: 1, s10: 1, s40: 1 },
-  peak_bps: 1,
-  malformed: {},
-  malformed_total: 0,
-  flows_active: 0,
-  flows_evicted: 0,
-  flows_expired: 0,
-  conversations: [],
-} satisfies CaptureSnapshot
+const snapshot = EMPTY_SNAPSHOT
 
 const view = (v: Partial<ConnectionsView>): ConnectionsView => ({ ...DEFAULT_VIEW, ...v })
 const rows = (flows: number) => ({ flows, matched: flows, offset: 0, rows: [], selected: null })

@@ -1,3 +1,4 @@
+import type { CaptureSnapshot } from '../../../common/capture'
 import type {
   WorkerChannel,
   WorkerLauncher,
@@ -76,3 +77,22 @@ export function fakeLauncher(auto: ConstructorParameters<typeof FakeWorker>[1] =
 }
 
 export const tick = () => new Promise((r) => setTimeout(r, 0))
+
+/** A capture snapshot with nothing in its table, for the ticks fake workers send. */
+export const EMPTY_SNAPSHOT = {
+  time_us: 1,
+  start_us: 0,
+  link_type: 1,
+  link_type_name: 'EN10MB',
+  packets: 3,
+  bytes: 180,
+  by_protocol: {},
+  rates_bps: { s2: 1, s10: 1, s40: 1 },
+  peak_bps: 1,
+  malformed: {},
+  malformed_total: 0,
+  flows_active: 0,
+  flows_evicted: 0,
+  flows_expired: 0,
+  conversations: [],
+} satisfies CaptureSnapshot

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest'
-import type { CaptureSnapshot } from '../../../common/capture'
 import type { CaptureState, CaptureTick } from '../../../common/contract'
 import { dispatch } from '../../../electron/engine/api'
 import { EventBus } from '../../../electron/engine/events'
@@ -7,25 +6,9 @@ import { LiveCapture } from '../../../electron/engine/live-capture'
 import { Monitor } from '../../../electron/engine/monitor'
 import type { FlowDelta } from '../../../electron/shared/capture/pipeline'
 import { FakeSysNet } from '../fakes'
-import { fakeLauncher, tick } from './fake-worker'
+import { EMPTY_SNAPSHOT, fakeLauncher, tick } from './fake-worker'
 
-const snapshot = {
-  time_us: 1,
-  start_us: 0,
-  link_type: 1,
-  link_type_name: 'EN10MB',
-  packets: 3,
-  bytes: 180,
-  by_protocol: {},
-  rates_bps: { s2: 1, s10: 1, s40: 1 },
-  peak_bps: 1,
-  malformed: {},
-  malformed_total: 0,
-  flows_active: 0,
-  flows_evicted: 0,
-  flows_expired: 0,
-  conversations: [],
-} satisfies CaptureSnapshot
+const snapshot = EMPTY_SNAPSHOT
 
 const delta: FlowDelta = {
   protocol: 'udp',
