@@ -6,7 +6,8 @@
 // sender (one socket, one 64-byte datagram per second to each of N ports of B) and Chromium on
 // the Connections page capturing the veth. Measured per size:
 //   - bytes per `capture.tick` WebSocket frame (CDP Network events)
-//   - renderer main-thread task time per tick (CDP Performance TaskDuration / ticks)
+//   - renderer main-thread time per tick: wall time of its tasks (CDP Performance TaskDuration,
+//     which other load on the machine inflates) and its CPU time (ThreadTime), over ticks
 //   - long tasks while the table is scrolled for 10 s (PerformanceObserver 'longtask')
 //   - JS heap after a GC at the start and after FSC_BENCH_HEAP_MIN minutes (default 3)
 //   - engine CPU: the serve process and its children (capture worker), from /proc, over 30 s
@@ -241,9 +242,11 @@ async function measure(n) {
   const before = new Map(pids().map((p) => [p, cpuTicks(p)]))
   const threadsBefore = new Map(pids().map((p) => [p, threadTicks(p)]))
   const task0 = await metric('TaskDuration')
+  const cpu0 = await metric('ThreadTime')
   const tick0 = ticks.length
   await sleep(WINDOW_S * 1000)
   const task1 = await metric('TaskDuration')
+  const cpu1 = await metric('ThreadTime')
   if (process.env.FSC_BENCH_PROFILE) await profile(cdp)
   const tickN = ticks.length - tick0
   let engine = 0
@@ -303,6 +306,7 @@ async function measure(n) {
     tick_bytes_mean: Math.round(mean(sizes)),
     tick_bytes_max: Math.max(0, ...sizes),
     main_thread_ms_per_tick: tickN ? (((task1 - task0) * 1000) / tickN).toFixed(2) : 'n/a',
+    main_thread_cpu_ms_per_tick: tickN ? (((cpu1 - cpu0) * 1000) / tickN).toFixed(2) : 'n/a',
     long_tasks_scrolling: long.length,
     longest_task_ms: Math.round(Math.max(0, ...long)),
     heap_mb_start: (heap0 / 1e6).toFixed(1),

@@ -182,7 +182,10 @@ export const CaptureTick = z.object({
   health: CaptureHealth.nullable(),
   /** Ticks the worker merged into this one because the engine was busy. */
   skipped: z.number().int().nonnegative(),
-  /** This client's Connections view rows over the whole flow table (see `capture.view`). */
+  /**
+   * This client's Connections view rows over the whole flow table (see `capture.view`). A client
+   * with a view gets its rows here and an empty `snapshot.conversations`.
+   */
   view: ViewResult.optional(),
   /**
    * Engine only (transports replace it with each client's own `view`): every client's view rows

@@ -37,8 +37,10 @@ export class EventBus {
  * or undefined when this client is not sent it. A capture tick's `busiest` series (the whole
  * table's busiest hosts and conversations) feed the alert rules; of the views' rows (`views`,
  * by client id) a client gets its own as `view` and nothing of the others', so ticks stay small
- * (under 50 KB at 10,000 conversations). A tick sent early to answer some clients' new views
- * (`to`) goes to them alone.
+ * (under 50 KB at 10,000 conversations). A client with a view gets its rows there instead of the
+ * snapshot's top conversations (`snapshot.conversations` empty: the same rows twice would be a
+ * third of the tick); a client without one gets them. A tick sent early to answer some clients'
+ * new views (`to`) goes to them alone.
  */
 export function forClients(event: EventName, payload: unknown, client?: string): unknown {
   if (event !== 'capture.tick') return payload
@@ -46,10 +48,7 @@ export function forClients(event: EventName, payload: unknown, client?: string):
   const { views, to, view: _none, ...rest } = tick
   if (to && (client === undefined || !to.includes(client))) return undefined
   const own = client !== undefined && views && Object.hasOwn(views, client) ? views[client] : null
-  const sent: PayloadOf<'capture.tick'> = { ...rest, ...(own && { view: own }) }
-  if (tick.snapshot.busiest) {
-    const { busiest: _engineOnly, ...snapshot } = tick.snapshot
-    sent.snapshot = snapshot
-  }
-  return sent
+  const { busiest: _engineOnly, ...snapshot } = tick.snapshot
+  if (own) snapshot.conversations = []
+  return { ...rest, snapshot, ...(own && { view: own }) }
 }

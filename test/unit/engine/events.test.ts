@@ -43,6 +43,17 @@ describe('capture ticks per client', () => {
     expect(Object.keys(tick.views)).toEqual(['c1', 'c2'])
   })
 
+  it("send the snapshot's top conversations only to clients without a view", () => {
+    const top = [{ protocol: 'udp', address_a: '10.0.0.1', port_b: 53 }]
+    const withTop = { ...tick, snapshot: { conversations: top } }
+    const viewer = forClients('capture.tick', withTop, 'c1') as { snapshot: { conversations: [] } }
+    expect(viewer.snapshot.conversations).toEqual([])
+    const plain = forClients('capture.tick', withTop, 'c3') as { snapshot: { conversations: [] } }
+    expect(plain.snapshot.conversations).toEqual(top)
+    // The engine's copy (alerts, metrics) keeps them.
+    expect(withTop.snapshot.conversations).toBe(top)
+  })
+
   it('send a tick answering some clients early to them alone', () => {
     const early = { ...tick, views: { c2: rows(2) }, to: ['c2'] }
     expect(forClients('capture.tick', early, 'c1')).toBeUndefined()
