@@ -5,7 +5,7 @@
 // Two private network namespaces joined by a veth; in A: `flowscope serve --no-store`, a UDP
 // sender (one socket, one 64-byte datagram per second to each of N ports of B) and Chromium on
 // the Connections page capturing the veth. Measured per size:
-//   - bytes per `capture.tick` WebSocket frame (CDP Network events)
+//   - bytes per `capture.tick` WebSocket frame (CDP Network events, over 10 s before the timing)
 //   - renderer main-thread time per tick: wall time of its tasks (CDP Performance TaskDuration,
 //     which other load on the machine inflates) and its CPU time (ThreadTime), over ticks
 //   - long tasks while the table is scrolled for 10 s (PerformanceObserver 'longtask')
@@ -205,12 +205,29 @@ async function measure(n) {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
   const cdp = await page.context().newCDPSession(page)
   await cdp.send('Performance.enable')
+  // Tick sizes come from DevTools' Network events while the table fills; the Network domain is
+  // off while the page is timed (it copies every frame to DevTools on the renderer's main
+  // thread). Ticks are counted in the page itself.
   await cdp.send('Network.enable')
-  const ticks = []
+  const sizes = []
   cdp.on('Network.webSocketFrameReceived', (e) => {
     const d = e.response.payloadData
-    if (d.includes('"event":"capture.tick"')) ticks.push(Buffer.byteLength(d))
+    if (d.includes('"event":"capture.tick"')) sizes.push(Buffer.byteLength(d))
   })
+  await page.addInitScript(() => {
+    const Native = window.WebSocket
+    window.__ticks = 0
+    window.WebSocket = class extends Native {
+      constructor(...args) {
+        super(...args)
+        this.addEventListener('message', (e) => {
+          if (typeof e.data === 'string' && e.data.includes('"event":"capture.tick"'))
+            window.__ticks++
+        })
+      }
+    }
+  })
+  const pageTicks = () => page.evaluate(() => window.__ticks)
   const errors = []
   const born = Date.now()
   let phase = 'start'
@@ -230,7 +247,10 @@ async function measure(n) {
     if (Number((/([\d,]+) conversations/.exec(s)?.[1] ?? '0').replace(/,/g, '')) >= n) break
     await sleep(1000)
   }
+  const sized = sizes.length
   await sleep(10_000)
+  await cdp.send('Network.disable')
+  const tickSizes = sizes.slice(sized)
   const metric = async (name) =>
     (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === name)?.value ?? 0
   await cdp.send('HeapProfiler.collectGarbage')
@@ -243,12 +263,12 @@ async function measure(n) {
   const threadsBefore = new Map(pids().map((p) => [p, threadTicks(p)]))
   const task0 = await metric('TaskDuration')
   const cpu0 = await metric('ThreadTime')
-  const tick0 = ticks.length
+  const tick0 = await pageTicks()
   await sleep(WINDOW_S * 1000)
   const task1 = await metric('TaskDuration')
   const cpu1 = await metric('ThreadTime')
   if (process.env.FSC_BENCH_PROFILE) await profile(cdp)
-  const tickN = ticks.length - tick0
+  const tickN = (await pageTicks()) - tick0
   let engine = 0
   const perPid = []
   for (const p of pids()) {
@@ -258,7 +278,6 @@ async function measure(n) {
     const detail = threadDetail(threadsBefore.get(p) ?? new Map(), threadTicks(p), WINDOW_S)
     perPid.push(`${who} ${pct(d, WINDOW_S)}% (${detail})`)
   }
-  const sizes = ticks.slice(tick0)
 
   // Scrolling: long tasks while the table moves by a screen every 50 ms for 10 s.
   await page.evaluate(() => {
@@ -303,8 +322,8 @@ async function measure(n) {
   return {
     conversations: n,
     ticks: tickN,
-    tick_bytes_mean: Math.round(mean(sizes)),
-    tick_bytes_max: Math.max(0, ...sizes),
+    tick_bytes_mean: Math.round(mean(tickSizes)),
+    tick_bytes_max: Math.max(0, ...tickSizes),
     main_thread_ms_per_tick: tickN ? (((task1 - task0) * 1000) / tickN).toFixed(2) : 'n/a',
     main_thread_cpu_ms_per_tick: tickN ? (((cpu1 - cpu0) * 1000) / tickN).toFixed(2) : 'n/a',
     long_tasks_scrolling: long.length,

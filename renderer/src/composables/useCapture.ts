@@ -53,7 +53,7 @@ export function useCapture() {
     )
     const r = await api.invoke('capture.state', {})
     if (r.ok) state.value = r.value
-    // The engine keeps one view for all pages and clients: make it ours.
+    // The engine keeps each connection's own view; a new connection (a reload) has none yet.
     await sendView()
   })
   onUnmounted(() => {
