@@ -78,6 +78,23 @@ export class Netns {
         },
       )
     }
+    // The kernel gives each veth an IPv6 link-local address once both ends are up, after about a
+    // second of duplicate address detection: wait for that, so a browser started next does not
+    // see the network change under a page load (net::ERR_NETWORK_CHANGED).
+    for (let i = 0; i < 50 && this.tentative(); i++) spawnSync('sleep', ['0.1'])
+  }
+
+  /** Whether either veth still has an IPv6 address in duplicate address detection. */
+  private tentative(): boolean {
+    return [
+      [this.a, this.vethA],
+      [this.b, this.vethB],
+    ].some(
+      ([ns, dev]) =>
+        spawnSync('ip', ['-n', ns!, '-6', 'addr', 'show', 'dev', dev!, 'tentative'], {
+          encoding: 'utf8',
+        }).stdout.trim() !== '',
+    )
   }
 
   /** argv prefix that runs a command inside a namespace. */
