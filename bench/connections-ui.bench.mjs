@@ -14,89 +14,39 @@
 //   - iftop's CPU (`iftop -t -n -N -P`) on the same traffic over 30 s, afterwards
 // Needs root, the build (`npx electron-vite build`), Debian's chromium; installs iftop with apt
 // when missing. FSC_BENCH_SIZES=1000,10000 picks the sizes.
-import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { chmodSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium } from '@playwright/test'
+import {
+  conversationsNetns,
+  cpuTicks,
+  descendants,
+  HZ,
+  needRootAndIftop,
+} from './lib/conversations-netns.mjs'
 
 const SIZES = (process.env.FSC_BENCH_SIZES ?? '1000,10000').split(',').map(Number)
 const HEAP_MIN = Number(process.env.FSC_BENCH_HEAP_MIN ?? 3)
 const WINDOW_S = 30
-const HZ = 100 // USER_HZ on Linux
 
-if (process.getuid?.() !== 0) {
-  console.log('SKIP connections-ui bench: needs root (network namespaces)')
-  process.exit(0)
-}
-if (spawnSync('sh', ['-c', 'command -v iftop']).status !== 0) {
-  console.log('installing iftop (the peer) with apt-get')
-  spawnSync('apt-get', ['install', '-y', 'iftop'], { stdio: 'ignore' })
-}
-
-const A = `fcba${process.pid}`
-const B = `fcbb${process.pid}`
-const VA = `fcb${process.pid}a`.slice(-15)
-const VB = `fcb${process.pid}b`.slice(-15)
-const ADDR_A = '10.148.0.1'
-const ADDR_B = '10.148.0.2'
+needRootAndIftop('connections-ui')
+const net = conversationsNetns('fcb', '10.148.0')
+const { a: A, vethA: VA, addrB: ADDR_B, dir, sender } = net
 const children = []
-const ip = (...args) => execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] })
 const inNs = (ns, cmd) => {
   const c = spawn('ip', ['netns', 'exec', ns, ...cmd], { stdio: ['ignore', 'pipe', 'pipe'] })
   children.push(c)
   return c
 }
-
-function cleanup() {
+process.on('exit', () => {
   for (const c of children) c.kill('SIGKILL')
-  for (const ns of [A, B]) spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' })
-}
-process.on('exit', cleanup)
-process.on('SIGINT', () => process.exit(130))
-
-ip('netns', 'add', A)
-ip('netns', 'add', B)
-ip('link', 'add', VA, 'netns', A, 'type', 'veth', 'peer', 'name', VB, 'netns', B)
-for (const [ns, dev, addr] of [
-  [A, VA, ADDR_A],
-  [B, VB, ADDR_B],
-]) {
-  ip('-n', ns, 'link', 'set', 'lo', 'up')
-  ip('-n', ns, 'addr', 'add', `${addr}/24`, 'dev', dev)
-  ip('-n', ns, 'link', 'set', dev, 'up')
-}
-// B answers closed ports with ICMP port unreachable: at most one per 100 s, not thousands.
-spawnSync('ip', ['netns', 'exec', B, 'sysctl', '-qw', 'net.ipv4.icmp_ratelimit=100000'])
-
-const dir = join(tmpdir(), `fcb-${process.pid}`)
-mkdirSync(dir, { recursive: true })
-const sender = join(dir, 'sender.cjs')
-writeFileSync(
-  sender,
-  `const s = require('node:dgram').createSocket('udp4')
-const [dst, n] = [process.argv[2], Number(process.argv[3])]
-const p = Buffer.alloc(64, 1)
-s.bind(40000, () => {
-  let i = 0
-  // Spread over the second: n/10 datagrams every 100 ms.
-  setInterval(() => { for (let k = 0; k < n / 10; k++) s.send(p, 20000 + (i++ % n), dst) }, 100)
 })
-`,
-)
+
 const chromiumWrapper = join(dir, 'chromium.sh')
 writeFileSync(chromiumWrapper, `#!/bin/sh\nexec ip netns exec ${A} /usr/bin/chromium "$@"\n`)
 chmodSync(chromiumWrapper, 0o755)
 
-function cpuTicks(pid) {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const parts = f.slice(f.lastIndexOf(')') + 2).split(' ')
-    return Number(parts[11]) + Number(parts[12])
-  } catch {
-    return 0
-  }
-}
 /** Per thread of a process: [name, user ticks, system ticks]. */
 function threadTicks(pid) {
   const out = new Map()
@@ -135,19 +85,6 @@ function threadDetail(a, b, s) {
     .slice(0, 4)
     .map(([n, v]) => `${n} ${pct(v, s)}`)
   return `user ${pct(user, s)} sys ${pct(sys, s)} [${top.join(', ')}]`
-}
-function descendants(pid) {
-  const out = []
-  for (const t of readdirSync(`/proc/${pid}/task`)) {
-    let kids = ''
-    try {
-      kids = readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8')
-    } catch {
-      // the thread ended meanwhile
-    }
-    for (const k of kids.split(' ').filter(Boolean)) out.push(Number(k), ...descendants(Number(k)))
-  }
-  return out
 }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 const pct = (ticks, s) => ((ticks / HZ / s) * 100).toFixed(1)

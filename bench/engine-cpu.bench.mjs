@@ -9,36 +9,29 @@
 //                                build): alternate them, since a shared machine drifts
 //   FSC_BENCH_VIEW=0             a client without a view; FSC_BENCH_WINDOW_S (default 20)
 // Needs root, the build; installs iftop with apt when missing.
-import { execFileSync, spawn, spawnSync } from 'node:child_process'
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import WebSocket from 'ws'
+import {
+  conversationsNetns,
+  cpuTicks,
+  descendants,
+  HZ,
+  needRootAndIftop,
+} from './lib/conversations-netns.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const SIZES = (process.env.FSC_BENCH_SIZES ?? '1000').split(',').map(Number)
 const CHECKOUTS = (process.env.FSC_BENCH_CHECKOUTS ?? root).split(',').map((d) => resolve(d))
 const VIEW = process.env.FSC_BENCH_VIEW !== '0'
 const WINDOW_S = Number(process.env.FSC_BENCH_WINDOW_S ?? 20)
-const HZ = 100 // USER_HZ on Linux
 
-if (process.getuid?.() !== 0) {
-  console.log('SKIP engine-cpu bench: needs root (network namespaces)')
-  process.exit(0)
-}
-if (spawnSync('sh', ['-c', 'command -v iftop']).status !== 0) {
-  console.log('installing iftop (the peer) with apt-get')
-  spawnSync('apt-get', ['install', '-y', 'iftop'], { stdio: 'ignore' })
-}
-
-const A = `fcea${process.pid}`
-const B = `fceb${process.pid}`
-const VA = `fce${process.pid}a`.slice(-15)
-const VB = `fce${process.pid}b`.slice(-15)
-const ADDR_B = '10.149.0.2'
+needRootAndIftop('engine-cpu')
+const net = conversationsNetns('fce', '10.149.0')
+const { a: A, vethA: VA, addrB: ADDR_B, dir, sender } = net
 const children = []
-const ip = (...args) => execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] })
 const inNs = (cmd, opts = {}) => {
   const c = spawn('ip', ['netns', 'exec', A, ...cmd], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -47,40 +40,9 @@ const inNs = (cmd, opts = {}) => {
   children.push(c)
   return c
 }
-const dir = join(tmpdir(), `fce-${process.pid}`)
 process.on('exit', () => {
   for (const c of children) c.kill('SIGKILL')
-  for (const ns of [A, B]) spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' })
-  rmSync(dir, { recursive: true, force: true })
 })
-process.on('SIGINT', () => process.exit(130))
-
-ip('netns', 'add', A)
-ip('netns', 'add', B)
-ip('link', 'add', VA, 'netns', A, 'type', 'veth', 'peer', 'name', VB, 'netns', B)
-for (const [ns, dev, addr] of [
-  [A, VA, '10.149.0.1'],
-  [B, VB, ADDR_B],
-]) {
-  ip('-n', ns, 'link', 'set', 'lo', 'up')
-  ip('-n', ns, 'addr', 'add', `${addr}/24`, 'dev', dev)
-  ip('-n', ns, 'link', 'set', dev, 'up')
-}
-// B answers closed ports with ICMP port unreachable: at most one per 100 s, not thousands.
-spawnSync('ip', ['netns', 'exec', B, 'sysctl', '-qw', 'net.ipv4.icmp_ratelimit=100000'])
-mkdirSync(dir, { recursive: true })
-const sender = join(dir, 'sender.cjs')
-writeFileSync(
-  sender,
-  `const s = require('node:dgram').createSocket('udp4')
-const [dst, n] = [process.argv[2], Number(process.argv[3])]
-const p = Buffer.alloc(64, 1)
-s.bind(40000, () => {
-  let i = 0
-  setInterval(() => { for (let k = 0; k < n / 10; k++) s.send(p, 20000 + (i++ % n), dst) }, 100)
-})
-`,
-)
 // The WebSocket client runs inside the namespace too (serve listens on its loopback).
 const client = join(dir, 'client.mjs')
 writeFileSync(
@@ -105,28 +67,6 @@ process.on('SIGTERM', () => { console.log(JSON.stringify({ ticks, bytes })); pro
 void WebSocket // resolved above for the client; imported so a missing package fails here
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
-function cpu(pid) {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const parts = f.slice(f.lastIndexOf(')') + 2).split(' ')
-    return Number(parts[11]) + Number(parts[12])
-  } catch {
-    return 0
-  }
-}
-function descendants(pid) {
-  const out = []
-  for (const t of readdirSync(`/proc/${pid}/task`)) {
-    let kids = ''
-    try {
-      kids = readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8')
-    } catch {
-      // the thread ended meanwhile
-    }
-    for (const k of kids.split(' ').filter(Boolean)) out.push(Number(k), ...descendants(Number(k)))
-  }
-  return out
-}
 /** Resolves once the child has exited and its output was read (at once if that happened). */
 const exited = (c) =>
   (c.exitCode !== null || c.signalCode !== null) && c.stdout?.readableEnded !== false
@@ -155,9 +95,9 @@ async function engine(checkout) {
   ws.stdout.on('data', (d) => (report += d))
   await sleep(15_000) // every conversation seen, windows settled
   const pids = [serve.pid, ...descendants(serve.pid)]
-  const before = pids.map(cpu)
+  const before = pids.map(cpuTicks)
   await sleep(WINDOW_S * 1000)
-  const used = pids.map((p, i) => cpu(p) - before[i])
+  const used = pids.map((p, i) => cpuTicks(p) - before[i])
   ws.kill('SIGTERM')
   await exited(ws)
   serve.kill('SIGTERM')
@@ -175,9 +115,9 @@ async function iftop() {
   const c = inNs(['iftop', '-t', '-n', '-N', '-P', '-i', VA, '-s', String(WINDOW_S + 8)])
   c.stdout.resume()
   await sleep(4000)
-  const t0 = cpu(c.pid)
+  const t0 = cpuTicks(c.pid)
   await sleep(WINDOW_S * 1000)
-  const used = cpu(c.pid) - t0
+  const used = cpuTicks(c.pid) - t0
   c.kill('SIGTERM')
   return pct(used)
 }
