@@ -91,7 +91,7 @@ async function capture(args: string[], io: CliIo): Promise<number> {
     processes: {},
     resolve: values.resolve ? resolverOptions(io.env) : false,
   })
-  // Poll the socket tables while capturing, so programs that end between ticks are named.
+  // Read the socket tables as new conversations appear, so programs that end between ticks are named.
   attribution.processes?.watch()
   try {
     if (values.db !== undefined && !values['no-store'])
@@ -112,6 +112,7 @@ async function capture(args: string[], io: CliIo): Promise<number> {
       signal: io.signal,
       ...(durationMs !== undefined && { durationMs }),
       top: 0,
+      onBatch: () => attribution.processes?.seen(agg.aggregator.flowsCreated),
       onTick: (snap, stats) => {
         attribution.tick()
         record()

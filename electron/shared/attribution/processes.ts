@@ -4,8 +4,8 @@
  * whose program has exited (its socket in TIME_WAIT, inode 0) still carries the program's name.
  *
  * Refreshing costs a walk of every process's fds, so it happens only when needed: when a tick
- * brings a conversation never tried before (at most once per tick), and, when `watch()` runs, when
- * the socket tables show a socket whose owner is not known yet (that is what catches a program
+ * brings a conversation never tried before (at most once per tick), and, while `watch()` runs, when
+ * new conversations made the socket tables show a socket whose owner is not known yet (that is what catches a program
  * that lives for less than a tick).
  */
 import { networkInterfaces } from 'node:os'
@@ -51,6 +51,14 @@ const key5 = (p: string, la: string, lp: number, ra: string, rp: number) =>
 const key3 = (p: string, a: string, port: number) => `${p}|${a}|${port}`
 const UNSPECIFIED = new Set(['0.0.0.0', '::'])
 
+/** What `watch()` keeps: the count last read for, the newest one, when the next read may run. */
+interface Watching {
+  intervalMs: number
+  seen: number
+  latest: number
+  nextMs: number
+}
+
 export class ProcessAttributor {
   private readonly procRoot: string
   /** Connected sockets by local+remote endpoint: alive or closed since. */
@@ -65,6 +73,7 @@ export class ProcessAttributor {
   private localAddresses = new Set<string>()
   private refreshedThisTick = false
   private timer: NodeJS.Timeout | null = null
+  private watching: Watching | null = null
   readonly stats: ProcessStats = { refreshes: 0, ownerScans: 0, denied: 0 }
 
   constructor(options: ProcessAttributorOptions = {}) {
@@ -170,33 +179,47 @@ export class ProcessAttributor {
   }
 
   /**
-   * Polls the socket tables every `intervalMs` while a capture runs, so a socket is tied to its
-   * program while the program lives. The fd walk still runs only for sockets not seen before.
-   * A poll that took long (tens of thousands of sockets) spaces the next ones out, so the
-   * watch never takes more than a tenth of the thread.
-   *
-   * `conversations` (a count of conversations seen so far) skips the polls while it stands
-   * still: reading the tables costs a walk of the kernel's socket hashes, and a program the
-   * capture has not seen talk needs no name yet.
+   * Keeps the socket tables fresh while a capture runs, so a socket is tied to its program while
+   * the program lives (one that ends between ticks is still named). The capture calls `seen()`
+   * after each batch of packets; nothing else wakes the thread, so an idle capture costs nothing
+   * here. The fd walk still runs only for sockets not seen before.
    */
-  watch(intervalMs = 200, conversations?: () => number): void {
+  watch(intervalMs = 200): void {
     this.unwatch()
-    let seen = -1
-    const poll = () => {
-      const now = conversations?.() ?? 0
-      const t0 = performance.now()
-      if (conversations === undefined || now !== seen) this.refresh()
-      seen = now
-      const spent = performance.now() - t0
-      this.timer = setTimeout(poll, Math.max(intervalMs, spent * 10))
-      this.timer.unref()
-    }
-    this.timer = setTimeout(poll, intervalMs)
+    this.watching = { intervalMs, seen: -1, latest: -1, nextMs: 0 }
+  }
+
+  /**
+   * `conversations`: how many the capture has seen so far. A new count reads the tables at once,
+   * or once `intervalMs` has passed since the last read. While it stands still nothing is read:
+   * reading walks the kernel's socket hashes, and a program the capture has not seen talk needs
+   * no name yet. A read that took long spaces out the next (at most a tenth of the thread).
+   */
+  seen(conversations: number): void {
+    const w = this.watching
+    if (!w) return
+    w.latest = conversations
+    if (conversations === w.seen || this.timer) return
+    const wait = w.nextMs - performance.now()
+    if (wait <= 0) return this.poll(w)
+    this.timer = setTimeout(() => {
+      this.timer = null
+      this.poll(w)
+    }, wait)
     this.timer.unref()
+  }
+
+  private poll(w: Watching): void {
+    w.seen = w.latest
+    const t0 = performance.now()
+    this.refresh()
+    const now = performance.now()
+    w.nextMs = now + Math.max(w.intervalMs, (now - t0) * 10)
   }
 
   unwatch(): void {
     if (this.timer) clearTimeout(this.timer)
     this.timer = null
+    this.watching = null
   }
 }

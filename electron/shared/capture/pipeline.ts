@@ -243,16 +243,29 @@ export interface DrainResult {
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve))
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
-/** `wait`, cut short by the signal (the native wait behind it ends on its own timeout or close). */
-function untilAborted(wait: Promise<unknown>, signal: AbortSignal | undefined): Promise<unknown> {
-  if (!signal) return wait
-  if (signal.aborted) return Promise.resolve()
-  let onAbort = () => {}
-  const aborted = new Promise<void>((resolve) => {
-    onAbort = resolve
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
-  return Promise.race([wait, aborted]).finally(() => signal.removeEventListener('abort', onAbort))
+/**
+ * Cuts waits short when the signal aborts (the native wait behind one ends on its own timeout or
+ * close). One abort listener serves every wait of a run: a capture waits ~10 times a second, and
+ * adding and removing a listener each time cost more than the wait itself.
+ */
+function abortableWaits(signal: AbortSignal | undefined): {
+  until: (wait: Promise<unknown>) => Promise<unknown>
+  dispose: () => void
+} {
+  if (!signal) return { until: (wait) => wait, dispose: () => {} }
+  let wake = () => {}
+  const onAbort = () => wake()
+  signal.addEventListener('abort', onAbort, { once: true })
+  return {
+    until: (wait) =>
+      signal.aborted
+        ? Promise.resolve()
+        : new Promise((resolve, reject) => {
+            wake = () => resolve(undefined)
+            wait.then(resolve, reject)
+          }),
+    dispose: () => signal.removeEventListener('abort', onAbort),
+  }
 }
 
 /** Reads a finite source (file, synthetic frames) to its end into the aggregator. */
@@ -293,6 +306,8 @@ export interface LiveRunOptions {
   /** Conversations per tick snapshot. */
   top?: number
   onTick?: (snapshot: CaptureSnapshot, stats: CaptureStats | null) => void
+  /** After each batch that brought packets (work that follows the traffic, not a timer). */
+  onBatch?: () => void
   /** Wall clock in µs; injectable for tests. */
   nowUs?: () => number
 }
@@ -324,49 +339,55 @@ export async function runLive(
   let reason: LiveRunResult['reason'] = 'signal'
   let warning: string | null = null
   let idleMs = IDLE_POLL_MIN_MS
-  for (;;) {
-    if (options.signal?.aborted) break
-    const r = source.pump(add, BATCH_PACKETS)
-    packets += r.packets
-    if (r.status === 'error') {
-      // What was counted so far is still right: end with it rather than lose it.
-      if (packets === 0 && source.kind === 'file') {
-        throw new CaptureError(
-          'NOT_A_CAPTURE',
-          `cannot read the capture: ${r.error ?? 'read error'}`,
-        )
+  const waits = abortableWaits(options.signal)
+  try {
+    for (;;) {
+      if (options.signal?.aborted) break
+      const r = source.pump(add, BATCH_PACKETS)
+      packets += r.packets
+      if (r.packets > 0) options.onBatch?.()
+      if (r.status === 'error') {
+        // What was counted so far is still right: end with it rather than lose it.
+        if (packets === 0 && source.kind === 'file') {
+          throw new CaptureError(
+            'NOT_A_CAPTURE',
+            `cannot read the capture: ${r.error ?? 'read error'}`,
+          )
+        }
+        warning = `capture stopped after ${packets} packets: ${r.error ?? 'read error'}`
+        reason = 'error'
+        break
       }
-      warning = `capture stopped after ${packets} packets: ${r.error ?? 'read error'}`
-      reason = 'error'
-      break
-    }
-    const now = nowUs()
-    if (now >= nextTickUs) {
-      if (source.kind === 'live') aggregator.advance(now)
-      options.onTick?.(aggregator.snapshot(options.top), source.stats())
-      nextTickUs = nextTickAfter(now, tickMs)
-    }
-    if (now >= endUs) {
-      reason = 'duration'
-      break
-    }
-    if (r.status === 'eof') {
-      reason = 'eof'
-      break
-    }
-    if (r.status === 'idle') {
-      if (source.waitReady) {
-        // Until the next batch, or in time for the next tick or the end.
-        const dueMs = Math.ceil((Math.min(nextTickUs, endUs) - now) / 1000)
-        await untilAborted(source.waitReady(Math.max(1, dueMs)), options.signal)
+      const now = nowUs()
+      if (now >= nextTickUs) {
+        if (source.kind === 'live') aggregator.advance(now)
+        options.onTick?.(aggregator.snapshot(options.top), source.stats())
+        nextTickUs = nextTickAfter(now, tickMs)
+      }
+      if (now >= endUs) {
+        reason = 'duration'
+        break
+      }
+      if (r.status === 'eof') {
+        reason = 'eof'
+        break
+      }
+      if (r.status === 'idle') {
+        if (source.waitReady) {
+          // Until the next batch, or in time for the next tick or the end.
+          const dueMs = Math.ceil((Math.min(nextTickUs, endUs) - now) / 1000)
+          await waits.until(source.waitReady(Math.max(1, dueMs)))
+        } else {
+          await sleep(idleMs)
+          idleMs = Math.min(idleMs * 2, IDLE_POLL_MAX_MS)
+        }
       } else {
-        await sleep(idleMs)
-        idleMs = Math.min(idleMs * 2, IDLE_POLL_MAX_MS)
+        idleMs = IDLE_POLL_MIN_MS
+        await yieldToLoop()
       }
-    } else {
-      idleMs = IDLE_POLL_MIN_MS
-      await yieldToLoop()
     }
+  } finally {
+    waits.dispose()
   }
   if (source.kind === 'live' && reason !== 'error') packets += await finishLive(source, add)
   const stats = source.stats()

@@ -99,7 +99,7 @@ async function run(
       ...(start.maxFlows !== undefined && { maxFlows: start.maxFlows }),
       ...(idle !== undefined && { idleTimeoutS: idle }),
     })
-    if (source.kind === 'live') who.processes?.watch(undefined, () => agg.aggregator.flowsCreated)
+    if (source.kind === 'live') who.processes?.watch()
     // Flow export (serve / desktop setting): fed by the same flow table, never waits on a collector.
     const iface = start.source.kind === 'live' ? start.source.iface : null
     const exp = start.export ? new LiveExport(start.export, iface, agg.aggregator) : null
@@ -148,6 +148,7 @@ async function run(
       tickMs: start.tickMs ?? 1000,
       top,
       onTick: tick,
+      onBatch: () => who.processes?.seen(agg.aggregator.flowsCreated),
     })
     await exp?.finish()
     // A file opened in the UI: its table stays browsable (sort, filter, group) until stopped.

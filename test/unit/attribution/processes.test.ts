@@ -1,6 +1,6 @@
 /**
- * ProcessAttributor.watch(): the socket tables are polled only while the capture sees new
- * conversations, and a program that appears between polls is still named. A fake /proc tree
+ * ProcessAttributor.watch(): the socket tables are read only when the capture sees new
+ * conversations, at most once per interval, and a program that appears between reads is named. A fake /proc tree
  * (socket table + fd links + comm) stands in for the kernel's.
  */
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
@@ -54,30 +54,55 @@ describe('ProcessAttributor.watch', () => {
   it('reads the socket tables only when new conversations were seen', () => {
     addProgram(100, 'dig', 40001, 5001)
     const p = new ProcessAttributor({ procRoot: root })
-    let seen = 1
-    p.watch(200, () => seen)
+    p.watch(200)
+    p.seen(1)
+    expect(p.stats.refreshes).toBe(1) // a new count reads at once
+    for (let i = 0; i < 10; i++) {
+      vi.advanceTimersByTime(200)
+      p.seen(1) // batches with no new conversation: nothing read
+    }
     vi.advanceTimersByTime(2000)
-    expect(p.stats.refreshes).toBe(1) // the first poll; then nothing new, nothing read
+    expect(p.stats.refreshes).toBe(1)
     // A short-lived program talks (a new conversation) and is gone before the tick asks.
     addProgram(200, 'curl', 40002, 5002)
-    seen++
-    vi.advanceTimersByTime(200)
+    p.seen(2)
     expect(p.stats.refreshes).toBe(2)
     rmSync(join(root, '200'), { recursive: true })
     writeFileSync(join(root, 'net', 'udp'), HEADER + sockets[0])
     expect(p.lookup(conversation(40002))).toMatchObject({ pid: 200, name: 'curl', side: 'a' })
     expect(p.lookup(conversation(40001))).toMatchObject({ pid: 100, name: 'dig' })
-    vi.advanceTimersByTime(2000)
+    p.unwatch()
+  })
+
+  it('reads at most once per interval, the newest count last', () => {
+    addProgram(100, 'dig', 40001, 5001)
+    const p = new ProcessAttributor({ procRoot: root })
+    p.watch(200)
+    p.seen(1)
+    vi.advanceTimersByTime(50)
+    p.seen(2)
+    p.seen(3) // both within the interval: one read, 150 ms later
+    expect(p.stats.refreshes).toBe(1)
+    vi.advanceTimersByTime(149)
+    expect(p.stats.refreshes).toBe(1)
+    vi.advanceTimersByTime(1)
+    expect(p.stats.refreshes).toBe(2)
+    p.seen(3) // what that read covered: nothing more
+    vi.advanceTimersByTime(1000)
     expect(p.stats.refreshes).toBe(2)
     p.unwatch()
   })
 
-  it('without a count of conversations, polls every interval', () => {
-    addProgram(100, 'dig', 40001, 5001)
+  it('does nothing before watch() or after unwatch()', () => {
     const p = new ProcessAttributor({ procRoot: root })
+    p.seen(1)
     p.watch(200)
-    vi.advanceTimersByTime(1000)
-    expect(p.stats.refreshes).toBe(5)
+    p.seen(1)
+    vi.advanceTimersByTime(10)
+    p.seen(2) // a read is due in 190 ms
     p.unwatch()
+    vi.advanceTimersByTime(1000)
+    p.seen(3)
+    expect(p.stats.refreshes).toBe(1)
   })
 })
