@@ -120,6 +120,9 @@ async function profile(cdp) {
   await cdp.send('Profiler.start')
   await sleep(10_000)
   const { profile: p } = await cdp.send('Profiler.stop')
+  // The whole profile too, for DevTools or a script (inclusive times, call trees).
+  mkdirSync('bench/out', { recursive: true })
+  writeFileSync('bench/out/connections-renderer.cpuprofile', JSON.stringify(p))
   const self = new Map()
   const dt = p.timeDeltas ?? []
   const byId = new Map(p.nodes.map((n) => [n.id, n]))
