@@ -16,6 +16,7 @@ import type { FlowDelta } from '../shared/capture/pipeline'
 import type { FlowExportOptions } from '../shared/flowexport/options'
 import {
   MAX_VIEWS,
+  type BusiestMessage,
   type ClientViews,
   type ResolveMessage,
   type StartMessage,
@@ -90,6 +91,8 @@ export class LiveCapture {
    * every page shows); a client's goes when its connection closes. At most MAX_VIEWS.
    */
   private readonly views = new Map<string, { view: ConnectionsView; drop: (() => void) | null }>()
+  /** Busiest hosts and conversations per tick that alert rules want (setBusiest). */
+  private busiest = 0
   /** A temporary file to remove once its capture is over. */
   private tempFile: string | null = null
   /** The running live capture's input (restart()); null for a file or nothing. */
@@ -188,6 +191,18 @@ export class LiveCapture {
     this.host?.send(message)
   }
 
+  /**
+   * How many of the whole table's busiest hosts and conversations each tick carries (alert rules
+   * on host or conversation metrics ask for them; none are computed otherwise): in the running
+   * capture at once, and for the next ones.
+   */
+  setBusiest(n: number): void {
+    if (n === this.busiest) return
+    this.busiest = n
+    const message: BusiestMessage = { type: 'busiest', n }
+    this.host?.send(message)
+  }
+
   /** Reverse DNS on or off: in the running capture at once, and for the next ones. */
   setResolve(resolve: boolean): Promise<CaptureState> {
     return this.queue.run(async () => {
@@ -238,6 +253,7 @@ export class LiveCapture {
       ...(this.opts.dnsServers && { dnsServers: this.opts.dnsServers }),
       ...(exp && { export: exp }),
       ...(this.views.size > 0 && { views: this.viewSet() }),
+      ...(this.busiest > 0 && { busiest: this.busiest }),
       ...(file && { hold: true }),
     }
     const host = captureHost({
@@ -246,13 +262,14 @@ export class LiveCapture {
       // After a crash: the views, names and flow export settings as they are now, not as they
       // were at the start (a setting changed while the worker waited to restart).
       restartMessage: () => {
-        const { views: _then, export: _was, ...rest } = start
+        const { views: _then, export: _was, busiest: _asked, ...rest } = start
         const expNow = file ? null : (this.opts.export?.() ?? null)
         return {
           ...rest,
           resolve: this.resolve,
           ...(expNow && { export: expNow }),
           ...(this.views.size > 0 && { views: this.viewSet() }),
+          ...(this.busiest > 0 && { busiest: this.busiest }),
         }
       },
     })

@@ -4,6 +4,7 @@
  */
 import { version } from '../../package.json'
 import { AlertEngine, type AlertEngineOptions } from './alerts/engine'
+import { busiestWanted } from './alerts/series'
 import { EngineError, type Handlers } from './api'
 import { BandwidthMeter } from './bandwidth/meter'
 import { EventBus } from './events'
@@ -102,6 +103,8 @@ export class Monitor {
     })
     this.alerts = new AlertEngine(this.events, {
       record: (a) => this.history?.recordAlert(a),
+      // Rules on host or conversation rates need the whole table's busiest in each capture tick.
+      onRules: (config) => this.capture.setBusiest(busiestWanted(config)),
       ...opts.alerts,
     })
     const speeds = new Map<string, number | null>()

@@ -27,6 +27,8 @@ export interface AlertEngineOptions {
   instance?: string
   /** Rules when none are stored yet (default: DEFAULT_ALERTS). */
   defaults?: AlertConfig
+  /** Told each set of rules applied (what they watch decides what capture ticks carry). */
+  onRules?: (config: AlertConfig) => void
 }
 
 const RECENT = 100
@@ -157,6 +159,7 @@ export class AlertEngine {
       this.senders = config.webhooks.map((h) => new WebhookSender(h, this.opts.webhook))
     }
     this.config = structuredClone(config)
+    this.opts.onRules?.(config)
   }
 
   private labels(i: Instance): Record<string, string> {

@@ -2,7 +2,7 @@
  * The values alert rules watch, kept from the Monitor's events: each metric's series (labels +
  * latest value) and, for a series that is gone, why (interface vanished, capture or probe stopped).
  */
-import type { AlertMetric } from '../../../common/alerts'
+import type { AlertConfig, AlertMetric } from '../../../common/alerts'
 import type { BusiestSeries, ConversationRecord } from '../../../common/capture'
 import type { BandwidthTick, CaptureTick } from '../../../common/contract'
 import type { ProbeTargetStats } from '../../../common/probes'
@@ -17,6 +17,17 @@ export interface Sample {
 
 /** Most conversations and hosts per capture tick considered by rules (busiest first). */
 const MAX_CONVERSATION_SERIES = 1000
+
+/**
+ * Busiest hosts and conversations each capture tick carries for rules on host or conversation
+ * rates; the worker computes none while no rule watches them (the default rules do not).
+ */
+export const RULE_SERIES = 100
+
+export function busiestWanted(config: AlertConfig): number {
+  const whole: AlertMetric[] = ['host_bytes_per_second', 'conversation_bytes_per_second']
+  return config.rules.some((r) => whole.includes(r.metric)) ? RULE_SERIES : 0
+}
 
 export const bothWays = (c: ConversationRecord): number =>
   c.rate_a_to_b_bps.s2 + c.rate_b_to_a_bps.s2

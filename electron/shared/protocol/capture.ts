@@ -52,6 +52,9 @@ const byClient = <T extends z.ZodTypeAny>(value: T) =>
 export const ClientViews = byClient(ConnectionsView)
 export type ClientViews = z.infer<typeof ClientViews>
 
+/** Most busiest hosts and conversations a tick may carry. */
+export const MAX_BUSIEST = 1000
+
 /** The capture worker's options: the one options type of this component. */
 export const StartMessage = z.object({
   type: z.literal('start'),
@@ -82,6 +85,12 @@ export const StartMessage = z.object({
    * running with a `view` message.
    */
   views: ClientViews.optional(),
+  /**
+   * How many of the whole table's busiest hosts and conversations (by 2 s rate) each tick
+   * carries (`snapshot.busiest`), for alert rules on host or conversation metrics. 0 or absent:
+   * none are computed. Changed while running with a `busiest` message.
+   */
+  busiest: z.number().int().min(0).max(MAX_BUSIEST).optional(),
   /** A file stays open after its end, its table still served to views, until `stop` (the UI). */
   hold: z.boolean().optional(),
 })
@@ -98,12 +107,20 @@ export type ViewMessage = z.infer<typeof ViewMessage>
 export const ResolveMessage = z.object({ type: z.literal('resolve'), on: z.boolean() })
 export type ResolveMessage = z.infer<typeof ResolveMessage>
 
+/** How many busiest hosts and conversations each tick carries from now on (see `start.busiest`). */
+export const BusiestMessage = z.object({
+  type: z.literal('busiest'),
+  n: z.number().int().min(0).max(MAX_BUSIEST),
+})
+export type BusiestMessage = z.infer<typeof BusiestMessage>
+
 export const ToWorker = z.discriminatedUnion('type', [
   StartMessage,
   AckMessage,
   StopMessage,
   ViewMessage,
   ResolveMessage,
+  BusiestMessage,
 ])
 export type ToWorker = z.infer<typeof ToWorker>
 

@@ -50,10 +50,9 @@ interface Running {
   views: ViewSet
   /** Answers the clients waiting for their new view's rows now, not at the next period. */
   answer: (() => void) | null
+  /** Busiest hosts and conversations per tick (alert rules); 0: none computed. */
+  busiest: number
 }
-
-/** Hosts and conversations by 2 s rate in each tick, over the whole table (alert rules). */
-const RULE_SERIES = 100
 
 /** Wait between ticks of a file held open after its end. */
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
@@ -89,6 +88,7 @@ async function run(
   running.who = who
   const fv = new FlowView((items) => who.annotate(items))
   running.views.replace(start.views ?? {})
+  running.busiest = start.busiest ?? 0
   try {
     const idle = start.idleTimeoutS ?? (source.kind === 'file' ? FILE_IDLE_TIMEOUT_S : undefined)
     // With history off nothing per conversation is collected or sent.
@@ -121,8 +121,8 @@ async function run(
           viewOf(fv, agg.aggregator, snapshot.time_us, snapshot.start_us, v)
         const views = running.views.compute(apply, to)
         who.annotate(snapshot.conversations)
-        // What alert rules and metrics need of the whole table, not only of the top list.
-        snapshot.busiest = agg.aggregator.busiest(RULE_SERIES)
+        // What alert rules need of the whole table, not only of the top list (when they ask).
+        if (running.busiest > 0) snapshot.busiest = agg.aggregator.busiest(running.busiest)
         const taken = deltas ? who.annotate(deltas.take(agg.aggregator)) : null
         port.send({
           type: 'tick',
@@ -185,7 +185,7 @@ async function run(
 
 runWorker<ToWorker, FromWorker>('capture', ToWorker, ({ port, gate, finish }) => {
   const stop = new AbortController()
-  const running: Running = { who: null, views: new ViewSet(), answer: null }
+  const running: Running = { who: null, views: new ViewSet(), answer: null, busiest: 0 }
   let viewTimer: NodeJS.Timeout | null = null
   let started = false
   let start: StartMessage | null = null
@@ -203,6 +203,8 @@ runWorker<ToWorker, FromWorker>('capture', ToWorker, ({ port, gate, finish }) =>
             viewTimer = null
             running.answer?.()
           }, 50)
+      } else if (m.type === 'busiest') {
+        running.busiest = m.n
       } else if (m.type === 'resolve') {
         if (running.who && start) running.who.setResolve(m.on ? resolveOptions(start) : false)
       } else if (m.type === 'stop') {

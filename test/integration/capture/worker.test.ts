@@ -26,7 +26,11 @@ import {
   FILE_IDLE_TIMEOUT_S,
   type FlowDelta,
 } from '../../../electron/shared/capture/pipeline'
-import { FromWorker, type TickMessage } from '../../../electron/shared/protocol/capture'
+import {
+  FromWorker,
+  type BusiestMessage,
+  type TickMessage,
+} from '../../../electron/shared/protocol/capture'
 import { openHistoryDb } from '../../../electron/shared/store/open'
 import { Recorder } from '../../../electron/shared/store/recorder'
 import { HistoryWriter } from '../../../electron/shared/store/writer'
@@ -160,6 +164,54 @@ describe.skipIf(skip !== null)('capture worker', () => {
     await host.done
     expect(seen.length).toBeGreaterThan(0)
     expect(seen.every((d) => d === null)).toBe(true)
+  })
+
+  it('computes the busiest hosts and conversations only while asked to', async () => {
+    // 30 conversations in the file's second second, conversation i with i+1 packets; one last
+    // packet half a second into the third closes that second (rates cover complete seconds).
+    const S = 1_000_000
+    const frames = [
+      ...Array.from({ length: 30 }, (_, i) =>
+        Array.from({ length: i + 1 }, (_, p) => ({
+          tsUs: T0 + S + i * 1000 + p * 10,
+          data: udp4('10.0.0.1', `10.0.1.${i + 1}`, 1000 + i, 53),
+        })),
+      ).flat(),
+      { tsUs: T0 + 2.5 * S, data: udp4('10.0.2.1', '10.0.2.2', 9, 9) },
+    ]
+    const path = join(dir, 'busiest.pcap')
+    writeFileSync(path, pcapFile(frames))
+    const host = captureHost({ launcher, restart: false })
+    const ticks: TickMessage[] = []
+    host.on('tick', (t) => ticks.push(t))
+    const ask = (n: number) => {
+      const m: BusiestMessage = { type: 'busiest', n }
+      host.send(m)
+    }
+    const until = async (ok: () => boolean) => {
+      for (let i = 0; i < 200 && !ok(); i++) await sleep(10)
+      expect(ok()).toBe(true)
+    }
+    try {
+      // A file opened in the UI: held open after its end, ticking until stopped.
+      await host.start({ type: 'start', source: { kind: 'file', path }, tickMs: 50, hold: true })
+      await until(() => ticks.length >= 3)
+      expect(ticks.every((t) => t.snapshot.busiest === undefined)).toBe(true)
+      ask(5)
+      await until(() => ticks.at(-1)?.snapshot.busiest !== undefined)
+      const b = ticks.at(-1)!.snapshot.busiest!
+      // The whole table's five busiest, not the top list's: conversations 29..25.
+      expect(b.conversations.map((c) => c.address_b)).toEqual(
+        ['30', '29', '28', '27', '26'].map((x) => `10.0.1.${x}`),
+      )
+      expect(b.hosts[0]!.address).toBe('10.0.0.1')
+      ask(0)
+      const from = ticks.length + 2 // a tick already on its way may still carry them
+      await until(() => ticks.length > from)
+      expect(ticks.slice(from).every((t) => t.snapshot.busiest === undefined)).toBe(true)
+    } finally {
+      await host.stop()
+    }
   })
 
   const MK = join(dir, 'mk.pcap')
