@@ -135,6 +135,47 @@ async function profile(cdp) {
   for (const [name, ms] of top) console.log(`  ${(ms / 10).toFixed(1).padStart(6)} ms/s  ${name}`)
 }
 
+/**
+ * FSC_BENCH_TRACE=1: 5 s of a DevTools trace, the renderer main thread's time per tick by trace
+ * event (self time: an event's duration less its children's), what Performance metrics lump
+ * together as TaskDuration (paint, compositing, message handling, GC).
+ */
+async function trace(cdp, ticks) {
+  const events = []
+  cdp.on('Tracing.dataCollected', (e) => events.push(...e.value))
+  const complete = new Promise((r) => cdp.once('Tracing.tracingComplete', r))
+  await cdp.send('Tracing.start', {
+    categories: 'toplevel,devtools.timeline,disabled-by-default-devtools.timeline,v8,blink,cc',
+    transferMode: 'ReportEvents',
+  })
+  const t0 = await ticks()
+  await sleep(5000)
+  const n = (await ticks()) - t0
+  await cdp.send('Tracing.end')
+  await complete
+  const main = events.find((e) => e.ph === 'M' && e.args?.name === 'CrRendererMain')
+  const mine = events
+    .filter((e) => main && e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && e.dur)
+    .sort((a, b) => a.ts - b.ts || b.dur - a.dur)
+  const self = new Map()
+  const count = new Map()
+  const stack = []
+  for (const e of mine) {
+    count.set(e.name, (count.get(e.name) ?? 0) + 1)
+    while (stack.length && stack.at(-1).ts + stack.at(-1).dur <= e.ts) stack.pop()
+    const parent = stack.at(-1)
+    if (parent) self.set(parent.name, (self.get(parent.name) ?? 0) - e.dur)
+    self.set(e.name, (self.get(e.name) ?? 0) + e.dur)
+    stack.push(e)
+  }
+  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 15)
+  console.log(`  trace, renderer main thread per tick (${n} ticks):`)
+  for (const [name, us] of top)
+    console.log(
+      `  ${(us / 1000 / (n || 1)).toFixed(2).padStart(7)} ms  ${name} (${((count.get(name) ?? 0) / (n || 1)).toFixed(1)} per tick)`,
+    )
+}
+
 async function measure(n) {
   const send = inNs(A, [process.execPath, sender, ADDR_B, String(n)])
   const { serve, url } = await startServe()
@@ -191,8 +232,9 @@ async function measure(n) {
   await sleep(10_000)
   await cdp.send('Network.disable')
   const tickSizes = sizes.slice(sized)
-  const metric = async (name) =>
-    (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === name)?.value ?? 0
+  const metrics = async () =>
+    new Map((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]))
+  const metric = async (name) => (await metrics()).get(name) ?? 0
   await cdp.send('HeapProfiler.collectGarbage')
   const heap0 = await metric('JSHeapUsedSize')
 
@@ -201,13 +243,14 @@ async function measure(n) {
   const pids = () => [serve.pid, ...descendants(serve.pid)]
   const before = new Map(pids().map((p) => [p, cpuTicks(p)]))
   const threadsBefore = new Map(pids().map((p) => [p, threadTicks(p)]))
-  const task0 = await metric('TaskDuration')
-  const cpu0 = await metric('ThreadTime')
+  const m0 = await metrics()
   const tick0 = await pageTicks()
   await sleep(WINDOW_S * 1000)
-  const task1 = await metric('TaskDuration')
-  const cpu1 = await metric('ThreadTime')
+  const m1 = await metrics()
+  const [task0, task1] = [m0, m1].map((m) => m.get('TaskDuration') ?? 0)
+  const [cpu0, cpu1] = [m0, m1].map((m) => m.get('ThreadTime') ?? 0)
   if (process.env.FSC_BENCH_PROFILE) await profile(cdp)
+  if (process.env.FSC_BENCH_TRACE) await trace(cdp, pageTicks)
   const tickN = (await pageTicks()) - tick0
   let engine = 0
   const perPid = []
@@ -266,6 +309,13 @@ async function measure(n) {
     tick_bytes_max: Math.max(0, ...tickSizes),
     main_thread_ms_per_tick: tickN ? (((task1 - task0) * 1000) / tickN).toFixed(2) : 'n/a',
     main_thread_cpu_ms_per_tick: tickN ? (((cpu1 - cpu0) * 1000) / tickN).toFixed(2) : 'n/a',
+    // Where the task time goes (shares hold up better than times when the machine's speed drifts).
+    main_thread_split: ['ScriptDuration', 'RecalcStyleDuration', 'LayoutDuration']
+      .map((k) => {
+        const ms = (((m1.get(k) ?? 0) - (m0.get(k) ?? 0)) * 1000) / (tickN || 1)
+        return `${k.replace('Duration', '')} ${ms.toFixed(2)} ms`
+      })
+      .join(', '),
     long_tasks_scrolling: long.length,
     longest_task_ms: Math.round(Math.max(0, ...long)),
     heap_mb_start: (heap0 / 1e6).toFixed(1),
