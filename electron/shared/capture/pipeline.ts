@@ -22,10 +22,11 @@ const IDLE_POLL_MAX_MS = 16
 const FINISH_WAIT_MS = 1000
 /**
  * Ticks fall this long after a wall-clock second starts. Rate windows cover complete seconds,
- * and the capture helper hands packets over up to 100 ms after they arrive: a tick just after
- * the second ended would count its last packets a second late, under-reading the 2 s rate.
+ * and the capture helper hands packets over up to 250 ms after they arrive (BLOCK_MS): a tick
+ * just after the second ended would count its last packets a second late, under-reading the 2 s
+ * rate.
  */
-const TICK_PHASE_MS = 250
+const TICK_PHASE_MS = 400
 
 /** The first tick time after `nowUs`: every tickMs, TICK_PHASE_MS into the second when it fits. */
 export function nextTickAfter(nowUs: number, tickMs: number): number {

@@ -5,7 +5,7 @@
  * filter and streams the packets as a pcap file on stdout, flushed per batch, to the
  * unprivileged capture worker. SIGTERM ends it after the packets captured so far are written. Status goes to stderr, one line each:
  *   ready DLT SNAPLEN             the pcap header is on stdout; packets follow
- *   stats RECEIVED DROPPED IFDROP pcap_stats, every 250 ms, on SIGUSR1 and at the end
+ *   stats RECEIVED DROPPED IFDROP pcap_stats, every second, on SIGUSR1 and at the end
  *   error CODE MESSAGE            then exit 1 (CODE as the app's CaptureErrorCode)
  * Exits when stdout's reader goes away, on SIGTERM/SIGINT/SIGHUP, or on a capture error.
  *
@@ -36,11 +36,12 @@
 #define MAX_SNAPLEN 262144
 #define MIN_BUFFER (64 * 1024)
 #define MAX_BUFFER (1024 * 1024 * 1024)
-#define STATS_MS 250
+#define STATS_MS 1000
 /* The kernel hands packets over in blocks, each at most this long after its first packet (as
-   tcpdump and iftop read without immediate mode): a few wake-ups a second on a quiet link instead
-   of one per packet. The live view ticks once a second, so 100 ms of delay is never seen. */
-#define BLOCK_MS 100
+   tcpdump and iftop read without immediate mode, with 1000 ms): four wake-ups a second on a quiet
+   link instead of one per packet, each of which costs the capture worker a few more. The live
+   view ticks once a second, 400 ms into it (TICK_PHASE_MS), so this delay is never seen. */
+#define BLOCK_MS 250
 
 static volatile sig_atomic_t stopping = 0;
 static volatile sig_atomic_t stats_wanted = 0;
@@ -277,7 +278,7 @@ int main(int argc, char **argv) {
   while (!stopping) {
     /* stdout with no events asked: POLLERR/POLLHUP tell us the reader closed the pipe. */
     struct pollfd fds[2] = {{pfd, POLLIN, 0}, {1, 0, 0}};
-    struct timespec wait = {0, STATS_MS * 1000000L};
+    struct timespec wait = {STATS_MS / 1000, (STATS_MS % 1000) * 1000000L};
     int n = ppoll(fds, 2, &wait, &waitmask);
     if (n < 0 && errno != EINTR) fail("CAPTURE_FAILED", "poll: %s", strerror(errno));
     if (fds[1].revents & (POLLERR | POLLHUP | POLLNVAL)) break;

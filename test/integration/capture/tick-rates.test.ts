@@ -1,7 +1,7 @@
 /**
  * The live 2 s rate is right at every tick, checked against tcpdump capturing the same traffic:
  * the capture worker (through the capture helper, which hands packets over in kernel blocks up
- * to 100 ms late) ticks once a second on loopback while a steady UDP stream of known, varying
+ * to 250 ms late) ticks once a second on loopback while a steady UDP stream of known, varying
  * sizes flows; each tick's 2 s rate for the stream must equal the bytes tcpdump saw in the two
  * complete seconds before the tick, halved. Needs root, tcpdump and tshark.
  */

@@ -145,15 +145,16 @@ describe('pipeline', () => {
     })
   })
 
-  it('ticks a quarter second into the second, so the second just ended is all in', () => {
+  it('ticks 400 ms into the second, so the second just ended is all in', () => {
     const s = 1_780_000_000 * 1e6
-    expect(nextTickAfter(s, 1000)).toBe(s + 250_000)
-    expect(nextTickAfter(s + 249_999, 1000)).toBe(s + 250_000)
-    expect(nextTickAfter(s + 250_000, 1000)).toBe(s + 1_250_000)
-    expect(nextTickAfter(s + 999_000, 1000)).toBe(s + 1_250_000)
+    expect(nextTickAfter(s, 1000)).toBe(s + 400_000)
+    expect(nextTickAfter(s + 399_999, 1000)).toBe(s + 400_000)
+    expect(nextTickAfter(s + 400_000, 1000)).toBe(s + 1_400_000)
+    expect(nextTickAfter(s + 999_000, 1000)).toBe(s + 1_400_000)
     // Other periods keep the phase when it fits, else tick on their own grid.
-    expect(nextTickAfter(s + 300_000, 2000)).toBe(s + 2_250_000)
-    expect(nextTickAfter(s + 60_000, 200)).toBe(s + 250_000)
+    expect(nextTickAfter(s + 300_000, 2000)).toBe(s + 400_000)
+    expect(nextTickAfter(s + 500_000, 2000)).toBe(s + 2_400_000)
+    expect(nextTickAfter(s + 60_000, 250)).toBe(s + 150_000)
     expect(nextTickAfter(s + 10_000, 50)).toBe(s + 50_000)
   })
 
