@@ -128,6 +128,7 @@ export class Monitor {
     this.timer = null
     await Promise.all([this.capture.stop(), this.probes.stop(), this.alerts.close()])
     this.flowExport.close()
+    this.sysnet.close?.()
     this.history?.close()
     this.targets.close()
     this.settings.close()

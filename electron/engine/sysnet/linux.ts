@@ -2,7 +2,7 @@
  * Every OS input of the interface views goes through SysNet, so tests can feed fakes
  * (bandwhich's approach). The Linux implementation reads /proc and /sys; no capture rights needed.
  */
-import { readFileSync } from 'node:fs'
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs'
 import { networkInterfaces } from 'node:os'
 import type { InterfaceInfo } from '../../../common/contract'
 import { parseProcNetDev, type InterfaceCounters } from './counters'
@@ -11,6 +11,8 @@ import { captureRights } from './privileges'
 export interface SysNet {
   readCounters(): Map<string, InterfaceCounters>
   listInterfaces(): InterfaceInfo[]
+  /** Releases what reading holds open (the engine stopped). */
+  close?(): void
 }
 
 const readText = (path: string): string | null => {
@@ -29,10 +31,38 @@ const readInt = (path: string): number | null => {
 }
 
 export class LinuxSysNet implements SysNet {
+  private fd: number | null = null
+  private buf = Buffer.allocUnsafe(16 * 1024)
+
   constructor(private readonly procNetDev = '/proc/net/dev') {}
 
   readCounters(): Map<string, InterfaceCounters> {
-    return parseProcNetDev(readFileSync(this.procNetDev, 'utf8'))
+    return parseProcNetDev(this.readProcNetDev())
+  }
+
+  /**
+   * /proc/net/dev through one open descriptor: the kernel writes the table afresh for a read from
+   * offset 0, so a tick costs reads alone, not an open, a stat and a close as well (6 µs a read
+   * against readFileSync's 18; in a profile of serve, readFileSync was a sixth of its time).
+   */
+  private readProcNetDev(): string {
+    this.fd ??= openSync(this.procNetDev, 'r')
+    let n = 0
+    for (;;) {
+      if (n === this.buf.length) {
+        const bigger = Buffer.allocUnsafe(this.buf.length * 2)
+        this.buf.copy(bigger, 0, 0, n)
+        this.buf = bigger
+      }
+      const got = readSync(this.fd, this.buf, n, this.buf.length - n, n)
+      if (got === 0) return this.buf.toString('utf8', 0, n)
+      n += got
+    }
+  }
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd)
+    this.fd = null
   }
 
   listInterfaces(): InterfaceInfo[] {
