@@ -4,9 +4,9 @@
  * whose program has exited (its socket in TIME_WAIT, inode 0) still carries the program's name.
  *
  * Refreshing costs a walk of every process's fds, so it happens only when needed: when a tick
- * brings a conversation never tried before (at most once per tick), and, while `watch()` runs, when
- * new conversations made the socket tables show a socket whose owner is not known yet (that is what catches a program
- * that lives for less than a tick).
+ * brings a conversation never tried before (at most once per tick), and, while `watch()` runs,
+ * when new conversations appear and the socket tables show a socket whose owner is not known yet
+ * (that is what catches a program that lives for less than a tick).
  */
 import { networkInterfaces } from 'node:os'
 import { Lru } from './lru'
