@@ -24,6 +24,7 @@ import {
   descendants,
   HZ,
   needRootAndIftop,
+  serveUrl,
 } from './lib/conversations-netns.mjs'
 
 const SIZES = (process.env.FSC_BENCH_SIZES ?? '1000,10000').split(',').map(Number)
@@ -101,15 +102,7 @@ async function startServe() {
     '0',
     '--no-store',
   ])
-  const url = await new Promise((resolve, reject) => {
-    let out = ''
-    serve.stdout.on('data', (d) => {
-      out += d
-      const m = /(http:\/\/\S+)/.exec(out)
-      if (m) resolve(m[1])
-    })
-    serve.on('exit', (c) => reject(new Error(`serve exited ${c}`)))
-  })
+  const url = await serveUrl(serve)
   // `ip netns exec` execs: the child's pid is serve's.
   return { serve, url }
 }

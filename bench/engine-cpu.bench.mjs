@@ -21,6 +21,7 @@ import {
   descendants,
   HZ,
   needRootAndIftop,
+  serveUrl,
 } from './lib/conversations-netns.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -62,7 +63,7 @@ ws.on('open', () => {
 let ticks = 0
 let bytes = 0
 ws.on('message', (d) => { if (String(d).includes('"event":"capture.tick"')) { ticks++; bytes += d.length } })
-// \`ip netns exec\` may not pass SIGTERM on: the end of serve (its close) ends the client too.
+// Told to stop, or closed by serve stopping: either way the counts are printed.
 const report = () => { console.log(JSON.stringify({ ticks, bytes })); process.exit(0) }
 ws.on('close', report)
 process.on('SIGTERM', report)
@@ -86,15 +87,7 @@ async function startEngine(checkout) {
       cwd: checkout,
     },
   )
-  const url = await new Promise((res, rej) => {
-    let out = ''
-    serve.stdout.on('data', (d) => {
-      out += d
-      const m = /(http:\/\/\S+)/.exec(out)
-      if (m) res(m[1])
-    })
-    serve.on('exit', (c) => rej(new Error(`serve exited ${c}`)))
-  })
+  const url = await serveUrl(serve)
   const ws = inNs([process.execPath, client, url, VA, VIEW ? '1' : '0'])
   let report = ''
   ws.stdout.on('data', (d) => (report += d))

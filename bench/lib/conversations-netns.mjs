@@ -111,3 +111,16 @@ export function descendants(pid) {
   }
   return out
 }
+
+/** Resolves with the URL `flowscope serve` prints once it listens; rejects if it exits first. */
+export function serveUrl(serve) {
+  return new Promise((resolve, reject) => {
+    let out = ''
+    serve.stdout.on('data', (d) => {
+      out += d
+      const m = /(http:\/\/\S+)/.exec(out)
+      if (m) resolve(m[1])
+    })
+    serve.on('exit', (c) => reject(new Error(`serve exited ${c}`)))
+  })
+}
