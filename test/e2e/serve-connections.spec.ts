@@ -97,7 +97,16 @@ test.describe('serve mode: live connections', () => {
       await page.getByTestId('sort-ab10').click()
       await page.screenshot({ path: 'test/e2e/artifacts/connections.png' })
       await page.getByTestId('capture-toggle').click()
-      await expect(page.getByTestId('capture-toggle')).toHaveText('Start capture')
+      // The capture ends between the click and the page saying so (the helper hands over its
+      // last block, at most 250 ms old): watch for that every 10 ms, not on expect's backoff,
+      // which can see it up to half a second late while the stream still runs.
+      await page.waitForFunction(
+        () =>
+          document.querySelector('[data-testid=capture-toggle]')?.textContent?.trim() ===
+          'Start capture',
+        null,
+        { polling: 10 },
+      )
       const kernelDuringCapture = net.counter(net.a, net.vethA, 'rx_bytes') - captureFrom
 
       // The capture was recorded: the UDP stream's bytes are in history, and they are nearly all
