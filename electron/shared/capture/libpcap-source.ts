@@ -18,6 +18,7 @@ import { CaptureError, captureAdvice, firstLine, type CaptureErrorCode } from '.
 import { dltToLinkType } from './linktype'
 import { loadNative, type NativeHandle, type NativeModule, type NativeReadResult } from './native'
 import type { CaptureSource, CaptureStats, PacketSink, PumpResult } from './source'
+import { handoverFor } from './tick-clock'
 
 export interface LiveOptions {
   /** Bytes kept per packet; enough for the headers the decoders read. */
@@ -26,6 +27,8 @@ export interface LiveOptions {
   bufferBytes?: number
   promiscuous?: boolean
   filter?: string
+  /** The consumer ticks every tickMs (nextTickAfter): the helper hands packets over just before. */
+  tickMs?: number
 }
 
 export const DEFAULT_SNAPLEN = 128
@@ -304,6 +307,7 @@ function openThroughHelper(
       bufferBytes: options.bufferBytes ?? DEFAULT_BUFFER_BYTES,
       promiscuous: options.promiscuous ?? true,
       ...(options.filter !== undefined && { filter: options.filter }),
+      ...(options.tickMs !== undefined && { handover: handoverFor(options.tickMs) }),
     })
   } catch (err) {
     if (err instanceof CaptureError && err.code === 'BAD_FILTER')

@@ -5,10 +5,10 @@ import {
   allConversations,
   drain,
   FlowDeltas,
-  nextTickAfter,
   runLive,
   type FlowDelta,
 } from '../../../electron/shared/capture/pipeline'
+import { handoverFor, nextTickAfter } from '../../../electron/shared/capture/tick-clock'
 import type { ConversationRecord } from '../../../common/capture'
 import type { CaptureSource, PumpResult } from '../../../electron/shared/capture/source'
 import {
@@ -156,6 +156,52 @@ describe('pipeline', () => {
     expect(nextTickAfter(s + 500_000, 2000)).toBe(s + 2_400_000)
     expect(nextTickAfter(s + 60_000, 250)).toBe(s + 150_000)
     expect(nextTickAfter(s + 10_000, 50)).toBe(s + 50_000)
+  })
+
+  it('asks the capture helper to hand packets over 10 ms before each tick', () => {
+    expect(handoverFor(1000)).toEqual({ periodMs: 1000, atMs: 390 })
+    expect(handoverFor(2000)).toEqual({ periodMs: 2000, atMs: 390 })
+    expect(handoverFor(250)).toEqual({ periodMs: 250, atMs: 140 })
+    expect(handoverFor(50)).toEqual({ periodMs: 50, atMs: 40 })
+  })
+
+  it('runs a tick due within 15 ms when packets arrive, once, and the next a period later', async () => {
+    // The helper's hand-overs come 10 ms before each tick: each wakes the run, which ticks then
+    // rather than waking again 10 ms later, and must not tick twice for the same second.
+    const s = 1_780_000_000 * 1e6
+    let now = s + 100_000
+    let ready = 0
+    let wakes = 0
+    const ac = new AbortController()
+    const live: CaptureSource = {
+      ...new SyntheticSource([]),
+      kind: 'live',
+      linkType: 1,
+      linkTypeName: 'EN10MB',
+      pump(sink) {
+        if (ready === 0) return { packets: 0, status: 'idle' }
+        ready = 0
+        sink(now - 500_000, udp4('10.0.0.1', '10.0.0.2', 1, 2), 60)
+        return { packets: 1, status: 'more' }
+      },
+      waitReady: async () => {
+        if (++wakes > 3) ac.abort()
+        now = s + (wakes - 1) * 1_000_000 + 390_000
+        ready = 1
+        return true
+      },
+      stats: () => null,
+      progress: () => null,
+      close: () => {},
+    }
+    const ticks: number[] = []
+    await runLive(live, aggregate(live).aggregator, {
+      tickMs: 1000,
+      nowUs: () => now,
+      signal: ac.signal,
+      onTick: () => ticks.push((now - s) / 1000),
+    })
+    expect(ticks).toEqual([390, 1390, 2390])
   })
 
   it('ends a live run on the signal or the duration', async () => {
