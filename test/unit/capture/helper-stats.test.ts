@@ -8,7 +8,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { HelperProcess } from '../../../electron/shared/capture/capture-helper'
+import { HelperProcess, type HelperOptions } from '../../../electron/shared/capture/capture-helper'
 import { loadNative } from '../../../electron/shared/capture/native'
 
 const dir = mkdtempSync(join(tmpdir(), 'fsc-hstats-'))
@@ -27,15 +27,18 @@ while :; do sleep 0.02; done
 )
 chmodSync(script, 0o755)
 
+const native = loadNative()
+const start = (handover?: HelperOptions['handover']) =>
+  HelperProcess.start(native, script, 'lo', {
+    snaplen: 128,
+    bufferBytes: 1 << 20,
+    promiscuous: true,
+    ...(handover && { handover }),
+  })
+
 describe('helper stats at a tick', () => {
   it('takes the hand-over line when there is a new one, else asks', () => {
-    const native = loadNative()
-    const helper = HelperProcess.start(native, script, 'lo', {
-      snaplen: 128,
-      bufferBytes: 1 << 20,
-      promiscuous: true,
-      handover: { periodMs: 1000, atMs: 390 },
-    })
+    const helper = start({ periodMs: 1000, atMs: 390 })
     try {
       expect(readFileSync(join(dir, 'args'), 'utf8')).toContain('-t 1000 -a 390')
       expect(helper.requestStats(native, 2000)).toEqual({
@@ -51,12 +54,7 @@ describe('helper stats at a tick', () => {
   })
 
   it('always asks a helper that does not hand over', () => {
-    const native = loadNative()
-    const helper = HelperProcess.start(native, script, 'lo', {
-      snaplen: 128,
-      bufferBytes: 1 << 20,
-      promiscuous: true,
-    })
+    const helper = start()
     try {
       expect(helper.requestStats(native, 2000)?.received).toBe(999)
     } finally {
