@@ -347,6 +347,8 @@ export async function runLive(
         break
       }
       const now = nowUs()
+      // The wall clock was set back: tick on the new clock's schedule, not hours from now.
+      if (nextTickUs - now > 2 * tickMs * 1000) nextTickUs = nextTickAfter(now, tickMs)
       if (now >= nextTickUs - earlyUs) {
         if (source.kind === 'live') aggregator.advance(now)
         options.onTick?.(aggregator.snapshot(options.top), source.stats())

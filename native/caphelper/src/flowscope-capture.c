@@ -343,7 +343,9 @@ int main(int argc, char **argv) {
     struct pollfd fds[2] = {{pfd, POLLIN, 0}, {1, 0, 0}};
     long wait_ms = STATS_MS;
     if (period) {
-      long left = handover - wall_ms();
+      long w = wall_ms(), left = handover - w;
+      /* The wall clock was set back: hand over on the new clock's schedule, not an hour late. */
+      if (left > period) left = (handover = next_handover(w, period, at)) - w;
       wait_ms = left < 0 ? 0 : left;
     }
     struct timespec wait = {wait_ms / 1000, (wait_ms % 1000) * 1000000L};

@@ -165,10 +165,8 @@ describe('pipeline', () => {
     expect(handoverFor(50)).toEqual({ periodMs: 50, atMs: 40 })
   })
 
-  it('runs a tick due within 15 ms when packets arrive, once, and the next a period later', async () => {
-    // The helper's hand-overs come 10 ms before each tick: each wakes the run, which ticks then
-    // rather than waking again 10 ms later, and must not tick twice for the same second.
-    const s = 1_780_000_000 * 1e6
+  /** Ticks (ms from s) of a live run woken at these times (ms from s), a packet each time. */
+  async function ticksWokenAt(s: number, wakeAt: number[]): Promise<number[]> {
     let now = s + 100_000
     let ready = 0
     let wakes = 0
@@ -185,9 +183,9 @@ describe('pipeline', () => {
         return { packets: 1, status: 'more' }
       },
       waitReady: async () => {
-        if (++wakes > 3) ac.abort()
-        now = s + (wakes - 1) * 1_000_000 + 390_000
-        ready = 1
+        const at = wakeAt[wakes++]
+        if (at === undefined) ac.abort()
+        else [now, ready] = [s + at * 1000, 1]
         return true
       },
       stats: () => null,
@@ -201,7 +199,20 @@ describe('pipeline', () => {
       signal: ac.signal,
       onTick: () => ticks.push((now - s) / 1000),
     })
-    expect(ticks).toEqual([390, 1390, 2390])
+    return ticks
+  }
+
+  it('runs a tick due within 15 ms when packets arrive, once, and the next a period later', async () => {
+    // The helper's hand-overs come 10 ms before each tick: each wakes the run, which ticks then
+    // rather than waking again 10 ms later, and must not tick twice for the same second.
+    const s = 1_780_000_000 * 1e6
+    expect(await ticksWokenAt(s, [390, 1390, 2390])).toEqual([390, 1390, 2390])
+  })
+
+  it('keeps ticking when the wall clock is set back an hour', async () => {
+    const s = 1_780_000_000 * 1e6
+    const back = -3_600_000
+    expect(await ticksWokenAt(s, [390, back + 500, back + 1390])).toEqual([390, back + 1390])
   })
 
   it('ends a live run on the signal or the duration', async () => {
