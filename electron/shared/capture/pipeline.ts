@@ -287,7 +287,7 @@ export async function drain(
 
 export interface LiveRunOptions {
   signal?: AbortSignal
-  /** Stop after this long (wall clock); runs until the signal otherwise. */
+  /** Stop after this long (monotonic: a clock set back does not lengthen it); else until the signal. */
   durationMs?: number
   tickMs?: number
   /** Conversations per tick snapshot. */
@@ -319,7 +319,7 @@ export async function runLive(
   const nowUs = options.nowUs ?? (() => Date.now() * 1000)
   const tickMs = options.tickMs ?? 1000
   const startUs = nowUs()
-  const endUs = options.durationMs === undefined ? Infinity : startUs + options.durationMs * 1000
+  const endMs = performance.now() + (options.durationMs ?? Infinity)
   let nextTickUs = nextTickAfter(startUs, tickMs)
   const earlyUs = Math.min(TICK_EARLY_MS, tickMs / 4) * 1000
   const add = aggregator.add.bind(aggregator)
@@ -354,7 +354,7 @@ export async function runLive(
         options.onTick?.(aggregator.snapshot(options.top), source.stats())
         nextTickUs = nextTickAfter(Math.max(now, nextTickUs), tickMs)
       }
-      if (now >= endUs) {
+      if (performance.now() >= endMs) {
         reason = 'duration'
         break
       }
@@ -365,7 +365,7 @@ export async function runLive(
       if (r.status === 'idle') {
         if (source.waitReady) {
           // Until the next batch, or in time for the next tick or the end.
-          const dueMs = Math.ceil((Math.min(nextTickUs, endUs) - now) / 1000)
+          const dueMs = Math.ceil(Math.min((nextTickUs - now) / 1000, endMs - performance.now()))
           await waits.until(source.waitReady(Math.max(1, dueMs)))
         } else {
           await sleep(idleMs)

@@ -228,6 +228,10 @@ describe('pipeline', () => {
     }
     const agg = aggregate(idle)
     expect((await runLive(idle, agg.aggregator, { durationMs: 30 })).reason).toBe('duration')
+    // On the monotonic clock: a wall clock running backwards does not keep it going.
+    let wall = Date.now() * 1000
+    const back = { durationMs: 30, nowUs: () => (wall -= 100_000) }
+    expect((await runLive(idle, agg.aggregator, back)).reason).toBe('duration')
     const ac = new AbortController()
     setTimeout(() => ac.abort(), 20)
     expect((await runLive(idle, agg.aggregator, { signal: ac.signal })).reason).toBe('signal')
