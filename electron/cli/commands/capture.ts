@@ -30,9 +30,6 @@ import {
   statusLine,
 } from './analyze'
 
-/** The status line and history deltas, once a second. */
-const TICK_MS = 1000
-
 const usage = `Usage: flowscope capture -i IFACE [--duration SECONDS] [--filter BPF] [--snaplen N]
                          [--by conversation|host|protocol|process|service|country|asn]
                          [--resolve] [--format table|csv|json] [--out PATH] [--db PATH | --no-store]
@@ -87,7 +84,6 @@ async function capture(args: string[], io: CliIo): Promise<number> {
   const exportOpts = exportOptionsFrom('capture', values, interfaceIndex(iface))
   const source = openLive(iface, {
     snaplen,
-    tickMs: TICK_MS,
     ...(values.filter !== undefined && { filter: values.filter }),
   })
   let recorder: Recorder | null = null
@@ -116,7 +112,6 @@ async function capture(args: string[], io: CliIo): Promise<number> {
       signal: io.signal,
       ...(durationMs !== undefined && { durationMs }),
       top: 0,
-      tickMs: TICK_MS,
       onBatch: () => attribution.processes?.seen(agg.aggregator.flowsCreated),
       onTick: (snap, stats) => {
         attribution.tick()

@@ -96,8 +96,6 @@ export interface HelperOptions {
   bufferBytes: number
   promiscuous: boolean
   filter?: string
-  /** Hand packets over once a period, atMs into it (`-t`/`-a`), with a stats line each time. */
-  handover?: { periodMs: number; atMs: number }
 }
 
 type Line =
@@ -140,8 +138,6 @@ export class HelperProcess {
   private pending = ''
   private statusOpen = true
   private stopped = false
-  /** A stats line came since requestStats() last returned. */
-  private unread = false
 
   private constructor(
     readonly path: string,
@@ -149,8 +145,6 @@ export class HelperProcess {
     readonly streamFd: number,
     private readonly statusFd: number,
     private readonly child: ChildProcess,
-    /** It writes stats right before each hand-over, i.e. just before each tick. */
-    private readonly handsOver: boolean,
   ) {}
 
   /**
@@ -166,8 +160,6 @@ export class HelperProcess {
     const args = ['-i', iface, '-s', String(options.snaplen), '-B', String(options.bufferBytes)]
     if (!options.promiscuous) args.push('-p')
     if (options.filter) args.push('-f', options.filter)
-    if (options.handover)
-      args.push('-t', String(options.handover.periodMs), '-a', String(options.handover.atMs))
     const [outR, outW] = native.makePipe()
     const [errR, errW] = native.makePipe()
     let child: ChildProcess
@@ -177,7 +169,7 @@ export class HelperProcess {
       closeSync(outW)
       closeSync(errW)
     }
-    const helper = new HelperProcess(path, outR, errR, child, options.handover !== undefined)
+    const helper = new HelperProcess(path, outR, errR, child)
     // A failed exec (not in the group, gone) is reported on the event loop; we already know.
     child.on('error', () => {})
     if (child.pid === undefined) {
@@ -224,10 +216,7 @@ export class HelperProcess {
     if (at < 0) return null
     const line = parseLine(this.pending.slice(0, at))
     this.pending = this.pending.slice(at + 1)
-    if (line?.kind === 'stats') {
-      this.stats = line.stats
-      this.unread = true
-    }
+    if (line?.kind === 'stats') this.stats = line.stats
     if (line?.kind === 'error')
       this.error = {
         code: (HELPER_CODES.includes(line.code) ? line.code : 'CAPTURE_FAILED') as CaptureErrorCode,
@@ -245,16 +234,10 @@ export class HelperProcess {
     }
   }
 
-  /**
-   * Fresh pcap_stats: those the helper wrote at its last hand-over when they are new (just before
-   * this tick; a period old at worst, when a full buffer came early), else asks the helper
-   * (SIGUSR1) and waits for its answer at most waitMs.
-   */
+  /** Fresh pcap_stats: asks the helper (SIGUSR1) and waits for its answer at most waitMs. */
   requestStats(native: NativeModule, waitMs: number): CaptureStats | null {
     this.drain(native)
-    const handedOver = this.handsOver && this.unread
-    this.unread = false
-    if (handedOver || this.stopped || !this.statusOpen) return this.stats
+    if (this.stopped || !this.statusOpen) return this.stats
     const before = this.stats
     this.child.kill('SIGUSR1')
     const deadline = Date.now() + waitMs
@@ -263,7 +246,6 @@ export class HelperProcess {
       if (left <= 0 || !native.waitReadable(this.statusFd, left)) break
       this.readLine(native)
     }
-    this.unread = false
     return this.stats
   }
 

@@ -18,7 +18,6 @@ import { CaptureError, captureAdvice, firstLine, type CaptureErrorCode } from '.
 import { dltToLinkType } from './linktype'
 import { loadNative, type NativeHandle, type NativeModule, type NativeReadResult } from './native'
 import type { CaptureSource, CaptureStats, PacketSink, PumpResult } from './source'
-import { handoverFor } from './tick-clock'
 
 export interface LiveOptions {
   /** Bytes kept per packet; enough for the headers the decoders read. */
@@ -27,8 +26,6 @@ export interface LiveOptions {
   bufferBytes?: number
   promiscuous?: boolean
   filter?: string
-  /** The consumer ticks every tickMs (nextTickAfter): the helper hands packets over just before. */
-  tickMs?: number
 }
 
 export const DEFAULT_SNAPLEN = 128
@@ -307,7 +304,6 @@ function openThroughHelper(
       bufferBytes: options.bufferBytes ?? DEFAULT_BUFFER_BYTES,
       promiscuous: options.promiscuous ?? true,
       ...(options.filter !== undefined && { filter: options.filter }),
-      ...(options.tickMs !== undefined && { handover: handoverFor(options.tickMs) }),
     })
   } catch (err) {
     if (err instanceof CaptureError && err.code === 'BAD_FILTER')

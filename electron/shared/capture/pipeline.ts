@@ -8,7 +8,6 @@ import { Aggregator, UnsupportedLinkTypeError } from '../flows/aggregator'
 import type { Flow } from '../flows/flow'
 import { CaptureError } from './errors'
 import type { CaptureSource, CaptureStats, PacketSink } from './source'
-import { nextTickAfter, TICK_EARLY_MS } from './tick-clock'
 
 /** Frames per native read; a 4 MiB batch holds ~28k headers-only records anyway. */
 const BATCH_PACKETS = 65536
@@ -21,6 +20,21 @@ const IDLE_POLL_MIN_MS = 1
 const IDLE_POLL_MAX_MS = 16
 /** At a stop, how long the capture helper may take to hand over its last packets. */
 const FINISH_WAIT_MS = 1000
+/**
+ * Ticks fall this long after a wall-clock second starts. Rate windows cover complete seconds,
+ * and the capture helper hands packets over up to 250 ms after they arrive (BLOCK_MS): a tick
+ * just after the second ended would count its last packets a second late, under-reading the 2 s
+ * rate.
+ */
+const TICK_PHASE_MS = 400
+
+/** The first tick time after `nowUs`: every tickMs, TICK_PHASE_MS into the second when it fits. */
+export function nextTickAfter(nowUs: number, tickMs: number): number {
+  const tickUs = tickMs * 1000
+  const phaseUs = (TICK_PHASE_MS * 1000) % tickUs
+  return (Math.floor((nowUs - phaseUs) / tickUs) + 1) * tickUs + phaseUs
+}
+
 export interface AggregatorOptions {
   maxFlows?: number
   idleTimeoutS?: number
@@ -321,7 +335,6 @@ export async function runLive(
   const startUs = nowUs()
   const endMs = performance.now() + (options.durationMs ?? Infinity)
   let nextTickUs = nextTickAfter(startUs, tickMs)
-  const earlyUs = Math.min(TICK_EARLY_MS, tickMs / 4) * 1000
   const add = aggregator.add.bind(aggregator)
   let packets = 0
   let reason: LiveRunResult['reason'] = 'signal'
@@ -348,11 +361,11 @@ export async function runLive(
       }
       const now = nowUs()
       // The wall clock was set back: tick on the new clock's schedule, not hours from now.
-      if (nextTickUs - now > 2 * tickMs * 1000) nextTickUs = nextTickAfter(now, tickMs)
-      if (now >= nextTickUs - earlyUs) {
+      if (nextTickUs - now > tickMs * 1000) nextTickUs = nextTickAfter(now, tickMs)
+      if (now >= nextTickUs) {
         if (source.kind === 'live') aggregator.advance(now)
         options.onTick?.(aggregator.snapshot(options.top), source.stats())
-        nextTickUs = nextTickAfter(Math.max(now, nextTickUs), tickMs)
+        nextTickUs = nextTickAfter(now, tickMs)
       }
       if (performance.now() >= endMs) {
         reason = 'duration'

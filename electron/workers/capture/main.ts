@@ -33,7 +33,6 @@ function open(start: StartMessage): CaptureSource {
   if (s.kind === 'file') return openFile(s.path, filter)
   return openLive(s.iface, {
     ...filter,
-    tickMs: start.tickMs ?? 1000,
     ...(s.snaplen !== undefined && { snaplen: s.snaplen }),
     ...(s.bufferBytes !== undefined && { bufferBytes: s.bufferBytes }),
   })

@@ -3,13 +3,9 @@
  *
  * Opens one interface with libpcap, drops every privilege and capability, then applies the BPF
  * filter and streams the packets as a pcap file on stdout, flushed per batch, to the
- * unprivileged capture worker. SIGTERM ends it after the packets captured so far are written.
- * With -t PERIOD -a AT (ms) packets are handed over once a period, AT ms into it on the wall
- * clock (just before the worker's tick), or sooner when 1 MiB is waiting: a quiet link wakes the
- * worker once a tick rather than once a block. Status goes to stderr, one line each:
+ * unprivileged capture worker. SIGTERM ends it after the packets captured so far are written. Status goes to stderr, one line each:
  *   ready DLT SNAPLEN             the pcap header is on stdout; packets follow
- *   stats RECEIVED DROPPED IFDROP pcap_stats: every second (with -t: right before each hand-over),
- *                                 on SIGUSR1 and at the end
+ *   stats RECEIVED DROPPED IFDROP pcap_stats, every second, on SIGUSR1 and at the end
  *   error CODE MESSAGE            then exit 1 (CODE as the app's CaptureErrorCode)
  * Exits when stdout's reader goes away, on SIGTERM/SIGINT/SIGHUP, or on a capture error.
  *
@@ -41,11 +37,10 @@
 #define MIN_BUFFER (64 * 1024)
 #define MAX_BUFFER (1024 * 1024 * 1024)
 #define STATS_MS 1000
-#define MAX_PERIOD_MS 60000
 /* The kernel hands packets over in blocks, each at most this long after its first packet (as
    tcpdump and iftop read without immediate mode, with 1000 ms): four wake-ups a second on a quiet
-   link instead of one per packet. The live view ticks once a second, 400 ms into it
-   (TICK_PHASE_MS), so this delay is never seen; with -t the worker is woken once a tick. */
+   link instead of one per packet, each of which costs the capture worker a few more. The live
+   view ticks once a second, 400 ms into it (TICK_PHASE_MS), so this delay is never seen. */
 #define BLOCK_MS 250
 
 static volatile sig_atomic_t stopping = 0;
@@ -89,7 +84,7 @@ static void fail(const char *code, const char *fmt, ...) {
 }
 
 static void usage(const char *why) {
-  status("error USAGE %s; usage: flowscope-capture -i IFACE [-f FILTER] [-s SNAPLEN] [-B BYTES] [-p] [-t PERIOD_MS -a AT_MS] | --check", why);
+  status("error USAGE %s; usage: flowscope-capture -i IFACE [-f FILTER] [-s SNAPLEN] [-B BYTES] [-p] | --check", why);
   exit(2);
 }
 
@@ -178,54 +173,10 @@ static int check(void) {
   return 0;
 }
 
-static long wall_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-/* The first hand-over after wall-clock time w: every period ms, at ms into it (epoch-aligned). */
-static long next_handover(long w, long period, long at) {
-  return ((w - at) / period + 1) * period + at;
-}
-
 static long now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-/* stdout's buffer, and how much of it -t may hold: stdio never flushes on its own in the middle of
-   a record, which would leave the worker's reader waiting for the record's end until the next
-   hand-over. */
-#define OUTBUF (1 << 20)
-#define HOLD_MAX (256 * 1024)
-#define RECORD_HEADER 16 /* a pcap file's per-packet header */
-static size_t held = 0;
-static int write_failed = 0;
-
-static void dump(u_char *d, const struct pcap_pkthdr *h, const u_char *bytes) {
-  pcap_dump(d, h, bytes);
-  held += RECORD_HEADER + h->caplen;
-}
-
-static void hand_over(pcap_dumper_t *d) {
-  if (pcap_dump_flush(d) < 0) write_failed = 1; /* reader gone (EPIPE) or a signal */
-  held = 0;
-}
-
-/* Everything the kernel has ready, `batch` packets at a time (whole records always fit in the
-   buffer), handed over after each batch unless held (-t) and under HOLD_MAX. Packets read, or
-   PCAP_ERROR. */
-static int take(pcap_t *p, pcap_dumper_t *d, int batch, int hold) {
-  int total = 0;
-  for (;;) {
-    int got = pcap_dispatch(p, batch, dump, (u_char *)d);
-    if (got < 0) return got == PCAP_ERROR_BREAK ? total : got;
-    total += got;
-    if (got > 0 && (!hold || held >= HOLD_MAX)) hand_over(d);
-    if (write_failed || got < batch) return total;
-  }
 }
 
 static void report_stats(pcap_t *p) {
@@ -236,7 +187,6 @@ static void report_stats(pcap_t *p) {
 int main(int argc, char **argv) {
   const char *iface = NULL, *filter = NULL;
   long snaplen = 128, buffer = 32L * 1024 * 1024;
-  long period = 0, at = -1;
   int promisc = 1, seen_s = 0, seen_B = 0, seen_p = 0;
 
   /* Only stdio is ours: close anything inherited (a leaked descriptor must not reach libpcap). */
@@ -249,7 +199,7 @@ int main(int argc, char **argv) {
       promisc = 0;
       continue;
     }
-    if (strlen(a) != 2 || a[0] != '-' || !strchr("ifsBta", a[1])) usage("unknown argument");
+    if (strlen(a) != 2 || a[0] != '-' || !strchr("ifsB", a[1])) usage("unknown argument");
     if (i + 1 >= argc) usage("option without a value");
     const char *v = argv[++i];
     switch (a[1]) {
@@ -271,19 +221,9 @@ int main(int argc, char **argv) {
         if (seen_B++) usage("-B given twice");
         buffer = parse_int("-B", v, MIN_BUFFER, MAX_BUFFER);
         break;
-      case 't':
-        if (period) usage("-t given twice");
-        period = parse_int("-t", v, 10, MAX_PERIOD_MS);
-        break;
-      case 'a':
-        if (at >= 0) usage("-a given twice");
-        at = parse_int("-a", v, 0, MAX_PERIOD_MS - 1);
-        break;
     }
   }
   if (!iface) usage("-i IFACE is required");
-  if ((period == 0) != (at < 0)) usage("-t and -a go together");
-  if (period && at >= period) usage("-a must be less than -t");
 
   /* Die with the worker that started us; stdout closing also ends us (see the loop). */
   prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
@@ -327,48 +267,34 @@ int main(int argc, char **argv) {
   int pfd = pcap_get_selectable_fd(p);
   if (pfd < 0) fail("CAPTURE_FAILED", "no selectable descriptor for %s", iface);
 
-  static char outbuf[OUTBUF];
+  static char outbuf[1 << 20];
   setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
   pcap_dumper_t *d = pcap_dump_fopen(p, stdout);
   if (!d || pcap_dump_flush(d) < 0) fail("CAPTURE_FAILED", "cannot write the capture to stdout");
   status("ready %d %d", pcap_datalink(p), pcap_snapshot(p));
 
-  int batch = (int)((OUTBUF - HOLD_MAX) / (RECORD_HEADER + pcap_snapshot(p)));
-  if (batch < 1) batch = 1;
   long next_stats = now_ms() + STATS_MS;
-  long handover = period ? next_handover(wall_ms(), period, at) : 0;
   int code = 0;
   while (!stopping) {
     /* stdout with no events asked: POLLERR/POLLHUP tell us the reader closed the pipe. */
     struct pollfd fds[2] = {{pfd, POLLIN, 0}, {1, 0, 0}};
-    long wait_ms = STATS_MS;
-    if (period) {
-      long w = wall_ms(), left = handover - w;
-      /* The wall clock was set back: hand over on the new clock's schedule, not an hour late. */
-      if (left > period) left = (handover = next_handover(w, period, at)) - w;
-      wait_ms = left < 0 ? 0 : left;
-    }
-    struct timespec wait = {wait_ms / 1000, (wait_ms % 1000) * 1000000L};
+    struct timespec wait = {STATS_MS / 1000, (STATS_MS % 1000) * 1000000L};
     int n = ppoll(fds, 2, &wait, &waitmask);
     if (n < 0 && errno != EINTR) fail("CAPTURE_FAILED", "poll: %s", strerror(errno));
     if (fds[1].revents & (POLLERR | POLLHUP | POLLNVAL)) break;
-    if (take(p, d, batch, period > 0) == PCAP_ERROR) {
+    int got = pcap_dispatch(p, -1, pcap_dump, (u_char *)d);
+    if (got == PCAP_ERROR) {
       status("error CAPTURE_FAILED %s", pcap_geterr(p));
       code = 1;
       break;
     }
-    if (write_failed) break;
-    long now = now_ms(), w = period ? wall_ms() : 0;
-    int due = period && w >= handover;
-    if (due) handover = next_handover(w, period, at);
-    /* The stats first: the worker reads them when the packets wake it, without asking. */
-    if (stats_wanted || due || (!period && now >= next_stats)) {
+    if (got > 0 && pcap_dump_flush(d) < 0) break; /* reader gone (EPIPE) or a signal */
+    long now = now_ms();
+    if (now >= next_stats || stats_wanted) {
       stats_wanted = 0;
       report_stats(p);
       next_stats = now + STATS_MS;
     }
-    if (due && held > 0) hand_over(d);
-    if (write_failed) break;
   }
   if (stopping && code == 0) {
     /* Asked to stop: hand over what the kernel still holds, so the capture ends with every packet
@@ -378,9 +304,8 @@ int main(int argc, char **argv) {
       struct pollfd f = {pfd, POLLIN, 0};
       struct timespec wait = {left / 1000, (left % 1000) * 1000000L};
       ppoll(&f, 1, &wait, &waitmask);
-      if (take(p, d, batch, 0) < 0) break;
-      if (held > 0) hand_over(d); /* what -t held back */
-      if (write_failed) break;
+      int got = pcap_dispatch(p, -1, pcap_dump, (u_char *)d);
+      if (got < 0 || (got > 0 && pcap_dump_flush(d) < 0)) break;
     }
   }
   report_stats(p);

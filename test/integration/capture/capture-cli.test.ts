@@ -47,9 +47,8 @@ describe.skipIf(skip !== null)('flowscope capture', () => {
   })
 
   it('Ctrl-C right after the traffic still counts every packet sent before it', async () => {
-    // The capture helper takes packets from the kernel in blocks (up to 250 ms late) and holds them
-    // until just before the next tick: a stop must first hand over both, or the final burst would
-    // be lost.
+    // The capture helper takes packets from the kernel in blocks (up to 250 ms late): a stop must
+    // first hand over the last block, or the final burst would be lost.
     const udp = await ownUdpPort()
     const run = flowscopeAsync([
       'capture',

@@ -1,10 +1,9 @@
 /**
  * The live 2 s rate is right at every tick, checked against tcpdump capturing the same traffic:
- * the capture worker (through the capture helper, which gets packets in kernel blocks up to 250 ms
- * late and hands them over 10 ms before each tick) ticks once a second on loopback while a steady
- * UDP stream of known, varying sizes flows; each tick's 2 s rate for the stream must equal the
- * bytes tcpdump saw in the two complete seconds before the tick, halved. Needs root, tcpdump and
- * tshark.
+ * the capture worker (through the capture helper, which hands packets over in kernel blocks up
+ * to 250 ms late) ticks once a second on loopback while a steady UDP stream of known, varying
+ * sizes flows; each tick's 2 s rate for the stream must equal the bytes tcpdump saw in the two
+ * complete seconds before the tick, halved. Needs root, tcpdump and tshark.
  */
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'

@@ -42,11 +42,6 @@ describe.skipIf(!built)('flowscope-capture refuses what it does not understand',
     ['snaplen too big', ['-i', 'lo', '-s', '262145']],
     ['a tiny buffer', ['-i', 'lo', '-B', '1024']],
     ['a long option', ['--interface', 'lo']],
-    ['a hand-over period without its phase', ['-i', 'lo', '-t', '1000']],
-    ['a hand-over phase without its period', ['-i', 'lo', '-a', '390']],
-    ['a hand-over phase past its period', ['-i', 'lo', '-t', '1000', '-a', '1000']],
-    ['a hand-over period under 10 ms', ['-i', 'lo', '-t', '5', '-a', '0']],
-    ['a hand-over period over a minute', ['-i', 'lo', '-t', '60001', '-a', '0']],
     ['--check with more', ['--check', '-i', 'lo']],
   ]
   for (const [what, args] of bad) {
