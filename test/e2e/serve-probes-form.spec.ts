@@ -3,9 +3,10 @@
  * Enter and with the Add button at an interval the old form refused (250 ms), a closed TCP port
  * shown as refused (as bash's /dev/tcp sees it), a silent DNS server as timeout, an open port
  * with no failure; the list is kept across a reload, and the store's history draws the smoke.
+ * What is typed before the kept list reaches the page stays, and joins the list.
  */
 import { spawnSync } from 'node:child_process'
-import { expect, test } from '@playwright/test'
+import { expect, test, type WebSocketRoute } from '@playwright/test'
 import { Netns } from '../support/netns'
 import { missingForE2e, openPage, startServe, tempDb } from '../support/serve'
 
@@ -99,6 +100,74 @@ test.describe('serve mode: probe form and failure reasons', () => {
       await fresh.goto(url)
       await fresh.getByTestId('nav-probes').click()
       await expect(fresh.locator('[data-testid=probe-targets] li')).toHaveCount(3)
+      await expect(fresh.getByTestId('probe-interval')).toHaveValue('250')
+      expect(problems).toEqual([])
+    } finally {
+      await browser.close()
+      serve.kill('SIGTERM')
+    }
+  })
+  test('what is typed before the kept list arrives stays, and joins the list', async () => {
+    const { url, serve } = await startServe(net, net.a, '--db', tempDb('fhq'))
+    const { browser, page, problems } = await openPage(
+      net,
+      net.a,
+      url,
+      test.info().project.use.launchOptions?.args,
+    )
+    const kept = `tcp://${net.addrB}:8089`
+    const typed = `icmp://${net.addrB}`
+    try {
+      // Between page and engine: store a list first, then hold the answer to the page's
+      // probes.targets.get until the operator has typed.
+      const gate: { release?: () => void; held?: () => void } = {}
+      const held = new Promise<void>((resolve) => (gate.held = resolve))
+      await page.routeWebSocket(/\/api\/ws/, (ws: WebSocketRoute) => {
+        const server = ws.connectToServer()
+        const setId = 1_000_000
+        server.send(
+          JSON.stringify({
+            id: setId,
+            method: 'probes.targets.set',
+            params: { targets: [kept], interval_ms: 500 },
+          }),
+        )
+        let getId = -1
+        ws.onMessage((m) => {
+          const msg = JSON.parse(String(m)) as { id: number; method: string }
+          if (msg.method === 'probes.targets.get' && getId < 0) getId = msg.id
+          server.send(m)
+        })
+        server.onMessage((m) => {
+          const msg = JSON.parse(String(m)) as { kind: string; id?: number }
+          if (msg.kind === 'response' && msg.id === setId) return
+          if (msg.kind === 'response' && msg.id === getId && !gate.release) {
+            gate.release = () => ws.send(m)
+            gate.held!()
+          } else ws.send(m)
+        })
+      })
+      await page.reload()
+      await page.getByTestId('nav-probes').click()
+      await held
+      await page.getByTestId('probe-interval').fill('250')
+      const input = page.getByLabel('Target', { exact: true })
+      await input.fill(typed)
+      await input.press('Enter')
+      const chips = page.locator('[data-testid=probe-targets] li')
+      await expect(chips).toHaveCount(1)
+      gate.release!()
+      await expect(chips).toHaveText([kept, typed].map((t) => new RegExp(t)))
+      await expect(page.getByTestId('probe-interval')).toHaveValue('250')
+
+      // And the engine keeps the merged list: a fresh page, not routed, gets it back.
+      const fresh = await browser.newPage()
+      fresh.on('pageerror', (e) => problems.push(e.message))
+      await fresh.goto(url)
+      await fresh.getByTestId('nav-probes').click()
+      await expect(fresh.locator('[data-testid=probe-targets] li')).toHaveText(
+        [kept, typed].map((t) => new RegExp(t)),
+      )
       await expect(fresh.getByTestId('probe-interval')).toHaveValue('250')
       expect(problems).toEqual([])
     } finally {
