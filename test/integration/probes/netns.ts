@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { resolve } from 'node:path'
 import { Netns } from '../../support/netns'
@@ -77,4 +77,45 @@ export interface ProbeJson {
   rtt_ms: Record<'min' | 'avg' | 'max' | 'stddev' | 'p50' | 'p95' | 'p99', number | null>
   jitter_ms: Record<'mean' | 'max' | 'rfc3550', number | null>
   phases_ms?: Record<string, number>
+}
+
+/** Why curl cannot be the peer here, or null when it can. */
+export function curlUnavailable(): string | null {
+  try {
+    execFileSync('curl', ['--version'], { stdio: 'ignore' })
+    return null
+  } catch {
+    return 'curl (the peer measured beside the probe) is not installed'
+  }
+}
+
+/**
+ * curl's own means, in ms, over `count` GETs of `url` at `perSecond`, each on a new connection:
+ * connect (the TCP handshake) and TTFB (request sent to first byte, as our http:// probe counts it).
+ * Run beside a probe, it is the peer that sees the same machine load in the same seconds.
+ */
+export function curlPhases(
+  url: string,
+  count: number,
+  perSecond: number,
+): Promise<{ connect: number; ttfb: number; n: number }> {
+  const format = '%{time_namelookup} %{time_connect} %{time_pretransfer} %{time_starttransfer}\\n'
+  const args = ['-sS', '--rate', `${perSecond}/s`, '-w', format]
+  for (let i = 0; i < count; i++) args.push('-o', '/dev/null', url)
+  return new Promise((resolve, reject) =>
+    execFile('curl', args, { encoding: 'utf8' }, (err, stdout) => {
+      if (err) return reject(err)
+      const rows = stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.split(' ').map(Number))
+      const mean = (f: (r: number[]) => number) =>
+        (1000 * rows.reduce((sum, r) => sum + f(r), 0)) / rows.length
+      resolve({
+        connect: mean((r) => r[1]! - r[0]!),
+        ttfb: mean((r) => r[3]! - r[2]!),
+        n: rows.length,
+      })
+    }),
+  )
 }
