@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "fsp_icmp",
-      "sources": ["src/icmp.cc"],
+      "sources": ["src/icmp.cc", "src/tcp_info.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-fno-exceptions"]

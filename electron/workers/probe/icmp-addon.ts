@@ -23,7 +23,17 @@ export interface IcmpSocketHandle {
   close(): void
 }
 
+/** TCP_INFO of a TCP socket (native/icmp/src/tcp_info.cc); fields as in linux/tcp.h. */
+export interface TcpInfo {
+  state: number
+  rtt_us: number
+  rttvar_us: number
+  total_retrans: number
+}
+
 export interface IcmpAddon {
+  /** Throws errno errors (ENOTSOCK, EBADF...). */
+  tcpInfo(fd: number): TcpInfo
   IcmpSocket: new (
     family: 4 | 6,
     mode: 'auto' | 'raw' | 'dgram',

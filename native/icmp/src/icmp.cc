@@ -1,4 +1,5 @@
-// fsp_icmp: ICMP / ICMPv6 echo sockets for Node (Linux).
+// fsp_icmp: the probe worker's native socket calls (Linux): ICMP / ICMPv6 echo sockets here, and
+// TCP_INFO in tcp_info.cc.
 //
 // One IcmpSocket per address family is shared by every icmp:// target of a probe worker. The fd is
 // non-blocking and watched by a uv_poll handle on Node's own loop, so no extra thread exists and a
@@ -7,6 +8,8 @@
 // read just before sendto(), on the same CLOCK_REALTIME the kernel stamps with.
 #include <napi.h>
 #include <uv.h>
+
+#include "tcp_info.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -347,7 +350,10 @@ class IcmpSocket : public Napi::ObjectWrap<IcmpSocket> {
   Napi::AsyncContext* async_ = nullptr;
 };
 
-Napi::Object Init(Napi::Env env, Napi::Object exports) { return IcmpSocket::Init(env, exports); }
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  InitTcpInfo(env, exports);
+  return IcmpSocket::Init(env, exports);
+}
 
 }  // namespace
 

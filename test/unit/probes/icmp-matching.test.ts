@@ -7,7 +7,7 @@ function fakeAddon() {
   const sent: { address: string; seq: number; payload: Buffer; at_us: number }[] = []
   let deliver: (r: IcmpReply[]) => void = () => {}
   let now_us = 1_000_000
-  const addon: IcmpAddon = {
+  const addon: Pick<IcmpAddon, 'IcmpSocket'> = {
     IcmpSocket: class {
       readonly kind = 'raw' as const
       readonly ident = 7

@@ -40,7 +40,7 @@ export class IcmpService {
   constructor(
     private readonly mode: 'auto' | 'raw' | 'dgram' = 'auto',
     /** The native addon; tests pass a fake. */
-    private readonly addon: () => IcmpAddon = loadAddon,
+    private readonly addon: () => Pick<IcmpAddon, 'IcmpSocket'> = loadAddon,
   ) {}
 
   /** Opens (once) the socket for `family`; throws IcmpUnavailableError with the fix. */
