@@ -75,7 +75,7 @@ describe.skipIf(reason !== null)('http:// and dns:// phases against delayed resp
     expect(r!.phases_ms!.ttfb).toBeGreaterThanOrEqual(49.8)
     expect(r!.phases_ms!.ttfb).toBeLessThanOrEqual(Math.max(55, curl.ttfb + 5))
     expect(r!.phases_ms!.total).toBeGreaterThanOrEqual(r!.phases_ms!.ttfb!)
-    expect(r!.phases_ms!.connect).toBeLessThan(Math.max(5, curl.connect + 5))
+    expect(r!.phases_ms!.connect).toBeLessThan(1) // the kernel's loopback handshake: tens of µs
   })
 
   it('measures DNS query time ≈ the server delay of 30 ms', async () => {

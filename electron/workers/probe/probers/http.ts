@@ -2,11 +2,14 @@ import http from 'node:http'
 import https from 'node:https'
 import type { Socket } from 'node:net'
 import { elapsedMs, errorCode, type ProbeOutcome, type Prober } from '../prober'
+import { handshakeRttMs } from '../tcp-handshake'
 
 /**
  * One GET per probe on a fresh connection (no keep-alive agent), so every probe pays DNS,
- * connect and TLS and each phase is measured from socket events with hrtime. Any HTTP status is a
- * reply; rtt_ms is the total time.
+ * connect and TLS. Phases are timed with hrtime from socket and request events, except the TCP
+ * handshake, which the kernel times where it can (../tcp-handshake.ts); TTFB runs from the
+ * request handed to the kernel ('finish') to the first byte, as blackbox_exporter's processing
+ * phase does. Any HTTP status is a reply; rtt_ms is the total time.
  */
 export class HttpProber implements Prober {
   readonly counters = { late: 0, duplicates: 0 }
@@ -24,6 +27,8 @@ export class HttpProber implements Prober {
       let tLookup: bigint | null = null
       let tConnect: bigint | null = null
       let tSecure: bigint | null = null
+      let tWritten: bigint | null = null
+      let handshake: number | null = null
       let tFirstByte: bigint | null = null
       const now = () => process.hrtime.bigint()
       const lib = this.secure ? https : http
@@ -47,10 +52,14 @@ export class HttpProber implements Prober {
       )
       req.once('socket', (socket: Socket) => {
         socket.once('lookup', () => (tLookup = now()))
-        socket.once('connect', () => (tConnect = now()))
+        socket.once('connect', () => {
+          tConnect = now()
+          handshake = handshakeRttMs(socket)
+        })
         socket.once('secureConnect', () => (tSecure = now()))
         socket.once('data', () => (tFirstByte ??= now()))
       })
+      req.once('finish', () => (tWritten = now()))
       req.once('error', (err) =>
         finish({ sent_wall_ms, rtt_ms: null, status: 'error', error: errorCode(err) }),
       )
@@ -67,10 +76,10 @@ export class HttpProber implements Prober {
           const ready = tSecure ?? connected
           const phases_ms: Record<string, number> = {
             dns: tLookup === null ? 0 : elapsedMs(t0, tLookup),
-            connect: elapsedMs(connectStart, connected),
+            connect: handshake ?? elapsedMs(connectStart, connected),
           }
           if (this.secure) phases_ms.tls = elapsedMs(connected, ready)
-          phases_ms.ttfb = elapsedMs(ready, tFirstByte ?? tEnd)
+          phases_ms.ttfb = elapsedMs(tWritten ?? ready, tFirstByte ?? tEnd)
           phases_ms.total = elapsedMs(t0, tEnd)
           finish({ sent_wall_ms, rtt_ms: phases_ms.total!, status: 'ok', phases_ms })
         })

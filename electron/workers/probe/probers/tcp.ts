@@ -1,7 +1,12 @@
 import net from 'node:net'
 import { elapsedMs, errorCode, type ProbeOutcome, type Prober } from '../prober'
+import { handshakeRttMs } from '../tcp-handshake'
 
-/** TCP connect time: SYN sent → handshake complete. A refused port is an error (lost), as in tcping. */
+/**
+ * TCP connect time: SYN sent → SYN-ACK received, as the kernel timed it where it can
+ * (../tcp-handshake.ts), else until the 'connect' event. A refused port is an error (lost), as in
+ * tcping.
+ */
 export class TcpProber implements Prober {
   readonly counters = { late: 0, duplicates: 0 }
   private readonly sockets = new Set<net.Socket>()
@@ -27,9 +32,10 @@ export class TcpProber implements Prober {
         () => finish({ sent_wall_ms, rtt_ms: null, status: 'timeout' }),
         timeout_ms,
       )
-      socket.once('connect', () =>
-        finish({ sent_wall_ms, rtt_ms: elapsedMs(start, process.hrtime.bigint()), status: 'ok' }),
-      )
+      socket.once('connect', () => {
+        const waited = elapsedMs(start, process.hrtime.bigint())
+        finish({ sent_wall_ms, rtt_ms: handshakeRttMs(socket) ?? waited, status: 'ok' })
+      })
       socket.once('error', (err) =>
         finish({ sent_wall_ms, rtt_ms: null, status: 'error', error: errorCode(err) }),
       )
