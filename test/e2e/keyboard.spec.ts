@@ -173,6 +173,19 @@ test.describe('serve mode: keyboard', () => {
       }
       expect(seen).toBe(KEYS.connections.length)
       await page.keyboard.press('Escape')
+      await expect(dialog).toBeHidden()
+
+      // A key right after the help closes acts, even before the dialog's close event has run
+      // (the browser queues that event; a busy page runs it late).
+      await page.keyboard.press('?')
+      await expect(dialog).toBeVisible()
+      await page.evaluate(() => {
+        document.querySelector('dialog')!.close()
+        window.dispatchEvent(new KeyboardEvent('keydown', { key: 'p' }))
+      })
+      await expect(ports).toHaveAttribute('aria-pressed', 'false')
+      await page.keyboard.press('p')
+      await expect(ports).toHaveAttribute('aria-pressed', 'true')
 
       // `n`: names on or off (on by default) in the capture, a setting every window shares.
       const names = page.getByTestId('toggle-names')
