@@ -9,6 +9,7 @@
 #include <napi.h>
 #include <uv.h>
 
+#include "system_error.h"
 #include "tcp_info.h"
 
 #include <arpa/inet.h>
@@ -40,14 +41,6 @@ uint16_t Checksum(const uint8_t* data, size_t len) {
   if (len & 1) sum += static_cast<uint32_t>(data[len - 1]) << 8;
   while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
   return static_cast<uint16_t>(~sum);
-}
-
-// An Error with .code (e.g. 'EPERM') and .errno, like Node's own system errors.
-Napi::Error SystemError(Napi::Env env, int err, const std::string& what) {
-  Napi::Error e = Napi::Error::New(env, what + ": " + strerror(err));
-  e.Set("code", Napi::String::New(env, uv_err_name(-err)));
-  e.Set("errno", Napi::Number::New(env, err));
-  return e;
 }
 
 class IcmpSocket : public Napi::ObjectWrap<IcmpSocket> {

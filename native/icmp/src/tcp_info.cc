@@ -10,9 +10,8 @@
 #include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <uv.h>
 
-#include <string>
+#include "system_error.h"
 
 namespace {
 
@@ -27,10 +26,7 @@ Napi::Value TcpInfo(const Napi::CallbackInfo& info) {
   memset(&ti, 0, sizeof ti);
   socklen_t len = sizeof ti;
   if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0) {
-    const int err = errno;
-    Napi::Error e = Napi::Error::New(env, std::string("getsockopt(TCP_INFO): ") + strerror(err));
-    e.Set("code", Napi::String::New(env, uv_err_name(-err)));
-    e.ThrowAsJavaScriptException();
+    SystemError(env, errno, "getsockopt(TCP_INFO)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   Napi::Object r = Napi::Object::New(env);
