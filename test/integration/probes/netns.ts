@@ -1,7 +1,7 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { resolve } from 'node:path'
-import { Netns } from '../../support/netns'
+import { hasCommand, Netns } from '../../support/netns'
 
 export const ROOT = resolve(__dirname, '../../..')
 export const CLI = resolve(ROOT, 'bin/flowscope.cjs')
@@ -80,14 +80,8 @@ export interface ProbeJson {
 }
 
 /** Why curl cannot be the peer here, or null when it can. */
-export function curlUnavailable(): string | null {
-  try {
-    execFileSync('curl', ['--version'], { stdio: 'ignore' })
-    return null
-  } catch {
-    return 'curl (the peer measured beside the probe) is not installed'
-  }
-}
+export const curlUnavailable = (): string | null =>
+  hasCommand('curl') ? null : 'curl (the peer measured beside the probe) is not installed'
 
 /**
  * curl's own means, in ms, over `count` GETs of `url` at `perSecond`, each on a new connection:

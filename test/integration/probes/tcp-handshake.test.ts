@@ -5,26 +5,20 @@
  * it and takes the SYN-ACK a few µs after, so the means agree within 0.05 ms. Timing the
  * 'connect' event instead came 1-3 ms late on this machine, where the handshake takes ~30 µs.
  */
-import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Netns } from '../../support/netns'
+import { hasCommand, Netns } from '../../support/netns'
 import { CLI, netnsUnavailable, ROOT, type ProbeJson } from './netns'
 
-let reason =
+const missing = ['tcpdump', 'python3'].find((tool) => !hasCommand(tool))
+const reason =
   netnsUnavailable() ??
   (existsSync(`${ROOT}/out/main/probe.js`) &&
   existsSync(`${ROOT}/native/icmp/build/Release/fsp_icmp.node`)
     ? null
-    : 'not built: run `npm run build` first')
-for (const tool of ['tcpdump', 'python3']) {
-  try {
-    if (!reason) execFileSync('which', [tool], { stdio: 'ignore' })
-  } catch {
-    reason = `${tool} is not installed`
-  }
-}
+    : 'not built: run `npm run build` first') ??
+  (missing ? `${missing} is not installed` : null)
 if (reason) console.warn(`skipping tcp handshake tests: ${reason}`)
 
 const HTTP_PORT = 8090

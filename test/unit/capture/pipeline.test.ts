@@ -26,6 +26,21 @@ const frames: SyntheticFrame[] = [
   { tsUs: T0 + 1000, data: udp4('10.0.0.3', '10.0.0.2', 5353, 53) },
 ]
 
+/** A live source on which nothing ever arrives; `extra` adds or replaces members. */
+function idleLive(extra: Partial<CaptureSource> = {}): CaptureSource {
+  return {
+    ...new SyntheticSource([]),
+    kind: 'live',
+    linkType: 1,
+    linkTypeName: 'EN10MB',
+    pump: () => ({ packets: 0, status: 'idle' }),
+    stats: () => null,
+    progress: () => null,
+    close: () => {},
+    ...extra,
+  }
+}
+
 /** A source that fails after delivering some frames, as libpcap does at a damaged record. */
 function failingSource(good: number): CaptureSource {
   const inner = new SyntheticSource(frames.slice(0, good))
@@ -165,22 +180,14 @@ describe('pipeline', () => {
     const clock = [400, back + 500, back + 1400]
     let now = s + 100_000
     const ac = new AbortController()
-    const live: CaptureSource = {
-      ...new SyntheticSource([]),
-      kind: 'live',
-      linkType: 1,
-      linkTypeName: 'EN10MB',
-      pump: () => ({ packets: 0, status: 'idle' }),
+    const live = idleLive({
       waitReady: async () => {
         const at = clock.shift()
         if (at === undefined) ac.abort()
         else now = s + at * 1000
         return true
       },
-      stats: () => null,
-      progress: () => null,
-      close: () => {},
-    }
+    })
     const ticks: number[] = []
     await runLive(live, aggregate(live).aggregator, {
       tickMs: 1000,
@@ -192,16 +199,7 @@ describe('pipeline', () => {
   })
 
   it('ends a live run on the signal or the duration', async () => {
-    const idle: CaptureSource = {
-      ...new SyntheticSource([]),
-      kind: 'live',
-      linkType: 1,
-      linkTypeName: 'EN10MB',
-      pump: () => ({ packets: 0, status: 'idle' }),
-      stats: () => null,
-      progress: () => null,
-      close: () => {},
-    }
+    const idle = idleLive()
     const agg = aggregate(idle)
     expect((await runLive(idle, agg.aggregator, { durationMs: 30 })).reason).toBe('duration')
     // On the monotonic clock: a wall clock running backwards does not keep it going.
